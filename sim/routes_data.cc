@@ -1,0 +1,344 @@
+// Data API routes: the v2 trade tape (cursor paged), the legacy v1 trade list (offset paged, with
+// its historical offset cap) and the leaderboard.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <queue>
+#include <set>
+
+#include "sim/json_writer.h"
+#include "sim/routes.h"
+
+namespace polysim {
+namespace {
+
+// Position in the merged tape; newest first means larger keys come first.
+struct TapeKey {
+  int64_t ts = 0;
+  int market = 0;
+  int64_t index = 0;
+  auto operator<=>(const TapeKey&) const = default;
+};
+
+// The trades of several markets merged newest first, starting strictly after `after`.
+class Tape {
+ public:
+  Tape(const Universe& u, const std::vector<int>& markets, const std::optional<TapeKey>& after)
+      : u_(u) {
+    for (int mi : markets) {
+      const Market& m = u.markets()[mi];
+      const int64_t pos = after ? u.TradesBefore(m, after->ts, after->market, after->index)
+                                : u.VisibleTrades(m);
+      if (pos > 0) heap_.push(TapeKey{u.TradeTimestamp(m, pos - 1), mi, pos - 1});
+    }
+  }
+
+  bool Empty() const { return heap_.empty(); }
+
+  TapeKey Pop() {
+    const TapeKey k = heap_.top();
+    heap_.pop();
+    if (k.index > 0) {
+      heap_.push(TapeKey{u_.TradeTimestamp(u_.markets()[k.market], k.index - 1), k.market,
+                         k.index - 1});
+    }
+    return k;
+  }
+
+ private:
+  const Universe& u_;
+  std::priority_queue<TapeKey> heap_;
+};
+
+SimResponse V2Error(const SimRequest& r, int status, std::string_view code, std::string_view message,
+                    std::string_view parameter = {}) {
+  std::string body;
+  JsonWriter w(body);
+  w.BeginObject().Field("error", message).Field("code", code).Field("retryable", false);
+  w.Field("trace_id", TraceId(r));
+  if (!parameter.empty()) w.Field("parameter", parameter);
+  w.EndObject();
+  return JsonResponse(status, std::move(body));
+}
+
+SimResponse V1Error(int status, std::string_view message) {
+  std::string body;
+  JsonWriter(body).BeginObject().Field("error", message).EndObject();
+  return JsonResponse(status, std::move(body));
+}
+
+std::vector<std::string> SplitCommas(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    const size_t end = comma == std::string::npos ? text.size() : comma;
+    if (end > start) out.push_back(text.substr(start, end - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Market indices for a list of condition ids; unknown ids match nothing.
+std::vector<int> MarketsFor(const Universe& u, const std::vector<std::string>& ids) {
+  std::set<int> found;
+  for (const auto& id : ids) {
+    const int mi = u.FindMarket(id);
+    if (mi >= 0) found.insert(mi);
+  }
+  return {found.begin(), found.end()};
+}
+
+struct TradeFilter {
+  std::string side;  // "", "BUY", "SELL"
+  std::string user;  // lower-case wallet or ""
+  bool Match(const Universe& u, const Trade& t) const {
+    if (!side.empty() && (side == "BUY") != t.buy) return false;
+    if (!user.empty() && u.wallets()[t.wallet].address != user) return false;
+    return true;
+  }
+};
+
+void WriteTrade(const Universe& u, const Trade& t, bool v2, JsonWriter& w) {
+  const Market& m = u.markets()[t.market];
+  const Wallet& wal = u.wallets()[t.wallet];
+  const Event& e = u.events()[m.event];
+  w.BeginObject();
+  w.Field(v2 ? "proxy_wallet" : "proxyWallet", wal.address);
+  w.Field("side", t.buy ? "BUY" : "SELL");
+  w.Field(v2 ? "token_id" : "asset", m.token_ids[t.outcome_index]);
+  w.Field(v2 ? "condition_id" : "conditionId", m.condition_id);
+  w.Field("size", t.size);
+  w.Field("price", t.price);
+  w.Field("timestamp", t.timestamp);
+  w.Field("title", m.question);
+  w.Field("slug", m.slug);
+  w.Field("icon", fmt::format("https://images.example/market-{}.png", m.index));
+  w.Field(v2 ? "event_slug" : "eventSlug", e.slug);
+  w.Field("outcome", m.outcomes[t.outcome_index]);
+  w.Field(v2 ? "outcome_index" : "outcomeIndex", t.outcome_index);
+  w.Field("name", wal.name);
+  w.Field("pseudonym", wal.pseudonym);
+  w.Field("bio", "");
+  w.Field(v2 ? "profile_image" : "profileImage", wal.profile_image);
+  w.Field(v2 ? "profile_image_optimized" : "profileImageOptimized", "");
+  w.Field(v2 ? "transaction_hash" : "transactionHash", t.transaction_hash);
+  w.EndObject();
+}
+
+uint64_t FilterHash(const std::vector<int>& markets, const TradeFilter& f, bool taker_only) {
+  uint64_t h = Hash(0xf117e5, markets.size(), taker_only);
+  for (int m : markets) h = Hash(h, static_cast<uint64_t>(m));
+  return Hash(h, std::hash<std::string>{}(f.side), std::hash<std::string>{}(f.user));
+}
+
+std::string CursorSignature(const Universe& u, uint64_t filter, const TapeKey& k) {
+  return fmt::format("{:016x}{:016x}", Hash(u.seed(), filter, static_cast<uint64_t>(k.ts)),
+                     Hash(filter, static_cast<uint64_t>(k.market), static_cast<uint64_t>(k.index)));
+}
+
+std::string EncodeCursor(const Universe& u, uint64_t filter, int limit, const TapeKey& k) {
+  std::string json;
+  JsonWriter w(json);
+  w.BeginObject().Key("data").BeginObject().Field("type", "trades").Key("params").BeginObject();
+  w.Field("l", limit).Field("ts", k.ts).Field("m", k.market).Field("j", k.index);
+  w.EndObject().EndObject().Field("sig", CursorSignature(u, filter, k)).EndObject();
+  return Base64Encode(json);
+}
+
+std::optional<TapeKey> DecodeCursor(const Universe& u, uint64_t filter, const std::string& text) {
+  auto raw = Base64Decode(text);
+  if (!raw) return std::nullopt;
+  const auto j = nlohmann::json::parse(*raw, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  try {
+    const auto& p = j.at("data").at("params");
+    TapeKey k{p.at("ts").get<int64_t>(), p.at("m").get<int>(), p.at("j").get<int64_t>()};
+    if (j.at("sig").get<std::string>() != CursorSignature(u, filter, k)) return std::nullopt;
+    if (k.market < 0 || k.market >= static_cast<int>(u.markets().size())) return std::nullopt;
+    return k;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+bool ParseBool(const std::string& text, bool fallback) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  return fallback;
+}
+
+}  // namespace
+
+SimResponse DataTradesV2(const Universe& u, const SimRequest& r) {
+  if (r.Has("offset")) {
+    return V2Error(r, 400, "invalid_request",
+                   "Failed to deserialize query string: unknown field `offset`, cursor paging only",
+                   "offset");
+  }
+  int limit = 100;
+  if (r.Has("limit")) {
+    auto v = ParseInt(r.Get("limit"));
+    if (!v || *v < 0 || *v > 1000) {
+      return V2Error(r, 400, "invalid_request",
+                     "Failed to deserialize query string: limit: limit must be between 0 and 1000",
+                     "limit");
+    }
+    limit = static_cast<int>(*v);
+  }
+  TradeFilter filter;
+  filter.side = r.Get("side");
+  if (!filter.side.empty() && filter.side != "BUY" && filter.side != "SELL") {
+    return V2Error(r, 400, "invalid_request", "side must be BUY or SELL", "side");
+  }
+  filter.user = r.Get("user");
+  std::transform(filter.user.begin(), filter.user.end(), filter.user.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const bool taker_only = ParseBool(r.Get("taker_only", r.Get("takerOnly", "true")), true);
+
+  std::vector<std::string> ids = SplitCommas(r.Get("condition", r.Get("condition_id")));
+  if (ids.size() > 20) {
+    return V2Error(r, 400, "invalid_request", "at most 20 condition ids per request", "condition");
+  }
+  std::vector<int> markets = MarketsFor(u, ids);
+  if (r.Has("event_id")) {
+    auto id = ParseInt(r.Get("event_id"));
+    if (!id) return V2Error(r, 400, "invalid_request", "event_id must be an integer", "event_id");
+    for (const Event& e : u.events()) {
+      if (e.id == *id) markets.insert(markets.end(), e.markets.begin(), e.markets.end());
+    }
+    std::sort(markets.begin(), markets.end());
+    markets.erase(std::unique(markets.begin(), markets.end()), markets.end());
+  }
+  if (ids.empty() && !r.Has("event_id")) {
+    if (filter.user.empty()) {
+      return V2Error(r, 400, "invalid_request", "one of condition, event_id or user is required");
+    }
+    for (const Market& m : u.markets()) markets.push_back(m.index);
+  }
+
+  const uint64_t fhash = FilterHash(markets, filter, taker_only);
+  std::optional<TapeKey> after;
+  if (r.Has("cursor")) {
+    after = DecodeCursor(u, fhash, r.Get("cursor"));
+    if (!after) return V2Error(r, 400, "invalid_request", "invalid cursor", "cursor");
+  }
+
+  Tape tape(u, markets, after);
+  std::string body;
+  body.reserve(static_cast<size_t>(limit) * 720 + 256);
+  JsonWriter w(body);
+  w.BeginObject().Key("data").BeginArray();
+  int emitted = 0;
+  TapeKey last{};
+  // Bound the work a filtered page may do, as the real service bounds its scans.
+  int64_t scanned = 0;
+  constexpr int64_t kScanLimit = 200'000;
+  while (emitted < limit && !tape.Empty() && scanned < kScanLimit) {
+    const TapeKey k = tape.Pop();
+    ++scanned;
+    last = k;
+    const Trade t = u.MakeTrade(u.markets()[k.market], k.index);
+    if (!filter.Match(u, t)) continue;
+    WriteTrade(u, t, /*v2=*/true, w);
+    ++emitted;
+  }
+  const bool has_more = !tape.Empty() && scanned > 0;
+  w.EndArray();
+  w.Key("pagination").BeginObject();
+  w.Field("limit", limit).Field("offset", 0).Field("has_more", has_more);
+  w.Key("next_cursor");
+  if (has_more) w.String(EncodeCursor(u, fhash, limit, last)); else w.Null();
+  w.EndObject().EndObject();
+  return JsonResponse(200, std::move(body));
+}
+
+SimResponse DataTradesV1(const Universe& u, const ServeOptions& o, const SimRequest& r) {
+  auto limit = ParseInt(r.Get("limit", "100"));
+  auto offset = ParseInt(r.Get("offset", "0"));
+  if (!limit || *limit < 0) return V1Error(400, "invalid limit");
+  if (!offset || *offset < 0) return V1Error(400, "invalid offset");
+  if (*offset > o.v1_offset_cap) {
+    return V1Error(400, fmt::format("max historical trades offset of {} exceeded", o.v1_offset_cap));
+  }
+  if (r.Has("filterType") != r.Has("filterAmount")) {
+    return V1Error(400, "filterType and filterAmount must be provided together");
+  }
+  const int64_t page = std::min<int64_t>(*limit, 10'000);
+  TradeFilter filter;
+  filter.side = r.Get("side");
+  filter.user = r.Get("user");
+  std::vector<int> markets = MarketsFor(u, SplitCommas(r.Get("market")));
+  if (!r.Has("market")) {
+    if (filter.user.empty()) return V1Error(400, "market or user is required");
+    for (const Market& m : u.markets()) markets.push_back(m.index);
+  }
+  Tape tape(u, markets, std::nullopt);
+  std::string body;
+  JsonWriter w(body);
+  w.BeginArray();
+  int64_t matched = 0, emitted = 0;
+  while (emitted < page && !tape.Empty()) {
+    const TapeKey k = tape.Pop();
+    const Trade t = u.MakeTrade(u.markets()[k.market], k.index);
+    if (!filter.Match(u, t)) continue;
+    if (matched++ < *offset) continue;
+    WriteTrade(u, t, /*v2=*/false, w);
+    ++emitted;
+  }
+  w.EndArray();
+  return JsonResponse(200, std::move(body));
+}
+
+SimResponse DataLeaderboard(const Universe& u, const SimRequest& r) {
+  auto index_of = [](const auto& list, std::string value) -> int {
+    std::transform(value.begin(), value.end(), value.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (value == list[i]) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  const int category = index_of(kBoardCategories, r.Get("category", "OVERALL"));
+  const int period = index_of(kBoardPeriods, r.Get("timePeriod", "DAY"));
+  const int order = index_of(kBoardOrders, r.Get("orderBy", "PNL"));
+  if (category < 0) return V1Error(400, "invalid category");
+  if (period < 0) return V1Error(400, "invalid timePeriod");
+  if (order < 0) return V1Error(400, "invalid orderBy");
+  auto limit = ParseInt(r.Get("limit", "25"));
+  auto offset = ParseInt(r.Get("offset", "0"));
+  if (!limit || *limit < 1) return V1Error(400, "limit must be between 1 and 50");
+  if (!offset || *offset < 0 || *offset > 1000) {
+    return V1Error(400, "offset must be between 0 and 1000");
+  }
+  const int64_t take = std::min<int64_t>(*limit, 50);  // larger limits are silently clamped
+  const std::string user = r.Get("user");
+  const int size = u.BoardSize(category, period);
+
+  std::string body;
+  JsonWriter w(body);
+  w.BeginArray();
+  for (int64_t i = user.empty() ? *offset : 0, n = 0; i < size && n < take; ++i) {
+    const BoardRow row = u.BoardEntry(category, period, order, static_cast<int>(i));
+    const Wallet& wal = u.wallets()[row.wallet];
+    if (!user.empty() && wal.address != user) continue;
+    ++n;
+    w.BeginObject();
+    w.Field("rank", std::to_string(row.rank));
+    w.Field("proxyWallet", wal.address);
+    w.Field("userName", wal.name);
+    if (row.wallet % 7 != 3) w.Field("xUsername", wal.x_username);
+    if (row.wallet % 5 != 2) w.Field("verifiedBadge", wal.has_badge);
+    w.Field("vol", row.vol);
+    w.Field("pnl", row.pnl);
+    if (row.wallet % 6 != 1) w.Field("profileImage", wal.profile_image);
+    w.EndObject();
+  }
+  w.EndArray();
+  return JsonResponse(200, std::move(body));
+}
+
+}  // namespace polysim

@@ -1,0 +1,202 @@
+#include "sim/server.h"
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include "sim/json_writer.h"
+
+namespace polysim {
+namespace {
+
+SimRequest ToSim(const httplib::Request& req, size_t prefix) {
+  SimRequest r;
+  r.path = req.path.substr(prefix);
+  r.params = req.params;
+  r.body = req.body;
+  return r;
+}
+
+SimResponse RateLimited(LimitMode mode, const std::string& service, int retry_after,
+                        const SimRequest& r) {
+  SimResponse resp;
+  resp.status = 429;
+  if (mode == LimitMode::kRejectCloudflare) {
+    resp.content_type = "text/plain; charset=UTF-8";
+    resp.body = "error code: 1015";
+    return resp;
+  }
+  JsonWriter w(resp.body);
+  if (service == "/data") {
+    w.BeginObject().Field("error", "Too many requests, retry later").Field("code", "rate_limited");
+    w.Field("retryable", true).Field("trace_id", TraceId(r)).EndObject();
+  } else if (service == "/gamma") {
+    w.BeginObject().Field("type", "rate limit error").Field("error", "Too Many Requests").EndObject();
+  } else {
+    w.BeginObject().Field("error", "Too Many Requests").EndObject();
+  }
+  resp.headers.emplace_back("Retry-After", std::to_string(retry_after));
+  return resp;
+}
+
+SimResponse ServerError(uint64_t n, const SimRequest& r) {
+  SimResponse resp;
+  switch (n % 3) {
+    case 0:
+      resp.status = 500;
+      JsonWriter(resp.body).BeginObject().Field("error", "internal error").Field("code", "internal")
+          .Field("retryable", true).Field("trace_id", TraceId(r)).EndObject();
+      break;
+    case 1:
+      resp.status = 502;
+      resp.content_type = "text/html";
+      resp.body = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad "
+                  "Gateway</h1></center><hr><center>cloudflare</center></body></html>\n";
+      break;
+    default:
+      resp.status = 503;
+      JsonWriter(resp.body).BeginObject().Field("error", "upstream timed out")
+          .Field("code", "request_timeout").Field("retryable", true)
+          .Field("trace_id", TraceId(r)).EndObject();
+      resp.headers.emplace_back("Retry-After", "1");
+  }
+  return resp;
+}
+
+void Send(const SimResponse& s, httplib::Response& res) {
+  res.status = s.status;
+  for (const auto& [k, v] : s.headers) res.set_header(k, v);
+  res.set_content(s.body, s.content_type);
+}
+
+}  // namespace
+
+Server::Server(const ServerOptions& options)
+    : options_(options), universe_(options.universe), traffic_(options.traffic),
+      http_(std::make_unique<httplib::Server>()) {
+  Routes();
+}
+
+Server::~Server() { Stop(); }
+
+void Server::Routes() {
+  httplib::Server& h = *http_;
+  const int threads = options_.threads;
+  h.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  h.set_tcp_nodelay(true);  // without it every keep-alive response waits ~40 ms (Nagle)
+  h.set_keep_alive_max_count(1'000'000);
+  h.set_keep_alive_timeout(30);
+  h.set_payload_max_length(1 << 20);
+
+  // An API route: traffic rules first, then the route, then response faults.
+  auto api = [this](const std::string& service, const std::string& route, auto handler) {
+    return [this, service, route, handler](const httplib::Request& req, httplib::Response& res) {
+      const SimRequest r = ToSim(req, service.size());
+      const auto admission = traffic_.Admit(route, service);
+      if (!admission.allowed) {
+        Send(RateLimited(traffic_.options().mode, service, admission.retry_after_seconds, r), res);
+        return;
+      }
+      const Fault fault = traffic_.DrawFault(route);
+      static std::atomic<uint64_t> errors{0};
+      switch (fault) {
+        case Fault::kError5xx: Send(ServerError(errors++, r), res); return;
+        case Fault::kHtml403: Send(CloudflareBlockPage(), res); return;
+        default: break;
+      }
+      SimResponse resp = handler(r);
+      if (fault == Fault::kTruncate && resp.body.size() > 1) resp.body.resize(resp.body.size() / 2);
+      if (fault == Fault::kDrop) {
+        // Promise a body, send none, and close: the client sees the connection drop.
+        res.status = resp.status;
+        res.set_content_provider(
+            resp.body.size() + 1, resp.content_type,
+            [](size_t, size_t, httplib::DataSink&) { return false; });
+        return;
+      }
+      Send(resp, res);
+    };
+  };
+  const Universe& u = universe_;
+  const ServeOptions& o = options_.serve;
+
+  h.Get("/clob/markets", api("/clob", "/clob/markets",
+                             [&u, &o](const SimRequest& r) { return ClobMarkets(u, o, r); }));
+  h.Get(R"(/clob/markets/([^/]+))",
+        api("/clob", "/clob/markets/{condition_id}", [&u](const SimRequest& r) {
+          return ClobMarket(u, r, r.path.substr(std::string("/markets/").size()));
+        }));
+  h.Get("/clob/prices-history", api("/clob", "/clob/prices-history", [&u](const SimRequest& r) {
+          return ClobPricesHistory(u, r);
+        }));
+  h.Post("/clob/batch-prices-history",
+         api("/clob", "/clob/batch-prices-history",
+             [&u](const SimRequest& r) { return ClobBatchPricesHistory(u, r); }));
+  h.Get("/data/v2/trades", api("/data", "/data/v2/trades",
+                               [&u](const SimRequest& r) { return DataTradesV2(u, r); }));
+  h.Get("/data/trades", api("/data", "/data/trades",
+                            [&u, &o](const SimRequest& r) { return DataTradesV1(u, o, r); }));
+  h.Get("/data/v1/leaderboard", api("/data", "/data/v1/leaderboard",
+                                    [&u](const SimRequest& r) { return DataLeaderboard(u, r); }));
+  h.Get("/gamma/markets/keyset",
+        api("/gamma", "/gamma/markets/keyset",
+            [&u, &o](const SimRequest& r) { return GammaMarketsKeyset(u, o, r); }));
+  h.Get("/gamma/events/keyset",
+        api("/gamma", "/gamma/events/keyset",
+            [&u, &o](const SimRequest& r) { return GammaEventsKeyset(u, o, r); }));
+  h.Get("/gamma/markets", api("/gamma", "/gamma/markets", [&u, &o](const SimRequest& r) {
+          return GammaMarketsOffset(u, o, r);
+        }));
+  h.Get("/gamma/events", api("/gamma", "/gamma/events", [&u, &o](const SimRequest& r) {
+          return GammaEventsOffset(u, o, r);
+        }));
+  h.Get("/gamma/tags",
+        api("/gamma", "/gamma/tags", [&u](const SimRequest& r) { return GammaTags(u, r); }));
+
+  // Control routes: never limited, never faulted.
+  h.Get("/__sim/health", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(fmt::format("{{\"status\":\"ok\",\"seed\":{},\"now\":{}}}", universe_.seed(),
+                                universe_.now()),
+                    "application/json");
+  });
+  h.Get("/__sim/truth", [this](const httplib::Request& req, httplib::Response& res) {
+    Send(Truth(universe_, ToSim(req, 0)), res);
+  });
+  h.Get("/__sim/stats", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(traffic_.StatsJson(), "application/json");
+  });
+  h.Post("/__sim/advance", [this](const httplib::Request& req, httplib::Response& res) {
+    auto seconds = ParseInt(req.get_param_value("seconds"));
+    if (!seconds || *seconds < 0) {
+      res.status = 400;
+      res.set_content(R"({"error":"seconds must be a non-negative integer"})", "application/json");
+      return;
+    }
+    universe_.AdvanceClock(*seconds);
+    res.set_content(fmt::format("{{\"now\":{}}}", universe_.now()), "application/json");
+  });
+  h.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) {
+      res.set_content(fmt::format("{{\"error\":\"{}\"}}", res.status == 404 ? "not found" : "error"),
+                      "application/json");
+    }
+  });
+}
+
+int Server::Start(const std::string& host, int port) {
+  int bound = port;
+  if (port == 0) {
+    bound = http_->bind_to_any_port(host);
+  } else if (!http_->bind_to_port(host, port)) {
+    bound = -1;
+  }
+  if (bound <= 0) return -1;
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  return bound;
+}
+
+void Server::Stop() {
+  http_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace polysim

@@ -1,0 +1,198 @@
+// Universe: the deterministic Polymarket that polysim serves.
+//
+// Everything derives from a seed: markets, tokens, events, tags and wallets are built once (memory
+// proportional to the number of markets), while trades and price points are computed on demand
+// from (market, index) and (token, time), so a universe of 100M trades costs no more memory than
+// one of 10k. The universe has a clock (`now`): open markets gain trades and price points as it
+// advances, and markets whose end passes `now` become closed and resolved.
+//
+// Thread-safety: const methods may be called concurrently; AdvanceClock() is atomic.
+
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace polysim {
+
+struct UniverseOptions {
+  uint64_t seed = 1;
+  int markets = 200;
+  int tags = 40;
+  // Wallets in the universe; 0 picks max(20, markets / 3).
+  int wallets = 0;
+  // Mean trade count of an ordinary market (heavy-tailed around it).
+  double mean_trades = 40;
+  // Markets holding exactly `heavy_trades` trades each (all resolved).
+  int heavy_markets = 1;
+  int64_t heavy_trades = 100'000;
+  // How far back market lives start (the v2 trade feed covers three years).
+  int history_days = 3 * 365;
+  // Start of the clock, unix seconds (default 2026-10-01T00:00:00Z).
+  int64_t now = 1'790'812'800;
+};
+
+// One trade as the Data API reports it.
+struct Trade {
+  int market = 0;
+  int64_t index = 0;  // position in the market's tape, oldest first
+  int wallet = 0;
+  bool buy = true;
+  int outcome_index = 0;
+  double size = 0;
+  double price = 0;
+  int64_t timestamp = 0;
+  std::string transaction_hash;
+};
+
+struct Market {
+  int index = 0;
+  std::string condition_id;
+  std::string question_id;
+  std::string question;
+  std::string slug;
+  std::string description;
+  int64_t gamma_id = 0;
+  int event = 0;
+  int64_t created = 0;  // Gamma createdAt
+  int64_t start = 0;    // first trade, Gamma startDate
+  int64_t end = 0;      // resolution time (closed once the clock passes it)
+  bool in_clob = true;   // listed by CLOB /markets
+  bool in_gamma = true;  // listed by Gamma
+  bool order_book = true;
+  bool neg_risk = false;
+  std::string neg_risk_market_id;
+  std::string group_item_title;
+  std::array<std::string, 2> outcomes;
+  std::array<std::string, 2> token_ids;
+  int winner = 0;  // outcome index that wins once closed
+  int64_t planned_trades = 0;  // trades spread over [start, end)
+  std::vector<int> tags;
+  double volume = 0;  // declared lifetime volume (Gamma volumeNum)
+  double liquidity = 0;
+  // Price-curve shape.
+  double level = 0, amp1 = 0, amp2 = 0, phase1 = 0, phase2 = 0, period1 = 1, period2 = 1;
+};
+
+struct Event {
+  int index = 0;
+  int64_t id = 0;
+  std::string slug, ticker, title, description;
+  std::vector<int> markets;
+  bool neg_risk = false;
+  std::string neg_risk_market_id;
+  std::vector<int> tags;
+};
+
+struct Tag {
+  int64_t id = 0;
+  std::string label, slug;
+  int64_t created = 0, updated = 0;
+  bool force_show = false;
+};
+
+struct Wallet {
+  std::string address;
+  std::string name, pseudonym, x_username, profile_image;
+  bool has_x = false, has_badge = false, has_image = false;
+};
+
+// Leaderboard dimensions as the Data API spells them.
+extern const std::array<const char*, 11> kBoardCategories;
+extern const std::array<const char*, 4> kBoardPeriods;
+extern const std::array<const char*, 2> kBoardOrders;
+constexpr int kBoardMaxRows = 1050;  // offset 1000 + one page of 50
+
+struct BoardRow {
+  int rank = 0;
+  int wallet = 0;
+  double vol = 0, pnl = 0;
+};
+
+// Fetch settings that decide how many price points a complete fetch yields.
+struct PriceSettings {
+  int fidelity = 60;                 // minutes, ordinary markets
+  int high_volume_fidelity = 10;     // minutes, markets at or above the threshold
+  double high_volume_threshold = 1e6;
+  std::vector<int> ladder = {60, 720, 1440};  // tried in order when a window is empty
+};
+
+class Universe {
+ public:
+  explicit Universe(const UniverseOptions& options);
+  Universe(const Universe&) = delete;
+  Universe& operator=(const Universe&) = delete;
+
+  const UniverseOptions& options() const { return options_; }
+  uint64_t seed() const { return options_.seed; }
+  int64_t now() const { return now_.load(std::memory_order_relaxed); }
+  void AdvanceClock(int64_t seconds) { now_.fetch_add(seconds, std::memory_order_relaxed); }
+
+  const std::vector<Market>& markets() const { return markets_; }
+  const std::vector<Event>& events() const { return events_; }
+  const std::vector<Tag>& tags() const { return tags_; }
+  const std::vector<Wallet>& wallets() const { return wallets_; }
+  // Index of the market with this condition id, or -1.
+  int FindMarket(std::string_view condition_id) const;
+  // (market, outcome index) of this token id, or (-1, -1).
+  std::pair<int, int> FindToken(std::string_view token_id) const;
+
+  bool Closed(const Market& m) const { return m.end <= now(); }
+  // Trades visible at the current clock: those stamped at or before `now`.
+  int64_t VisibleTrades(const Market& m) const;
+  int64_t TradeTimestamp(const Market& m, int64_t index) const;
+  Trade MakeTrade(const Market& m, int64_t index) const;
+  // Number of trades of `m` whose (timestamp, market, index) sorts before the given position in
+  // newest-first order, i.e. the count of trades strictly older than the position.
+  int64_t TradesBefore(const Market& m, int64_t ts, int market, int64_t index) const;
+
+  // Midpoint of outcome 0 at time t (t within the market's life).
+  double Midpoint(const Market& m, int64_t t) const;
+  // Current price of a token as CLOB lists it: 1/0 once resolved.
+  double TokenPrice(const Market& m, int outcome) const;
+  // Price points of one token at `fidelity` minutes in [from, to] (inclusive). Empty for markets
+  // without an order book, and at fidelities under 720 once the market is resolved.
+  std::vector<std::pair<int64_t, double>> PricePoints(const Market& m, int outcome, int64_t from,
+                                                      int64_t to, int fidelity) const;
+  // Fidelity a complete fetch with `settings` ends up with for this token, or 0 for no series.
+  int TruthFidelity(const Market& m, const PriceSettings& settings) const;
+  int64_t PricePointCount(const Market& m, int64_t from, int64_t to, int fidelity) const;
+
+  // Leaderboard: rows of one board, best first (at most kBoardMaxRows).
+  int BoardSize(int category, int period) const;
+  BoardRow BoardEntry(int category, int period, int order, int rank0) const;
+
+ private:
+  void BuildTags();
+  void BuildWallets();
+  void BuildMarkets();
+
+  UniverseOptions options_;
+  std::atomic<int64_t> now_;
+  std::vector<Market> markets_;
+  std::vector<Event> events_;
+  std::vector<Tag> tags_;
+  std::vector<Wallet> wallets_;
+  std::unordered_map<std::string_view, int> by_condition_;
+  std::unordered_map<std::string_view, std::pair<int, int>> by_token_;
+};
+
+// Deterministic hashing used throughout the simulator.
+uint64_t Mix(uint64_t x);
+uint64_t Hash(uint64_t a, uint64_t b, uint64_t c = 0, uint64_t d = 0);
+// Uniform in [0, 1).
+double Unit(uint64_t h);
+
+// Timestamp texts in the formats the real APIs use.
+std::string IsoSeconds(int64_t t);  // 2026-09-28T17:46:27Z
+std::string IsoMillis(int64_t t, int millis);                  // 2025-07-11T18:35:56.805Z
+std::string IsoMicros(int64_t t, int micros);                  // 2026-06-14T11:04:26.005876Z
+std::string IsoDate(int64_t t);                                // 2028-11-07
+std::string PgTimestamp(int64_t t);                            // 2026-09-28 17:46:27+00
+
+}  // namespace polysim

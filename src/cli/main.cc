@@ -1,0 +1,104 @@
+// polypipe: the command line. Parses the subcommands of DESIGN.md section 2 and dispatches them.
+// Exit codes: 0 ok, 1 failure, 2 usage or configuration error, 130 interrupted.
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <string>
+
+#include "version.h"
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+struct FetchArgs {
+  std::string mode = "all";
+  bool fresh = false;
+  long limit = 0;
+  double timeout = 0;
+  std::string config = "config/polypipe.json";
+  std::string data_dir = "data";
+  std::string data_api, clob_api, gamma_api;
+};
+
+struct LoadSilverArgs {
+  std::string bronze = "data";
+  std::string silver = "data/polymarket.duckdb";
+  int threads = 0;
+  bool dry_run = false;
+};
+
+struct StatusArgs {
+  std::string data_dir = "data";
+  bool json = false;
+};
+
+struct CheckArgs {
+  std::string silver = "data/polymarket.duckdb";
+};
+
+int NotBuilt(const char* command) {
+  fmt::print(stderr, "polypipe {}: not implemented yet\n", command);
+  return kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"polypipe: copies Polymarket's public record into Parquet (Bronze) and DuckDB (Silver)"};
+  app.set_version_flag("--version", std::string("polypipe ") + POLYPIPE_VERSION);
+  app.require_subcommand(1);
+
+  FetchArgs fetch;
+  auto* fetch_cmd = app.add_subcommand("fetch", "Fetch API data into Bronze Parquet");
+  fetch_cmd->add_option("--mode", fetch.mode, "What to fetch")
+      ->check(CLI::IsMember({"all", "markets", "trades", "prices", "leaderboard", "gamma"}));
+  fetch_cmd->add_flag("--fresh", fetch.fresh, "Ignore saved progress (never deletes data)");
+  fetch_cmd->add_option("--limit", fetch.limit, "Process at most N markets")
+      ->check(CLI::NonNegativeNumber);
+  fetch_cmd->add_option("--timeout", fetch.timeout, "Stop cleanly after this many seconds")
+      ->check(CLI::NonNegativeNumber);
+  fetch_cmd->add_option("--config", fetch.config, "Config file");
+  fetch_cmd->add_option("--data-dir", fetch.data_dir, "Data directory");
+  fetch_cmd->add_option("--data-api", fetch.data_api, "Data API base URL");
+  fetch_cmd->add_option("--clob-api", fetch.clob_api, "CLOB API base URL");
+  fetch_cmd->add_option("--gamma-api", fetch.gamma_api, "Gamma API base URL");
+
+  LoadSilverArgs load;
+  auto* load_cmd = app.add_subcommand("load-silver", "Load committed Bronze files into DuckDB");
+  load_cmd->add_option("--bronze", load.bronze, "Bronze data directory");
+  load_cmd->add_option("--silver", load.silver, "DuckDB database file");
+  load_cmd->add_option("--threads", load.threads, "DuckDB threads")->check(CLI::NonNegativeNumber);
+  load_cmd->add_option("--min-workers,--max-workers", load.threads, "Alias of --threads");
+  load_cmd->add_flag("--dry-run", load.dry_run, "Print what would be loaded; change nothing");
+
+  StatusArgs status;
+  auto* status_cmd = app.add_subcommand("status", "Show what Bronze holds and how runs went");
+  status_cmd->add_option("--data-dir", status.data_dir, "Data directory");
+  status_cmd->add_flag("--json", status.json, "Machine-readable output");
+
+  CheckArgs check;
+  auto* check_cmd = app.add_subcommand("check", "Data-quality report over Silver");
+  check_cmd->add_option("--silver", check.silver, "DuckDB database file");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "polypipe: {}\n", e.what());
+    return kExitUsage;
+  }
+
+  if (fetch_cmd->parsed()) return NotBuilt("fetch");
+  if (load_cmd->parsed()) return NotBuilt("load-silver");
+  if (status_cmd->parsed()) return NotBuilt("status");
+  if (check_cmd->parsed()) return NotBuilt("check");
+  return kExitUsage;
+}
