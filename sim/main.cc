@@ -62,7 +62,14 @@ int main(int argc, char** argv) {
   app.add_option("--threads", options.threads, "Connections served at once")
       ->check(CLI::Range(1, 1024));
   app.add_option("--dump", dump_dir, "Write every list page as JSON under DIR and exit");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "polysim: {}\n", e.what());
+    return 2;
+  }
 
   if (f.error_5xx + f.drop + f.truncate + f.html_403 > 1.0) {
     fmt::print(stderr, "polysim: fault shares add up to more than 1\n");

@@ -120,10 +120,11 @@ SimResponse Truth(const Universe& u, const SimRequest& r) {
   const bool detail = r.Get("detail", "true") != "false";
 
   int64_t markets = 0, tokens = 0, trades = 0, points = 0, gamma_markets = 0, board = 0;
-  std::string per_market, per_token;
-  JsonWriter pm(per_market), pt(per_token);
+  std::string per_market, per_token, per_token_fidelity;
+  JsonWriter pm(per_market), pt(per_token), pf(per_token_fidelity);
   pm.BeginObject();
   pt.BeginObject();
+  pf.BeginObject();
   for (const Market& m : u.markets()) {
     if (m.in_gamma) ++gamma_markets;
     if (!m.in_clob) continue;
@@ -137,11 +138,15 @@ SimResponse Truth(const Universe& u, const SimRequest& r) {
         fidelity == 0 ? 0 : u.PricePointCount(m, m.start, std::min(m.end, u.now()), fidelity);
     points += 2 * count;
     if (detail) {
-      for (int o = 0; o < 2; ++o) pt.Field(m.token_ids[o], count);
+      for (int o = 0; o < 2; ++o) {
+        pt.Field(m.token_ids[o], count);
+        pf.Field(m.token_ids[o], fidelity);
+      }
     }
   }
   pm.EndObject();
   pt.EndObject();
+  pf.EndObject();
   for (size_t c = 0; c < kBoardCategories.size(); ++c) {
     for (size_t p = 0; p < kBoardPeriods.size(); ++p) {
       board += static_cast<int64_t>(kBoardOrders.size()) *
@@ -175,6 +180,7 @@ SimResponse Truth(const Universe& u, const SimRequest& r) {
   if (detail) {
     w.Key("market_trades").Raw(per_market);
     w.Key("token_prices").Raw(per_token);
+    w.Key("token_fidelity").Raw(per_token_fidelity);
   }
   w.EndObject();
   return JsonResponse(200, std::move(body));

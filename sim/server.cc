@@ -8,10 +8,31 @@
 namespace polysim {
 namespace {
 
+// Query parameters split at the first '=' only, so unencoded base64 cursors ("MA==") survive.
+std::multimap<std::string, std::string> QueryParams(const std::string& target) {
+  std::multimap<std::string, std::string> params;
+  const size_t q = target.find('?');
+  if (q == std::string::npos) return params;
+  size_t start = q + 1;
+  while (start < target.size()) {
+    size_t amp = target.find('&', start);
+    if (amp == std::string::npos) amp = target.size();
+    const std::string pair = target.substr(start, amp - start);
+    if (!pair.empty()) {
+      const size_t eq = pair.find('=');
+      const std::string key = pair.substr(0, eq);
+      const std::string value = eq == std::string::npos ? "" : pair.substr(eq + 1);
+      params.emplace(httplib::detail::decode_url(key, true), httplib::detail::decode_url(value, true));
+    }
+    start = amp + 1;
+  }
+  return params;
+}
+
 SimRequest ToSim(const httplib::Request& req, size_t prefix) {
   SimRequest r;
   r.path = req.path.substr(prefix);
-  r.params = req.params;
+  r.params = QueryParams(req.target);
   r.body = req.body;
   return r;
 }
@@ -165,7 +186,7 @@ void Server::Routes() {
     res.set_content(traffic_.StatsJson(), "application/json");
   });
   h.Post("/__sim/advance", [this](const httplib::Request& req, httplib::Response& res) {
-    auto seconds = ParseInt(req.get_param_value("seconds"));
+    auto seconds = ParseInt(ToSim(req, 0).Get("seconds"));
     if (!seconds || *seconds < 0) {
       res.status = 400;
       res.set_content(R"({"error":"seconds must be a non-negative integer"})", "application/json");
