@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 third_party="$root/third_party"
 
 packages=(
-  build-essential cmake ninja-build pkg-config git ca-certificates
+  build-essential cmake ninja-build pkg-config git ca-certificates curl python3
   clang clang-format libclang-rt-14-dev
   libcurl4-openssl-dev libsimdjson-dev nlohmann-json3-dev libcli11-dev
   libspdlog-dev libfmt-dev libcpp-httplib-dev

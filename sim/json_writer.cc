@@ -8,22 +8,23 @@ namespace polysim {
 
 void AppendJsonString(std::string& out, std::string_view value) {
   out.push_back('"');
-  for (char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
+  // Copy runs of plain characters in bulk; escape the few that need it.
+  size_t run = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto u = static_cast<unsigned char>(value[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    out.append(value.data() + run, i - run);
+    run = i + 1;
+    switch (u) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20) {
-          fmt::format_to(std::back_inserter(out), "\\u{:04x}", u);
-        } else {
-          out.push_back(c);
-        }
+      default: fmt::format_to(std::back_inserter(out), "\\u{:04x}", u);
     }
   }
+  out.append(value.data() + run, value.size() - run);
   out.push_back('"');
 }
 

@@ -50,12 +50,13 @@ constexpr int64_t kDay = 86'400;
 constexpr int64_t kYear = 365 * kDay;
 
 std::string Hex(uint64_t seed, uint64_t salt, uint64_t key, int digits) {
-  std::string out;
-  out.reserve(digits);
-  for (uint64_t i = 0; static_cast<int>(out.size()) < digits; ++i) {
-    out += fmt::format("{:016x}", Hash(seed, salt, key, i));
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(static_cast<size_t>(digits), '0');
+  uint64_t word = 0;
+  for (int i = 0; i < digits; ++i) {
+    if (i % 16 == 0) word = Hash(seed, salt, key, static_cast<uint64_t>(i / 16));
+    out[i] = kDigits[(word >> (60 - 4 * (i % 16))) & 15];
   }
-  out.resize(digits);
   return out;
 }
 
