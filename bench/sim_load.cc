@@ -84,12 +84,12 @@ int main(int argc, char** argv) {
 
   fmt::print("polysim load: {} s per case, keep-alive, loopback, {} cores\n", seconds,
              std::thread::hardware_concurrency());
-  for (const auto& [name, paths] :
-       {std::pair{"v2 trades, 100 rows", trade_pages}, std::pair{"gamma markets, 100 rows", gamma_pages}}) {
+  for (const auto& [name, paths] : {std::pair{"v2 trades, 100 rows", trade_pages},
+                                    std::pair{"gamma markets, 100 rows", gamma_pages}}) {
     for (int connections : {1, 4}) {
       const Result r = Load(port, paths, connections, seconds);
-      fmt::print("  {:24} {} conn: {:>8.0f} req/s  {:>7.1f} MB/s  failures {}\n", name,
-                 connections, static_cast<double>(r.requests) / seconds,
+      fmt::print("  {:24} {} conn: {:>8.0f} req/s  {:>7.1f} MB/s  failures {}\n", name, connections,
+                 static_cast<double>(r.requests) / seconds,
                  static_cast<double>(r.bytes) / seconds / 1e6, r.failures);
     }
   }

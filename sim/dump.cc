@@ -78,9 +78,10 @@ int64_t DumpUniverse(const Universe& u, const ServeOptions& serve, const std::st
       int window = 1;
       for (int64_t from = m.start; from <= end; from += 15 * 86'400, ++window) {
         const int64_t to = std::min(end, from + 15 * 86'400 - 1);
-        SimResponse resp = ClobPricesHistory(
-            u, Query({{"market", m.token_ids[o]}, {"startTs", std::to_string(from)},
-                      {"endTs", std::to_string(to)}, {"fidelity", std::to_string(fidelity)}}));
+        SimResponse resp = ClobPricesHistory(u, Query({{"market", m.token_ids[o]},
+                                                       {"startTs", std::to_string(from)},
+                                                       {"endTs", std::to_string(to)},
+                                                       {"fidelity", std::to_string(fidelity)}}));
         out.Write(fmt::format("clob/prices-history/market-{:07}-{}-{:04}.json", m.index, o, window),
                   resp);
       }
@@ -92,9 +93,11 @@ int64_t DumpUniverse(const Universe& u, const ServeOptions& serve, const std::st
     for (const char* p : kBoardPeriods) {
       for (const char* o : kBoardOrders) {
         for (int offset = 0; offset <= 1000; offset += 50) {
-          SimResponse resp = DataLeaderboard(
-              u, Query({{"category", c}, {"timePeriod", p}, {"orderBy", o}, {"limit", "50"},
-                        {"offset", std::to_string(offset)}}));
+          SimResponse resp = DataLeaderboard(u, Query({{"category", c},
+                                                       {"timePeriod", p},
+                                                       {"orderBy", o},
+                                                       {"limit", "50"},
+                                                       {"offset", std::to_string(offset)}}));
           if (resp.body == "[]") break;
           out.Write(fmt::format("data/v1/leaderboard/{}-{}-{}-{:04}.json", c, p, o, offset), resp);
         }

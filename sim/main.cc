@@ -1,10 +1,10 @@
 // polysim: a faithful local Polymarket (CLOB, Data API, Gamma) for tests, demos and benchmarks.
 // See DESIGN.md section 7 and README.md for routes, flags and control endpoints.
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 

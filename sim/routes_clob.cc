@@ -28,7 +28,10 @@ void WriteClobMarket(const Universe& u, const Market& m, JsonWriter& w) {
   w.Field("archived", closed && m.end < u.now() - 180 * 86'400);
   w.Field("accepting_orders", m.order_book && !closed);
   w.Key("accepting_order_timestamp");
-  if (m.order_book) w.String(IsoSeconds(m.created + 3600)); else w.Null();
+  if (m.order_book)
+    w.String(IsoSeconds(m.created + 3600));
+  else
+    w.Null();
   w.Field("minimum_order_size", 5);
   w.Field("minimum_tick_size", m.index % 4 == 0 ? 0.001 : 0.01);
   w.Field("condition_id", m.condition_id);
@@ -38,7 +41,10 @@ void WriteClobMarket(const Universe& u, const Market& m, JsonWriter& w) {
   w.Field("market_slug", m.slug);
   w.Field("end_date_iso", IsoSeconds(m.end));
   w.Key("game_start_time");
-  if (sports) w.String(IsoSeconds(m.end - 3 * 3600)); else w.Null();
+  if (sports)
+    w.String(IsoSeconds(m.end - 3 * 3600));
+  else
+    w.Null();
   w.Field("seconds_delay", sports ? 3 : 0);
   w.Field("fpmm", m.order_book ? std::string() : "0x" + m.condition_id.substr(2, 40));
   w.Field("maker_base_fee", 1000);
@@ -104,8 +110,11 @@ PriceQuery ParsePriceQuery(const Universe& u, const std::string& start, const st
   }
   if (!interval.empty()) {
     static const std::vector<std::tuple<std::string, int64_t, int>> kIntervals = {
-        {"1h", 3600, 1},       {"6h", 6 * 3600, 1}, {"1d", 86'400, 1},
-        {"1w", 7 * 86'400, 5}, {"1m", 30 * 86'400, 10}};
+        {"1h", 3600, 1},
+        {"6h", 6 * 3600, 1},
+        {"1d", 86'400, 1},
+        {"1w", 7 * 86'400, 5},
+        {"1m", 30 * 86'400, 10}};
     if (interval == "max" || interval == "all") {
       q.whole_life = true;
       q.to = u.now();
@@ -114,8 +123,9 @@ PriceQuery ParsePriceQuery(const Universe& u, const std::string& start, const st
     for (const auto& [name, seconds, min_fidelity] : kIntervals) {
       if (name != interval) continue;
       if (q.fidelity < min_fidelity) {
-        q.error = ClobError(400, fmt::format("invalid filters: minimum 'fidelity' for '{}' range is {}",
-                                             name, min_fidelity));
+        q.error =
+            ClobError(400, fmt::format("invalid filters: minimum 'fidelity' for '{}' range is {}",
+                                       name, min_fidelity));
         return q;
       }
       q.to = u.now();
@@ -202,8 +212,8 @@ SimResponse ClobMarket(const Universe& u, const SimRequest&, const std::string& 
 SimResponse ClobPricesHistory(const Universe& u, const SimRequest& r) {
   const std::string token = r.Get("market");
   if (token.empty()) return ClobError(400, "invalid filters: the 'market' (asset id) is mandatory");
-  PriceQuery q = ParsePriceQuery(u, r.Get("startTs"), r.Get("endTs"), r.Get("fidelity"),
-                                 r.Get("interval"));
+  PriceQuery q =
+      ParsePriceQuery(u, r.Get("startTs"), r.Get("endTs"), r.Get("fidelity"), r.Get("interval"));
   if (q.error) return *q.error;
   std::string body;
   JsonWriter w(body);
@@ -220,7 +230,8 @@ SimResponse ClobBatchPricesHistory(const Universe& u, const SimRequest& r) {
   if (markets == req.end() || !markets->is_array() || markets->empty()) {
     return ClobError(400, "invalid filters: the 'markets' (asset ids) are mandatory");
   }
-  if (markets->size() > 20) return ClobError(400, "invalid filters: at most 20 markets per request");
+  if (markets->size() > 20)
+    return ClobError(400, "invalid filters: at most 20 markets per request");
   auto text = [&](const char* key) -> std::string {
     auto it = req.find(key);
     if (it == req.end()) return "";
@@ -228,8 +239,8 @@ SimResponse ClobBatchPricesHistory(const Universe& u, const SimRequest& r) {
     if (it->is_string()) return it->get<std::string>();
     return "invalid";
   };
-  PriceQuery q = ParsePriceQuery(u, text("start_ts"), text("end_ts"), text("fidelity"),
-                                 text("interval"));
+  PriceQuery q =
+      ParsePriceQuery(u, text("start_ts"), text("end_ts"), text("fidelity"), text("interval"));
   if (q.error) return *q.error;
   std::string body;
   JsonWriter w(body);

@@ -30,8 +30,8 @@ std::string Base64Encode(std::string_view in) {
   out.reserve((in.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    const uint32_t v = (static_cast<uint8_t>(in[i]) << 16) | (static_cast<uint8_t>(in[i + 1]) << 8) |
-                       static_cast<uint8_t>(in[i + 2]);
+    const uint32_t v = (static_cast<uint8_t>(in[i]) << 16) |
+                       (static_cast<uint8_t>(in[i + 1]) << 8) | static_cast<uint8_t>(in[i + 2]);
     out += kAlphabet[v >> 18];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
@@ -115,8 +115,10 @@ SimResponse CloudflareBlockPage() {
 SimResponse Truth(const Universe& u, const SimRequest& r) {
   PriceSettings prices;
   if (auto v = ParseInt(r.Get("fidelity"))) prices.fidelity = static_cast<int>(*v);
-  if (auto v = ParseInt(r.Get("high_volume_fidelity"))) prices.high_volume_fidelity = static_cast<int>(*v);
-  if (auto v = ParseInt(r.Get("high_volume_threshold"))) prices.high_volume_threshold = static_cast<double>(*v);
+  if (auto v = ParseInt(r.Get("high_volume_fidelity")))
+    prices.high_volume_fidelity = static_cast<int>(*v);
+  if (auto v = ParseInt(r.Get("high_volume_threshold")))
+    prices.high_volume_threshold = static_cast<double>(*v);
   const bool detail = r.Get("detail", "true") != "false";
 
   int64_t markets = 0, tokens = 0, trades = 0, points = 0, gamma_markets = 0, board = 0;

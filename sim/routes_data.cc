@@ -29,8 +29,8 @@ class Tape {
       : u_(u) {
     for (int mi : markets) {
       const Market& m = u.markets()[mi];
-      const int64_t pos = after ? u.TradesBefore(m, after->ts, after->market, after->index)
-                                : u.VisibleTrades(m);
+      const int64_t pos =
+          after ? u.TradesBefore(m, after->ts, after->market, after->index) : u.VisibleTrades(m);
       if (pos > 0) heap_.push(TapeKey{u.TradeTimestamp(m, pos - 1), mi, pos - 1});
     }
   }
@@ -41,8 +41,8 @@ class Tape {
     const TapeKey k = heap_.top();
     heap_.pop();
     if (k.index > 0) {
-      heap_.push(TapeKey{u_.TradeTimestamp(u_.markets()[k.market], k.index - 1), k.market,
-                         k.index - 1});
+      heap_.push(
+          TapeKey{u_.TradeTimestamp(u_.markets()[k.market], k.index - 1), k.market, k.index - 1});
     }
     return k;
   }
@@ -52,8 +52,8 @@ class Tape {
   std::priority_queue<TapeKey> heap_;
 };
 
-SimResponse V2Error(const SimRequest& r, int status, std::string_view code, std::string_view message,
-                    std::string_view parameter = {}) {
+SimResponse V2Error(const SimRequest& r, int status, std::string_view code,
+                    std::string_view message, std::string_view parameter = {}) {
   std::string body;
   JsonWriter w(body);
   w.BeginObject().Field("error", message).Field("code", code).Field("retryable", false);
@@ -251,7 +251,10 @@ SimResponse DataTradesV2(const Universe& u, const SimRequest& r) {
   w.Key("pagination").BeginObject();
   w.Field("limit", limit).Field("offset", 0).Field("has_more", has_more);
   w.Key("next_cursor");
-  if (has_more) w.String(EncodeCursor(u, fhash, limit, last)); else w.Null();
+  if (has_more)
+    w.String(EncodeCursor(u, fhash, limit, last));
+  else
+    w.Null();
   w.EndObject().EndObject();
   return JsonResponse(200, std::move(body));
 }
@@ -262,7 +265,8 @@ SimResponse DataTradesV1(const Universe& u, const ServeOptions& o, const SimRequ
   if (!limit || *limit < 0) return V1Error(400, "invalid limit");
   if (!offset || *offset < 0) return V1Error(400, "invalid offset");
   if (*offset > o.v1_offset_cap) {
-    return V1Error(400, fmt::format("max historical trades offset of {} exceeded", o.v1_offset_cap));
+    return V1Error(400,
+                   fmt::format("max historical trades offset of {} exceeded", o.v1_offset_cap));
   }
   if (r.Has("filterType") != r.Has("filterAmount")) {
     return V1Error(400, "filterType and filterAmount must be provided together");

@@ -30,11 +30,17 @@ std::string JsonList(const std::array<std::string, 2>& items) {
   return out + "]";
 }
 
-std::string Decimal(double v) { return fmt::format("{}", v); }
+std::string Decimal(double v) {
+  return fmt::format("{}", v);
+}
 
-int Micros(const Universe& u, uint64_t key) { return static_cast<int>(Hash(u.seed(), key) % 1'000'000); }
+int Micros(const Universe& u, uint64_t key) {
+  return static_cast<int>(Hash(u.seed(), key) % 1'000'000);
+}
 
-bool IsRecurring(const Market& m) { return m.outcomes[0] == "Up"; }
+bool IsRecurring(const Market& m) {
+  return m.outcomes[0] == "Up";
+}
 
 void WriteTagObject(const Universe& u, const Tag& t, bool in_tags_route, JsonWriter& w) {
   w.BeginObject();
@@ -88,7 +94,8 @@ void WriteEventCore(const Universe& u, const Event& e, const EventFacts& f, Json
   w.Field("endDate", IsoSeconds(f.end));
 }
 
-void WriteGammaMarket(const Universe& u, const Market& m, JsonWriter& w);
+// `in_event`: the market is nested in an event's `markets`, where it carries no `events` array.
+void WriteGammaMarket(const Universe& u, const Market& m, bool in_event, JsonWriter& w);
 
 void WriteGammaEvent(const Universe& u, const Event& e, bool include_markets, JsonWriter& w) {
   const EventFacts f = Facts(u, e);
@@ -119,7 +126,7 @@ void WriteGammaEvent(const Universe& u, const Event& e, bool include_markets, Js
   if (include_markets) {
     w.Key("markets").BeginArray();
     for (int mi : e.markets) {
-      if (u.markets()[mi].in_gamma) WriteGammaMarket(u, u.markets()[mi], w);
+      if (u.markets()[mi].in_gamma) WriteGammaMarket(u, u.markets()[mi], /*in_event=*/true, w);
     }
     w.EndArray();
   }
@@ -172,7 +179,7 @@ void WriteGammaEvent(const Universe& u, const Event& e, bool include_markets, Js
   w.EndObject();
 }
 
-void WriteGammaMarket(const Universe& u, const Market& m, JsonWriter& w) {
+void WriteGammaMarket(const Universe& u, const Market& m, bool in_event, JsonWriter& w) {
   const bool closed = u.Closed(m);
   const Event& e = u.events()[m.event];
   std::array<std::string, 2> prices;
@@ -241,9 +248,9 @@ void WriteGammaMarket(const Universe& u, const Market& m, JsonWriter& w) {
   w.Field("negRisk", m.neg_risk);
   w.Field("negRiskMarketID", m.neg_risk_market_id);
   w.Field("negRiskRequestID", m.neg_risk ? "0x" + m.question_id.substr(2, 62) + "aa" : "");
-  w.Key("events").BeginArray().BeginObject();
-  {
+  if (!in_event) {
     const EventFacts f = Facts(u, e);
+    w.Key("events").BeginArray().BeginObject();
     WriteEventCore(u, e, f, w);
     w.Field("image", image);
     w.Field("icon", image);
@@ -258,12 +265,28 @@ void WriteGammaMarket(const Universe& u, const Market& m, JsonWriter& w) {
     w.Field("openInterest", std::round(f.liquidity * 7.3 * 1e4) / 1e4);
     w.Field("createdAt", IsoMicros(f.created, Micros(u, e.id + 2)));
     w.Field("updatedAt", IsoMicros(std::min(f.end, u.now()), Micros(u, e.id + 3)));
+    w.Field("volume24hr", f.closed ? 0.0 : f.volume / 365);
+    w.Field("volume1wk", f.closed ? 0.0 : f.volume / 52);
+    w.Field("volume1mo", f.closed ? 0.0 : f.volume / 12);
     w.Field("volume1yr", f.volume);
     w.Field("enableOrderBook", m.order_book);
     w.Field("negRisk", e.neg_risk);
     w.Field("commentCount", static_cast<int64_t>(Hash(u.seed(), e.id) % 800));
+    w.Field("cyom", false);
+    w.Field("showAllOutcomes", true);
+    w.Field("showMarketImages", true);
+    w.Field("enableNegRisk", e.neg_risk);
+    w.Field("automaticallyActive", true);
+    w.Field("startTime", IsoSeconds(f.end - 900));
+    w.Field("negRiskAugmented", e.neg_risk);
+    w.Field("pendingDeployment", false);
+    w.Field("deploying", false);
+    w.Key("eventMetadata").BeginObject();
+    w.Field("context_description", fmt::format("Trader sentiment on {}.", e.title));
+    w.Field("context_requires_regen", false);
+    w.EndObject();
+    w.EndObject().EndArray();
   }
-  w.EndObject().EndArray();
   w.Field("ready", false);
   w.Field("funded", false);
   w.Field("acceptingOrdersTimestamp", IsoSeconds(m.created + 3600));
@@ -358,9 +381,8 @@ struct MarketFilter {
   bool operator()(int i) const {
     const Market& m = u.markets()[i];
     if (!m.in_gamma || u.Closed(m) != closed) return false;
-    return condition_ids.empty() ||
-           std::find(condition_ids.begin(), condition_ids.end(), m.condition_id) !=
-               condition_ids.end();
+    return condition_ids.empty() || std::find(condition_ids.begin(), condition_ids.end(),
+                                              m.condition_id) != condition_ids.end();
   }
 };
 
@@ -370,7 +392,9 @@ struct EventFilter {
   bool operator()(int i) const { return Facts(u, u.events()[i]).closed == closed; }
 };
 
-std::string KeysetCursor(int64_t id) { return Base64Encode(fmt::format("{{\"id\":{}}}", id)); }
+std::string KeysetCursor(int64_t id) {
+  return Base64Encode(fmt::format("{{\"id\":{}}}", id));
+}
 
 std::optional<int64_t> DecodeKeysetCursor(const std::string& text) {
   auto raw = Base64Decode(text);
@@ -392,7 +416,10 @@ SimResponse Keyset(const SimRequest& r, const char* key, int count, Include incl
     int lo = 0, hi = count;
     while (lo < hi) {
       const int mid = lo + (hi - lo) / 2;
-      if (id_of(mid) <= *after) lo = mid + 1; else hi = mid;
+      if (id_of(mid) <= *after)
+        lo = mid + 1;
+      else
+        hi = mid;
     }
     begin = lo;
   }
@@ -421,7 +448,8 @@ template <typename WriteItem>
 SimResponse OffsetList(const ServeOptions& o, const SimRequest& r, const std::vector<int>& items,
                        int limit, const char* successor, WriteItem write_item) {
   auto offset = ParseInt(r.Get("offset", "0"));
-  if (!offset || *offset < 0) return GammaError(422, "validation error", "offset must be a non-negative integer");
+  if (!offset || *offset < 0)
+    return GammaError(422, "validation error", "offset must be a non-negative integer");
   if (*offset > o.gamma_offset_cap) {
     return GammaError(422, "validation error",
                       fmt::format("offset too large, use {} for deeper pagination", successor));
@@ -444,30 +472,33 @@ SimResponse OffsetList(const ServeOptions& o, const SimRequest& r, const std::ve
 
 SimResponse GammaMarketsKeyset(const Universe& u, const ServeOptions& o, const SimRequest& r) {
   if (r.Has("offset")) {
-    return GammaError(422, "validation error", "offset is not supported by keyset pagination, use after_cursor");
+    return GammaError(422, "validation error",
+                      "offset is not supported by keyset pagination, use after_cursor");
   }
   if (static_cast<int>(r.GetAll("condition_ids").size()) > o.gamma_max_condition_ids) {
     return CloudflareBlockPage();
   }
   ListQuery q = ParseListQuery(r);
   if (q.error) return *q.error;
-  return Keyset(r, "markets", static_cast<int>(u.markets().size()),
-                MarketFilter{u, r.GetAll("condition_ids"), q.closed}, q.limit,
-                [&](int i) { return u.markets()[i].gamma_id; },
-                [&](int i, JsonWriter& w) { WriteGammaMarket(u, u.markets()[i], w); });
+  return Keyset(
+      r, "markets", static_cast<int>(u.markets().size()),
+      MarketFilter{u, r.GetAll("condition_ids"), q.closed}, q.limit,
+      [&](int i) { return u.markets()[i].gamma_id; },
+      [&](int i, JsonWriter& w) { WriteGammaMarket(u, u.markets()[i], /*in_event=*/false, w); });
 }
 
 SimResponse GammaEventsKeyset(const Universe& u, const ServeOptions&, const SimRequest& r) {
   if (r.Has("offset")) {
-    return GammaError(422, "validation error", "offset is not supported by keyset pagination, use after_cursor");
+    return GammaError(422, "validation error",
+                      "offset is not supported by keyset pagination, use after_cursor");
   }
   ListQuery q = ParseListQuery(r);
   if (q.error) return *q.error;
   const bool with_markets = r.Get("include_markets", "true") != "false";
-  return Keyset(r, "events", static_cast<int>(u.events().size()), EventFilter{u, q.closed},
-                q.limit,
-                [&](int i) { return u.events()[i].id; },
-                [&](int i, JsonWriter& w) { WriteGammaEvent(u, u.events()[i], with_markets, w); });
+  return Keyset(
+      r, "events", static_cast<int>(u.events().size()), EventFilter{u, q.closed}, q.limit,
+      [&](int i) { return u.events()[i].id; },
+      [&](int i, JsonWriter& w) { WriteGammaEvent(u, u.events()[i], with_markets, w); });
 }
 
 SimResponse GammaMarketsOffset(const Universe& u, const ServeOptions& o, const SimRequest& r) {
@@ -476,19 +507,22 @@ SimResponse GammaMarketsOffset(const Universe& u, const ServeOptions& o, const S
   }
   ListQuery q = ParseListQuery(r);
   if (q.error) return *q.error;
-  return OffsetList(o, r, Select(static_cast<int>(u.markets().size()),
+  return OffsetList(o, r,
+                    Select(static_cast<int>(u.markets().size()),
                            MarketFilter{u, r.GetAll("condition_ids"), q.closed}),
-                    q.limit, "/markets/keyset",
-                    [&](int i, JsonWriter& w) { WriteGammaMarket(u, u.markets()[i], w); });
+                    q.limit, "/markets/keyset", [&](int i, JsonWriter& w) {
+                      WriteGammaMarket(u, u.markets()[i], /*in_event=*/false, w);
+                    });
 }
 
 SimResponse GammaEventsOffset(const Universe& u, const ServeOptions& o, const SimRequest& r) {
   ListQuery q = ParseListQuery(r);
   if (q.error) return *q.error;
   const bool with_markets = r.Get("include_markets", "true") != "false";
-  return OffsetList(o, r, Select(static_cast<int>(u.events().size()), EventFilter{u, q.closed}), q.limit,
-                    "/events/keyset",
-                    [&](int i, JsonWriter& w) { WriteGammaEvent(u, u.events()[i], with_markets, w); });
+  return OffsetList(o, r, Select(static_cast<int>(u.events().size()), EventFilter{u, q.closed}),
+                    q.limit, "/events/keyset", [&](int i, JsonWriter& w) {
+                      WriteGammaEvent(u, u.events()[i], with_markets, w);
+                    });
 }
 
 SimResponse GammaTags(const Universe& u, const SimRequest& r) {

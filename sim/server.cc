@@ -22,7 +22,8 @@ std::multimap<std::string, std::string> QueryParams(const std::string& target) {
       const size_t eq = pair.find('=');
       const std::string key = pair.substr(0, eq);
       const std::string value = eq == std::string::npos ? "" : pair.substr(eq + 1);
-      params.emplace(httplib::detail::decode_url(key, true), httplib::detail::decode_url(value, true));
+      params.emplace(httplib::detail::decode_url(key, true),
+                     httplib::detail::decode_url(value, true));
     }
     start = amp + 1;
   }
@@ -51,7 +52,10 @@ SimResponse RateLimited(LimitMode mode, const std::string& service, int retry_af
     w.BeginObject().Field("error", "Too many requests, retry later").Field("code", "rate_limited");
     w.Field("retryable", true).Field("trace_id", TraceId(r)).EndObject();
   } else if (service == "/gamma") {
-    w.BeginObject().Field("type", "rate limit error").Field("error", "Too Many Requests").EndObject();
+    w.BeginObject()
+        .Field("type", "rate limit error")
+        .Field("error", "Too Many Requests")
+        .EndObject();
   } else {
     w.BeginObject().Field("error", "Too Many Requests").EndObject();
   }
@@ -64,20 +68,30 @@ SimResponse ServerError(uint64_t n, const SimRequest& r) {
   switch (n % 3) {
     case 0:
       resp.status = 500;
-      JsonWriter(resp.body).BeginObject().Field("error", "internal error").Field("code", "internal")
-          .Field("retryable", true).Field("trace_id", TraceId(r)).EndObject();
+      JsonWriter(resp.body)
+          .BeginObject()
+          .Field("error", "internal error")
+          .Field("code", "internal")
+          .Field("retryable", true)
+          .Field("trace_id", TraceId(r))
+          .EndObject();
       break;
     case 1:
       resp.status = 502;
       resp.content_type = "text/html";
-      resp.body = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad "
-                  "Gateway</h1></center><hr><center>cloudflare</center></body></html>\n";
+      resp.body =
+          "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad "
+          "Gateway</h1></center><hr><center>cloudflare</center></body></html>\n";
       break;
     default:
       resp.status = 503;
-      JsonWriter(resp.body).BeginObject().Field("error", "upstream timed out")
-          .Field("code", "request_timeout").Field("retryable", true)
-          .Field("trace_id", TraceId(r)).EndObject();
+      JsonWriter(resp.body)
+          .BeginObject()
+          .Field("error", "upstream timed out")
+          .Field("code", "request_timeout")
+          .Field("retryable", true)
+          .Field("trace_id", TraceId(r))
+          .EndObject();
       resp.headers.emplace_back("Retry-After", "1");
   }
   return resp;
@@ -92,12 +106,16 @@ void Send(const SimResponse& s, httplib::Response& res) {
 }  // namespace
 
 Server::Server(const ServerOptions& options)
-    : options_(options), universe_(options.universe), traffic_(options.traffic),
+    : options_(options),
+      universe_(options.universe),
+      traffic_(options.traffic),
       http_(std::make_unique<httplib::Server>()) {
   Routes();
 }
 
-Server::~Server() { Stop(); }
+Server::~Server() {
+  Stop();
+}
 
 void Server::Routes() {
   httplib::Server& h = *http_;
@@ -120,18 +138,22 @@ void Server::Routes() {
       const Fault fault = traffic_.DrawFault(route);
       static std::atomic<uint64_t> errors{0};
       switch (fault) {
-        case Fault::kError5xx: Send(ServerError(errors++, r), res); return;
-        case Fault::kHtml403: Send(CloudflareBlockPage(), res); return;
-        default: break;
+        case Fault::kError5xx:
+          Send(ServerError(errors++, r), res);
+          return;
+        case Fault::kHtml403:
+          Send(CloudflareBlockPage(), res);
+          return;
+        default:
+          break;
       }
       SimResponse resp = handler(r);
       if (fault == Fault::kTruncate && resp.body.size() > 1) resp.body.resize(resp.body.size() / 2);
       if (fault == Fault::kDrop) {
         // Promise a body, send none, and close: the client sees the connection drop.
         res.status = resp.status;
-        res.set_content_provider(
-            resp.body.size() + 1, resp.content_type,
-            [](size_t, size_t, httplib::DataSink&) { return false; });
+        res.set_content_provider(resp.body.size() + 1, resp.content_type,
+                                 [](size_t, size_t, httplib::DataSink&) { return false; });
         return;
       }
       Send(resp, res);
@@ -146,14 +168,13 @@ void Server::Routes() {
         api("/clob", "/clob/markets/{condition_id}", [&u](const SimRequest& r) {
           return ClobMarket(u, r, r.path.substr(std::string("/markets/").size()));
         }));
-  h.Get("/clob/prices-history", api("/clob", "/clob/prices-history", [&u](const SimRequest& r) {
-          return ClobPricesHistory(u, r);
-        }));
+  h.Get("/clob/prices-history", api("/clob", "/clob/prices-history",
+                                    [&u](const SimRequest& r) { return ClobPricesHistory(u, r); }));
   h.Post("/clob/batch-prices-history",
          api("/clob", "/clob/batch-prices-history",
              [&u](const SimRequest& r) { return ClobBatchPricesHistory(u, r); }));
-  h.Get("/data/v2/trades", api("/data", "/data/v2/trades",
-                               [&u](const SimRequest& r) { return DataTradesV2(u, r); }));
+  h.Get("/data/v2/trades",
+        api("/data", "/data/v2/trades", [&u](const SimRequest& r) { return DataTradesV2(u, r); }));
   h.Get("/data/trades", api("/data", "/data/trades",
                             [&u, &o](const SimRequest& r) { return DataTradesV1(u, o, r); }));
   h.Get("/data/v1/leaderboard", api("/data", "/data/v1/leaderboard",
@@ -167,9 +188,8 @@ void Server::Routes() {
   h.Get("/gamma/markets", api("/gamma", "/gamma/markets", [&u, &o](const SimRequest& r) {
           return GammaMarketsOffset(u, o, r);
         }));
-  h.Get("/gamma/events", api("/gamma", "/gamma/events", [&u, &o](const SimRequest& r) {
-          return GammaEventsOffset(u, o, r);
-        }));
+  h.Get("/gamma/events", api("/gamma", "/gamma/events",
+                             [&u, &o](const SimRequest& r) { return GammaEventsOffset(u, o, r); }));
   h.Get("/gamma/tags",
         api("/gamma", "/gamma/tags", [&u](const SimRequest& r) { return GammaTags(u, r); }));
 
@@ -197,8 +217,9 @@ void Server::Routes() {
   });
   h.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) {
-      res.set_content(fmt::format("{{\"error\":\"{}\"}}", res.status == 404 ? "not found" : "error"),
-                      "application/json");
+      res.set_content(
+          fmt::format("{{\"error\":\"{}\"}}", res.status == 404 ? "not found" : "error"),
+          "application/json");
     }
   });
 }

@@ -12,12 +12,18 @@
 namespace polysim {
 
 std::vector<RateRule> OfficialRules() {
-  return {{"/data", 1000, 10},         {"/data/trades", 200, 10},
-          {"/data/v2/trades", 300, 10}, {"/gamma", 4000, 10},
-          {"/gamma/markets", 300, 10},  {"/gamma/markets/keyset", 300, 10},
-          {"/gamma/events", 500, 10},   {"/gamma/events/keyset", 500, 10},
-          {"/gamma/tags", 200, 10},     {"/clob", 9000, 10},
-          {"/clob/prices-history", 1000, 10}, {"/clob/batch-prices-history", 1000, 10}};
+  return {{"/data", 1000, 10},
+          {"/data/trades", 200, 10},
+          {"/data/v2/trades", 300, 10},
+          {"/gamma", 4000, 10},
+          {"/gamma/markets", 300, 10},
+          {"/gamma/markets/keyset", 300, 10},
+          {"/gamma/events", 500, 10},
+          {"/gamma/events/keyset", 500, 10},
+          {"/gamma/tags", 200, 10},
+          {"/clob", 9000, 10},
+          {"/clob/prices-history", 1000, 10},
+          {"/clob/batch-prices-history", 1000, 10}};
 }
 
 bool ParseRateRule(const std::string& text, RateRule* rule) {
@@ -36,11 +42,16 @@ bool ParseRateRule(const std::string& text, RateRule* rule) {
 }
 
 bool ParseLimitMode(const std::string& text, LimitMode* mode) {
-  if (text == "off") *mode = LimitMode::kOff;
-  else if (text == "reject-json") *mode = LimitMode::kRejectJson;
-  else if (text == "reject-cloudflare") *mode = LimitMode::kRejectCloudflare;
-  else if (text == "delay") *mode = LimitMode::kDelay;
-  else return false;
+  if (text == "off")
+    *mode = LimitMode::kOff;
+  else if (text == "reject-json")
+    *mode = LimitMode::kRejectJson;
+  else if (text == "reject-cloudflare")
+    *mode = LimitMode::kRejectCloudflare;
+  else if (text == "delay")
+    *mode = LimitMode::kDelay;
+  else
+    return false;
   return true;
 }
 
@@ -58,8 +69,7 @@ double Traffic::WaitNeeded(const std::string& route, const std::string& service,
     const auto span = std::chrono::duration<double>(w.rule.window_seconds);
     while (!w.admitted.empty() && now - w.admitted.front() >= span) w.admitted.pop_front();
     if (static_cast<int>(w.admitted.size()) >= w.rule.max_requests) {
-      const double until =
-          std::chrono::duration<double>(w.admitted.front() + span - now).count();
+      const double until = std::chrono::duration<double>(w.admitted.front() + span - now).count();
       wait = std::max(wait, until);
     }
   }
@@ -123,11 +133,20 @@ Fault Traffic::DrawFault(const std::string& route) {
     RouteStats& s = stats_[route];
     if (slow) ++s.latency;
     switch (fault) {
-      case Fault::kError5xx: ++s.error_5xx; break;
-      case Fault::kDrop: ++s.drop; break;
-      case Fault::kTruncate: ++s.truncate; break;
-      case Fault::kHtml403: ++s.html_403; break;
-      case Fault::kNone: break;
+      case Fault::kError5xx:
+        ++s.error_5xx;
+        break;
+      case Fault::kDrop:
+        ++s.drop;
+        break;
+      case Fault::kTruncate:
+        ++s.truncate;
+        break;
+      case Fault::kHtml403:
+        ++s.html_403;
+        break;
+      case Fault::kNone:
+        break;
     }
   }
   if (slow) std::this_thread::sleep_for(std::chrono::milliseconds(f.latency_ms));

@@ -12,8 +12,8 @@
 namespace polysim {
 
 const std::array<const char*, 11> kBoardCategories = {
-    "OVERALL", "POLITICS", "SPORTS", "ESPORTS", "CRYPTO", "CULTURE",
-    "MENTIONS", "WEATHER", "ECONOMICS", "TECH", "FINANCE"};
+    "OVERALL",  "POLITICS", "SPORTS",    "ESPORTS", "CRYPTO", "CULTURE",
+    "MENTIONS", "WEATHER",  "ECONOMICS", "TECH",    "FINANCE"};
 const std::array<const char*, 4> kBoardPeriods = {"DAY", "WEEK", "MONTH", "ALL"};
 const std::array<const char*, 2> kBoardOrders = {"PNL", "VOL"};
 
@@ -28,7 +28,9 @@ uint64_t Hash(uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
   return Mix(Mix(Mix(Mix(a) ^ b) ^ c) ^ d);
 }
 
-double Unit(uint64_t h) { return static_cast<double>(h >> 11) * 0x1.0p-53; }
+double Unit(uint64_t h) {
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
 
 namespace {
 
@@ -91,35 +93,41 @@ const T& Pick(const std::array<T, N>& list, uint64_t h) {
 }
 
 const std::array<const char*, 40> kTagLabels = {
-    "Politics", "Crypto",     "Sports",     "Bitcoin",   "Elections",     "Economy", "Tech",
-    "Culture",  "Weather",    "Esports",    "Finance",   "Up or Down",    "Recurring",
-    "Hide From New", "NBA",   "NFL",        "Soccer",    "AI",            "Fed",     "Inflation",
-    "Ethereum", "Solana",     "Mentions",   "Tennis",    "F1",            "Golf",    "World",
-    "Geopolitics", "Middle East", "Ukraine", "China",    "Movies",        "Music",   "Awards",
-    "Science",  "Space",      "Climate",    "Business",  "Stocks",        "Crypto Prices"};
+    "Politics",    "Crypto",   "Sports",   "Bitcoin", "Elections",    "Economy",   "Tech",
+    "Culture",     "Weather",  "Esports",  "Finance", "Up or Down",   "Recurring", "Hide From New",
+    "NBA",         "NFL",      "Soccer",   "AI",      "Fed",          "Inflation", "Ethereum",
+    "Solana",      "Mentions", "Tennis",   "F1",      "Golf",         "World",     "Geopolitics",
+    "Middle East", "Ukraine",  "China",    "Movies",  "Music",        "Awards",    "Science",
+    "Space",       "Climate",  "Business", "Stocks",  "Crypto Prices"};
 const std::array<const char*, 16> kPeople = {
-    "Gavin Newsom", "Josh Shapiro", "Jon Ossoff",   "Kamala Harris", "Pete Buttigieg",
-    "Andy Beshear", "Gretchen Whitmer", "Wes Moore", "JB Pritzker",  "Cory Booker",
-    "Ro Khanna",    "Mark Kelly",   "Raphael Warnock", "Chris Murphy", "Amy Klobuchar",
-    "Zoë Müller"};
+    "Gavin Newsom",    "Josh Shapiro", "Jon Ossoff",       "Kamala Harris",
+    "Pete Buttigieg",  "Andy Beshear", "Gretchen Whitmer", "Wes Moore",
+    "JB Pritzker",     "Cory Booker",  "Ro Khanna",        "Mark Kelly",
+    "Raphael Warnock", "Chris Murphy", "Amy Klobuchar",    "Zoë Müller"};
 const std::array<const char*, 12> kTeams = {"Lakers",  "Celtics", "Arsenal", "Chelsea",
                                             "Yankees", "Dodgers", "Chiefs",  "Eagles",
                                             "T1",      "G2",      "Fnatic",  "Real Madrid"};
-const std::array<const char*, 10> kContests = {
-    "2028 Democratic presidential nomination", "2028 US presidential election",
-    "NBA Finals",   "Champions League", "Super Bowl",      "World Series",
-    "Ballon d'Or",  "Nobel Peace Prize", "Oscars Best Picture", "LoL Worlds"};
-const std::array<const char*, 6> kAssets = {"Bitcoin", "Ethereum", "Solana", "XRP", "BNB",
-                                            "Dogecoin"};
-const std::array<const char*, 12> kAdjectives = {"Impolite", "Brave",   "Quiet", "Lucky",
-                                                 "Rapid",    "Gentle",  "Bold",  "Clever",
-                                                 "Frosty",   "Hidden",  "Merry", "Tidy"};
-const std::array<const char*, 12> kNouns = {"Sister", "Falcon", "Otter",  "River",
-                                            "Comet",  "Badger", "Maple",  "Harbor",
+const std::array<const char*, 10> kContests = {"2028 Democratic presidential nomination",
+                                               "2028 US presidential election",
+                                               "NBA Finals",
+                                               "Champions League",
+                                               "Super Bowl",
+                                               "World Series",
+                                               "Ballon d'Or",
+                                               "Nobel Peace Prize",
+                                               "Oscars Best Picture",
+                                               "LoL Worlds"};
+const std::array<const char*, 6> kAssets = {"Bitcoin", "Ethereum", "Solana",
+                                            "XRP",     "BNB",      "Dogecoin"};
+const std::array<const char*, 12> kAdjectives = {"Impolite", "Brave",  "Quiet", "Lucky",
+                                                 "Rapid",    "Gentle", "Bold",  "Clever",
+                                                 "Frosty",   "Hidden", "Merry", "Tidy"};
+const std::array<const char*, 12> kNouns = {"Sister",  "Falcon", "Otter",  "River",
+                                            "Comet",   "Badger", "Maple",  "Harbor",
                                             "Lantern", "Meadow", "Summit", "Willow"};
-const std::array<const char*, 12> kMonths = {"January", "February", "March",     "April",
-                                             "May",     "June",     "July",      "August",
-                                             "September", "October", "November", "December"};
+const std::array<const char*, 12> kMonths = {"January",   "February", "March",    "April",
+                                             "May",       "June",     "July",     "August",
+                                             "September", "October",  "November", "December"};
 
 std::tm Utc(int64_t t) {
   std::tm tm{};
@@ -148,7 +156,9 @@ std::string IsoMicros(int64_t t, int micros) {
   return fmt::format("{}.{:06}Z", s, micros);
 }
 
-std::string IsoDate(int64_t t) { return IsoSeconds(t).substr(0, 10); }
+std::string IsoDate(int64_t t) {
+  return IsoSeconds(t).substr(0, 10);
+}
 
 std::string PgTimestamp(int64_t t) {
   std::string s = IsoSeconds(t);
@@ -173,8 +183,8 @@ void Universe::BuildTags() {
     Tag t;
     t.id = 100 + i * 37 + static_cast<int64_t>(Hash(s, kSaltTag, i) % 37);
     const char* base = kTagLabels[i % kTagLabels.size()];
-    t.label = i < static_cast<int>(kTagLabels.size()) ? std::string(base)
-                                                      : fmt::format("{} {}", base, i);
+    t.label =
+        i < static_cast<int>(kTagLabels.size()) ? std::string(base) : fmt::format("{} {}", base, i);
     t.slug = Slugify(t.label, static_cast<int>(t.id));
     t.created = options_.now - 3 * kYear + static_cast<int64_t>(Hash(s, kSaltTag, i, 1) % kYear);
     t.updated = t.created + static_cast<int64_t>(Hash(s, kSaltTag, i, 2) % kYear);
@@ -248,7 +258,8 @@ void Universe::BuildMarkets() {
     int64_t end;
     if (closed) {
       const double life = 0.05 + 0.95 * Unit(Hash(s, kSaltEvent, e.index, 4));
-      end = start + 900 + static_cast<int64_t>(life * static_cast<double>(now0 - 3600 - start - 900));
+      end =
+          start + 900 + static_cast<int64_t>(life * static_cast<double>(now0 - 3600 - start - 900));
     } else {
       end = now0 + kDay + static_cast<int64_t>(Unit(Hash(s, kSaltEvent, e.index, 4)) * 2 * kYear);
     }
@@ -329,7 +340,8 @@ void Universe::BuildMarkets() {
       mk.in_clob = heavy[m] || m < wallet_pool || Unit(Hash(s, kSaltMarket, m, 4)) >= 0.02;
       mk.in_gamma = !mk.in_clob || Unit(Hash(s, kSaltMarket, m, 5)) >= 0.03;
       mk.volume = std::round(static_cast<double>(mk.planned_trades) * 25.0 *
-                             (0.5 + Unit(Hash(s, kSaltMarket, m, 6))) * 1e6) / 1e6;
+                             (0.5 + Unit(Hash(s, kSaltMarket, m, 6))) * 1e6) /
+                  1e6;
       mk.liquidity = std::round(mk.volume * 0.01 * 1e5) / 1e5;
       const int ntags = 1 + static_cast<int>(Hash(s, kSaltMarket, m, 7) % 3);
       for (int k = 0; k < ntags; ++k) {
@@ -394,7 +406,10 @@ int64_t Universe::VisibleTrades(const Market& m) const {
   int64_t lo = 0, hi = m.planned_trades;
   while (lo < hi) {
     const int64_t mid = lo + (hi - lo) / 2;
-    if (TradeTimestamp(m, mid) <= t) lo = mid + 1; else hi = mid;
+    if (TradeTimestamp(m, mid) <= t)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo;
 }
@@ -407,7 +422,10 @@ int64_t Universe::TradesBefore(const Market& m, int64_t ts, int market, int64_t 
   while (lo < hi) {
     const int64_t mid = lo + (hi - lo) / 2;
     const int64_t t = TradeTimestamp(m, mid);
-    if (t < ts || (ties_older && t == ts)) lo = mid + 1; else hi = mid;
+    if (t < ts || (ties_older && t == ts))
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo;
 }
@@ -443,12 +461,14 @@ Trade Universe::MakeTrade(const Market& m, int64_t index) const {
 
 double Universe::Midpoint(const Market& m, int64_t t) const {
   constexpr double kTwoPi = 6.283185307179586;
-  const double x = m.level + m.amp1 * std::sin(kTwoPi * static_cast<double>(t) / m.period1 + m.phase1) +
+  const double x = m.level +
+                   m.amp1 * std::sin(kTwoPi * static_cast<double>(t) / m.period1 + m.phase1) +
                    m.amp2 * std::sin(kTwoPi * static_cast<double>(t) / m.period2 + m.phase2);
   double p = 1 / (1 + std::exp(-x));
   // Over the last fifth of its life the market converges on its outcome.
   const double life = static_cast<double>(m.end - m.start);
-  const double w = std::clamp((static_cast<double>(t - m.start) - 0.8 * life) / (0.2 * life), 0.0, 1.0);
+  const double w =
+      std::clamp((static_cast<double>(t - m.start) - 0.8 * life) / (0.2 * life), 0.0, 1.0);
   p = (1 - w) * p + w * (m.winner == 0 ? 1.0 : 0.0);
   return std::clamp(std::round(p * 1000) / 1000, 0.001, 0.999);
 }
@@ -489,8 +509,8 @@ std::vector<std::pair<int64_t, double>> Universe::PricePoints(const Market& m, i
 
 int Universe::TruthFidelity(const Market& m, const PriceSettings& settings) const {
   if (!m.order_book) return 0;
-  const int base =
-      m.volume >= settings.high_volume_threshold ? settings.high_volume_fidelity : settings.fidelity;
+  const int base = m.volume >= settings.high_volume_threshold ? settings.high_volume_fidelity
+                                                              : settings.fidelity;
   if (!Closed(m) || base >= 720) return base;
   for (int f : settings.ladder) {
     if (f > base && f >= 720) return f;

@@ -59,9 +59,9 @@ struct Market {
   std::string description;
   int64_t gamma_id = 0;
   int event = 0;
-  int64_t created = 0;  // Gamma createdAt
-  int64_t start = 0;    // first trade, Gamma startDate
-  int64_t end = 0;      // resolution time (closed once the clock passes it)
+  int64_t created = 0;   // Gamma createdAt
+  int64_t start = 0;     // first trade, Gamma startDate
+  int64_t end = 0;       // resolution time (closed once the clock passes it)
   bool in_clob = true;   // listed by CLOB /markets
   bool in_gamma = true;  // listed by Gamma
   bool order_book = true;
@@ -70,7 +70,7 @@ struct Market {
   std::string group_item_title;
   std::array<std::string, 2> outcomes;
   std::array<std::string, 2> token_ids;
-  int winner = 0;  // outcome index that wins once closed
+  int winner = 0;              // outcome index that wins once closed
   int64_t planned_trades = 0;  // trades spread over [start, end)
   std::vector<int> tags;
   double volume = 0;  // declared lifetime volume (Gamma volumeNum)
@@ -116,8 +116,8 @@ struct BoardRow {
 
 // Fetch settings that decide how many price points a complete fetch yields.
 struct PriceSettings {
-  int fidelity = 60;                 // minutes, ordinary markets
-  int high_volume_fidelity = 10;     // minutes, markets at or above the threshold
+  int fidelity = 60;              // minutes, ordinary markets
+  int high_volume_fidelity = 10;  // minutes, markets at or above the threshold
   double high_volume_threshold = 1e6;
   std::vector<int> ladder = {60, 720, 1440};  // tried in order when a window is empty
 };
@@ -189,10 +189,10 @@ uint64_t Hash(uint64_t a, uint64_t b, uint64_t c = 0, uint64_t d = 0);
 double Unit(uint64_t h);
 
 // Timestamp texts in the formats the real APIs use.
-std::string IsoSeconds(int64_t t);  // 2026-09-28T17:46:27Z
-std::string IsoMillis(int64_t t, int millis);                  // 2025-07-11T18:35:56.805Z
-std::string IsoMicros(int64_t t, int micros);                  // 2026-06-14T11:04:26.005876Z
-std::string IsoDate(int64_t t);                                // 2028-11-07
-std::string PgTimestamp(int64_t t);                            // 2026-09-28 17:46:27+00
+std::string IsoSeconds(int64_t t);             // 2026-09-28T17:46:27Z
+std::string IsoMillis(int64_t t, int millis);  // 2025-07-11T18:35:56.805Z
+std::string IsoMicros(int64_t t, int micros);  // 2026-06-14T11:04:26.005876Z
+std::string IsoDate(int64_t t);                // 2028-11-07
+std::string PgTimestamp(int64_t t);            // 2026-09-28 17:46:27+00
 
 }  // namespace polysim

@@ -1,9 +1,9 @@
 // polypipe: the command line. Parses the subcommands of DESIGN.md section 2 and dispatches them.
 // Exit codes: 0 ok, 1 failure, 2 usage or configuration error, 130 interrupted.
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <string>
 
 #include "version.h"
@@ -47,7 +47,8 @@ int NotBuilt(const char* command) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"polypipe: copies Polymarket's public record into Parquet (Bronze) and DuckDB (Silver)"};
+  CLI::App app{
+      "polypipe: copies Polymarket's public record into Parquet (Bronze) and DuckDB (Silver)"};
   app.set_version_flag("--version", std::string("polypipe ") + POLYPIPE_VERSION);
   app.require_subcommand(1);
 

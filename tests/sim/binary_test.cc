@@ -1,13 +1,12 @@
 // The executables as users run them: build/polysim serving on a free port and stopping on
 // SIGTERM, `polysim --dump`, and the command-line contract of build/polypipe (DESIGN.md §2).
 
+#include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fcntl.h>
 
 #include <chrono>
 #include <filesystem>
@@ -53,7 +52,8 @@ struct Process {
 Process Spawn(std::vector<std::string> args, const std::string& out_file) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -121,9 +121,10 @@ TEST(PolysimBinary, RejectsBadFlagsWithUsageExitCode) {
 
 TEST(PolysimBinary, DumpWritesThePagesTheRoutesServe) {
   const fs::path dir = TempDir("polysim-dump");
-  const Outcome r = RunToEnd({POLYSIM_BINARY, "--dump", dir.string(), "--markets", "30",
-                          "--mean-trades", "20", "--heavy-trades", "2500", "--history-days", "20"},
-                         120);
+  const Outcome r =
+      RunToEnd({POLYSIM_BINARY, "--dump", dir.string(), "--markets", "30", "--mean-trades", "20",
+                "--heavy-trades", "2500", "--history-days", "20"},
+               120);
   ASSERT_EQ(r.code, 0) << r.output;
   UniverseOptions uo;
   uo.markets = 30;

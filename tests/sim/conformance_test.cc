@@ -1,11 +1,11 @@
 // Conformance of every polysim route to the real API: the keys and JSON types of each simulated
 // object must match the captured responses in tests/fixtures/api-samples (plus documented fields).
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
-#include <initializer_list>
 #include <map>
 #include <set>
 #include <sstream>
@@ -61,12 +61,18 @@ Type TypeOf(const json& v) {
 
 std::string Name(Type t) {
   switch (t) {
-    case Type::kNull: return "null";
-    case Type::kString: return "string";
-    case Type::kNumber: return "number";
-    case Type::kBool: return "bool";
-    case Type::kArray: return "array";
-    case Type::kObject: return "object";
+    case Type::kNull:
+      return "null";
+    case Type::kString:
+      return "string";
+    case Type::kNumber:
+      return "number";
+    case Type::kBool:
+      return "bool";
+    case Type::kArray:
+      return "array";
+    case Type::kObject:
+      return "object";
   }
   return "?";
 }
@@ -269,8 +275,8 @@ void CheckJsonListString(const json& m, const std::string& key, std::vector<std:
     return;
   }
   json list = json::parse(it->get<std::string>(), nullptr, /*allow_exceptions=*/false);
-  bool strings = list.is_array();
-  for (const auto& item : list.is_array() ? list : json::array()) strings = strings && item.is_string();
+  const bool strings = list.is_array() && std::all_of(list.begin(), list.end(),
+                                                      [](const json& x) { return x.is_string(); });
   if (!strings) {
     problems.push_back("`" + key + "` does not parse as a JSON array of strings: " + it->dump());
     return;
@@ -345,16 +351,15 @@ class Catalog {
       Field& f = shape.fields[key];
       ++f.present;
       const Type t = TypeOf(value);
-      if (t == Type::kNull) f.null_seen = true; else f.types.insert(t);
+      if (t == Type::kNull) {
+        f.null_seen = true;
+      } else {
+        f.types.insert(t);
+      }
       for (const auto& item : value.is_array() ? value : json::array()) {
         if (!item.is_null()) f.element_types.insert(TypeOf(item));
       }
     }
-  }
-
-  int Samples(const std::string& kind) const {
-    auto it = shapes_.find(kind);
-    return it == shapes_.end() ? 0 : it->second.samples;
   }
 
   // Keys an object of `kind` must hold (`closed`: the object's own `closed` flag).
@@ -373,7 +378,11 @@ class Catalog {
     }
     for (const auto& key : rules.optional) out.erase(key);
     for (const auto& key : rules.closed_only) {
-      if (closed) out.insert(key); else out.erase(key);
+      if (closed) {
+        out.insert(key);
+      } else {
+        out.erase(key);
+      }
     }
     return out;
   }
@@ -391,7 +400,8 @@ class Catalog {
     }
     const KindRules& rules = RulesOf(kind);
     const Shape& shape = ShapeOf(kind);
-    const bool closed = object.value("closed", json()).is_boolean() && object["closed"].get<bool>();
+    const auto flag = object.find("closed");
+    const bool closed = flag != object.end() && flag->is_boolean() && flag->get<bool>();
     for (const auto& key : Required(kind, closed)) {
       if (!object.contains(key)) problems.push_back("missing key `" + key + "`");
     }
@@ -435,8 +445,8 @@ class Catalog {
 
  private:
   struct Field {
-    int present = 0;              // samples holding the key
-    std::set<Type> types;         // non-null types seen
+    int present = 0;       // samples holding the key
+    std::set<Type> types;  // non-null types seen
     bool null_seen = false;
     std::set<Type> element_types;  // of array elements, when the value is an array
   };
@@ -522,15 +532,24 @@ class Report {
     return it == checked_.end() ? 0 : it->second;
   }
 
-  // Fails the test on any problem, and when a kind it should have seen was never checked (an
-  // empty page would otherwise pass vacuously).
-  void Expect(std::initializer_list<const char*> kinds) const {
-    for (const char* kind : kinds) EXPECT_GT(Checked(kind), 0) << "no " << kind << " was checked";
+  // Fails the test when a kind it should have seen was never checked: an empty page would
+  // otherwise pass vacuously.
+  void ExpectChecked(const std::vector<std::string>& kinds) const {
+    for (const auto& kind : kinds) EXPECT_GT(Checked(kind), 0) << "no " << kind << " was checked";
+  }
+
+  // Fails the test on any problem, listing each once.
+  void ExpectClean() const {
     std::ostringstream out;
     for (const auto& [problem, e] : problems_) {
       out << "  " << problem << " (" << e.count << "x, first at " << e.first << ")\n";
     }
     EXPECT_TRUE(problems_.empty()) << problems_.size() << " conformance problems:\n" << out.str();
+  }
+
+  void Expect(const std::vector<std::string>& kinds) const {
+    ExpectChecked(kinds);
+    ExpectClean();
   }
 
  private:
@@ -579,10 +598,13 @@ TEST(ConformanceChecker, EverySampleConformsToItsKind) {
   const Catalog& catalog = Samples();
   Report report(catalog);
   WalkSamples(report.Checker());
-  report.Expect({kClobPage, kClobMarket, kClobToken, kClobRewards, kPriceHistory, kPricePoint,
-                 kV2Page, kV2Pagination, kV2Trade, kV1Trade, kBoardRow, kGammaMarket,
-                 kGammaMarketEvent, kGammaClobReward, kGammaFeeSchedule, kGammaEvent,
-                 kGammaEventMetadata, kGammaSeries, kGammaEventTag, kGammaTag});
+  // Every kind the samples hold; the CLOB rates item and the keyset envelopes have none.
+  report.ExpectChecked({kClobPage, kClobMarket, kClobToken, kClobRewards, kPriceHistory});
+  report.ExpectChecked({kPricePoint, kV2Page, kV2Pagination, kV2Trade, kV1Trade, kBoardRow});
+  report.ExpectChecked({kGammaMarket, kGammaMarketEvent, kGammaClobReward, kGammaFeeSchedule});
+  report.ExpectChecked({kGammaEvent, kGammaEventMetadata, kGammaSeries, kGammaEventTag});
+  report.ExpectChecked({kGammaTag});
+  report.ExpectClean();
 }
 
 TEST(ConformanceChecker, RejectsMissingKey) {
@@ -651,6 +673,15 @@ TEST(ConformanceChecker, ClosingFieldsAreRequiredOnlyOnceClosed) {
       << Join(Samples().Check(kGammaEvent, event));
 }
 
+TEST(ConformanceChecker, MarketEventsRequireWhatEveryCapturedEventHas) {
+  json event = LoadSample("gamma_market.json")["events"][0];
+  event.erase("countryName");  // only election events carry it
+  EXPECT_TRUE(Samples().Check(kGammaMarketEvent, event).empty())
+      << Join(Samples().Check(kGammaMarketEvent, event));
+  event.erase("volume24hr");  // every captured event does
+  EXPECT_TRUE(Mentions(Samples().Check(kGammaMarketEvent, event), "missing key `volume24hr`"));
+}
+
 TEST(ConformanceChecker, RejectsBrokenQuirks) {
   json market = LoadSample("gamma_market.json");
   market["outcomes"] = "Yes, No";
@@ -659,7 +690,8 @@ TEST(ConformanceChecker, RejectsBrokenQuirks) {
   auto problems = Samples().Check(kGammaMarket, market);
   EXPECT_TRUE(Mentions(problems, "`outcomes` does not parse")) << Join(problems);
   EXPECT_TRUE(Mentions(problems, "`clobTokenIds` must be a string")) << Join(problems);
-  EXPECT_TRUE(Mentions(problems, "`volume` on a market must be a decimal string")) << Join(problems);
+  EXPECT_TRUE(Mentions(problems, "`volume` on a market must be a decimal string"))
+      << Join(problems);
 
   json event = LoadSample("gamma_event.json");
   event["volume"] = "1593.92";
@@ -747,17 +779,15 @@ TEST_F(ConformanceRoutes, ClobPricesHistory) {
   const json trades = sim_.Json("/data/v2/trades?condition=" + cid + "&limit=1");
   ASSERT_FALSE(trades["data"].empty()) << cid << " has no trades";
   const int64_t newest = trades["data"][0]["timestamp"].get<int64_t>();
-  for (const std::string& query :
-       {"startTs=" + std::to_string(newest - 86'400) + "&endTs=" + std::to_string(newest) +
-            "&fidelity=60",
-        std::string("interval=1d&fidelity=60")}) {
+  for (const std::string& query : {"startTs=" + std::to_string(newest - 86'400) +
+                                       "&endTs=" + std::to_string(newest) + "&fidelity=60",
+                                   std::string("interval=1d&fidelity=60")}) {
     const std::string path = "/clob/prices-history?market=" + token + "&" + query;
     WalkPriceHistory(sim_.Json(path), "GET " + path, check_);
   }
   // The batch form nests the same points under each token id.
-  json request = {{"markets", {token, market["tokens"][1]["token_id"]}},
-                  {"interval", "1d"},
-                  {"fidelity", 60}};
+  json request = {
+      {"markets", {token, market["tokens"][1]["token_id"]}}, {"interval", "1d"}, {"fidelity", 60}};
   auto res = sim_.Post("/clob/batch-prices-history", request.dump());
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
@@ -804,28 +834,37 @@ TEST_F(ConformanceRoutes, DataLeaderboard) {
 
 TEST_F(ConformanceRoutes, GammaMarkets) {
   // `closed` defaults to false: both sweeps, so fields that only resolved markets carry are seen.
-  for (const char* closed : {"false", "true"}) {
-    const size_t n = WalkKeyset(std::string("/gamma/markets/keyset?limit=100&closed=") + closed,
-                                "markets", kGammaMarketsKeyset, WalkGammaMarket);
+  for (const std::string closed : {"false", "true"}) {
+    const size_t n = WalkKeyset("/gamma/markets/keyset?limit=100&closed=" + closed, "markets",
+                                kGammaMarketsKeyset, WalkGammaMarket);
     EXPECT_GT(n, 0u) << "closed=" << closed;
+    // Small pages, so envelopes that carry a next_cursor are checked too.
+    EXPECT_EQ(WalkKeyset("/gamma/markets/keyset?limit=7&closed=" + closed, "markets",
+                         kGammaMarketsKeyset, WalkGammaMarket),
+              n);
     // The deprecated offset list serves the same objects as a bare array.
-    const std::string path = std::string("/gamma/markets?limit=100&closed=") + closed;
+    const std::string path = "/gamma/markets?limit=100&closed=" + closed;
     WalkGammaMarkets(sim_.Json(path), "GET " + path, check_);
   }
-  report_.Expect({kGammaMarketsKeyset, kGammaMarket, kGammaMarketEvent, kGammaClobReward,
-                  kGammaFeeSchedule});
+  report_.Expect(
+      {kGammaMarketsKeyset, kGammaMarket, kGammaMarketEvent, kGammaClobReward, kGammaFeeSchedule});
 }
 
 TEST_F(ConformanceRoutes, GammaEvents) {
-  for (const char* closed : {"false", "true"}) {
-    const size_t n = WalkKeyset(std::string("/gamma/events/keyset?limit=100&closed=") + closed,
-                                "events", kGammaEventsKeyset, WalkGammaEvent);
+  for (const std::string closed : {"false", "true"}) {
+    const size_t n = WalkKeyset("/gamma/events/keyset?limit=100&closed=" + closed, "events",
+                                kGammaEventsKeyset, WalkGammaEvent);
     EXPECT_GT(n, 0u) << "closed=" << closed;
-    const std::string path = std::string("/gamma/events?limit=100&closed=") + closed;
+    EXPECT_EQ(WalkKeyset("/gamma/events/keyset?limit=7&closed=" + closed, "events",
+                         kGammaEventsKeyset, WalkGammaEvent),
+              n);
+    const std::string path = "/gamma/events?limit=100&closed=" + closed;
     WalkGammaEvents(sim_.Json(path), "GET " + path, check_);
   }
-  report_.Expect({kGammaEventsKeyset, kGammaEvent, kGammaMarket, kGammaMarketEvent,
-                  kGammaEventMetadata, kGammaSeries, kGammaEventTag});
+  // Markets nested in an event carry no events[] of their own, as in the samples.
+  report_.Expect({kGammaEventsKeyset, kGammaEvent, kGammaMarket, kGammaEventMetadata, kGammaSeries,
+                  kGammaEventTag});
+  EXPECT_EQ(report_.Checked(kGammaMarketEvent), 0);
 }
 
 TEST_F(ConformanceRoutes, GammaTags) {

@@ -48,7 +48,9 @@ std::vector<json> AllTrades(SimClient& sim, const std::string& conditions, int l
   return out;
 }
 
-std::string RowKey(const json& t) { return t.dump(); }
+std::string RowKey(const json& t) {
+  return t.dump();
+}
 
 ServerOptions SmallPages() {
   ServerOptions o = SimClient::DefaultOptions();
@@ -164,9 +166,9 @@ TEST(Paging, PriceHistoryWindowsMatchTruthAndLieWithinMarketLife) {
       int64_t points = 0;
       for (int64_t from = start; fidelity > 0 && from <= end; from += 15 * 86'400) {
         const int64_t to = std::min(end, from + 15 * 86'400 - 1);
-        const json h = sim.Json("/clob/prices-history?market=" + token + "&startTs=" +
-                                std::to_string(from) + "&endTs=" + std::to_string(to) +
-                                "&fidelity=" + std::to_string(fidelity));
+        const json h =
+            sim.Json("/clob/prices-history?market=" + token + "&startTs=" + std::to_string(from) +
+                     "&endTs=" + std::to_string(to) + "&fidelity=" + std::to_string(fidelity));
         for (const auto& p : h["history"]) {
           EXPECT_GE(p["t"].get<int64_t>(), start);
           EXPECT_LE(p["t"].get<int64_t>(), end);
@@ -192,9 +194,9 @@ TEST(Paging, LeaderboardBoardsMatchTruth) {
       for (const char* o : {"PNL", "VOL"}) {
         std::set<std::string> ranks;
         for (int offset = 0; offset <= 1000; offset += 50) {
-          const json page = sim.Json(std::string("/data/v1/leaderboard?limit=50&category=") + c +
-                                     "&timePeriod=" + p + "&orderBy=" + o +
-                                     "&offset=" + std::to_string(offset));
+          const json page =
+              sim.Json(std::string("/data/v1/leaderboard?limit=50&category=") + c +
+                       "&timePeriod=" + p + "&orderBy=" + o + "&offset=" + std::to_string(offset));
           for (const auto& row : page) ranks.insert(row["rank"].get<std::string>());
           rows += static_cast<int64_t>(page.size());
           if (page.size() < 50) break;
@@ -248,7 +250,8 @@ TEST(Paging, GammaKeysetSweepsAndTagsMatchTruth) {
     for (const auto& t : page) tags.insert(t["id"].get<std::string>());
     if (page.empty()) break;
   }
-  EXPECT_EQ(static_cast<int64_t>(tags.size()), truth["datasets"]["gamma_categories"].get<int64_t>());
+  EXPECT_EQ(static_cast<int64_t>(tags.size()),
+            truth["datasets"]["gamma_categories"].get<int64_t>());
 }
 
 std::vector<std::string> DeterminismPaths(SimClient& sim) {
@@ -257,11 +260,17 @@ std::vector<std::string> DeterminismPaths(SimClient& sim) {
   const std::string token = page["data"][3]["tokens"][0]["token_id"].get<std::string>();
   const json trades = sim.Json("/data/v2/trades?limit=5&condition=" + cid);
   std::vector<std::string> paths = {
-      "/clob/markets", "/clob/markets/" + cid, "/data/v2/trades?limit=5&condition=" + cid,
-      "/data/trades?limit=50&market=" + cid, "/data/v1/leaderboard?limit=50&category=SPORTS",
-      "/gamma/markets/keyset?limit=100&closed=true", "/gamma/events/keyset?limit=100",
-      "/gamma/markets?limit=100&offset=20", "/gamma/tags?limit=100",
-      "/clob/prices-history?market=" + token + "&interval=1w&fidelity=60", "/__sim/truth"};
+      "/clob/markets",
+      "/clob/markets/" + cid,
+      "/data/v2/trades?limit=5&condition=" + cid,
+      "/data/trades?limit=50&market=" + cid,
+      "/data/v1/leaderboard?limit=50&category=SPORTS",
+      "/gamma/markets/keyset?limit=100&closed=true",
+      "/gamma/events/keyset?limit=100",
+      "/gamma/markets?limit=100&offset=20",
+      "/gamma/tags?limit=100",
+      "/clob/prices-history?market=" + token + "&interval=1w&fidelity=60",
+      "/__sim/truth"};
   if (!trades["pagination"]["next_cursor"].is_null()) {
     paths.push_back("/data/v2/trades?limit=5&condition=" + cid +
                     "&cursor=" + trades["pagination"]["next_cursor"].get<std::string>());

@@ -23,7 +23,9 @@ struct Quirks : ::testing::Test {
     return markets[0];
   }
   std::string Cid(const json& m) { return m["condition_id"].get<std::string>(); }
-  std::string Token(const json& m, int i = 0) { return m["tokens"][i]["token_id"].get<std::string>(); }
+  std::string Token(const json& m, int i = 0) {
+    return m["tokens"][i]["token_id"].get<std::string>();
+  }
   void ExpectError(const std::string& path, int status, const std::string& text) {
     auto res = sim.Get(path);
     ASSERT_TRUE(res) << path;
@@ -107,7 +109,8 @@ TEST_F(Quirks, NegRiskEventsGroupSeveralMarketsWithOneWinner) {
 
 TEST_F(Quirks, V2TradesRefuseOffsetAndLimitsAboveOneThousand) {
   const std::string cid = Cid(markets[0]);
-  ExpectError("/data/v2/trades?condition=" + cid + "&offset=10", 400, "\"code\":\"invalid_request\"");
+  ExpectError("/data/v2/trades?condition=" + cid + "&offset=10", 400,
+              "\"code\":\"invalid_request\"");
   ExpectError("/data/v2/trades?condition=" + cid + "&limit=1001", 400,
               "limit must be between 0 and 1000");
   EXPECT_TRUE(sim.Json("/data/v2/trades?condition=" + cid + "&limit=1000").contains("pagination"));
@@ -118,8 +121,8 @@ TEST_F(Quirks, V2TradesRefuseOffsetAndLimitsAboveOneThousand) {
 }
 
 TEST_F(Quirks, V2CursorIsBoundToItsFilters) {
-  const json page = sim.Json("/data/v2/trades?limit=1&condition=" + Cid(markets[0]) + "," +
-                             Cid(markets[1]));
+  const json page =
+      sim.Json("/data/v2/trades?limit=1&condition=" + Cid(markets[0]) + "," + Cid(markets[1]));
   ASSERT_TRUE(page["pagination"]["has_more"].get<bool>());
   const std::string cursor = page["pagination"]["next_cursor"].get<std::string>();
   ExpectError("/data/v2/trades?limit=1&condition=" + Cid(markets[0]) + "&cursor=" + cursor, 400,
@@ -171,11 +174,13 @@ TEST_F(Quirks, PriceWindowsOverFifteenDaysAreRefused) {
   const std::string base = "/clob/prices-history?market=" + Token(open) + "&fidelity=60";
   const int64_t now = sim.Truth()["now"].get<int64_t>();
   const int64_t day = 86'400;
-  EXPECT_EQ(sim.Get(base + "&startTs=" + std::to_string(now - 15 * day) +
-                    "&endTs=" + std::to_string(now))->status, 200);
-  ExpectError(base + "&startTs=" + std::to_string(now - 15 * day - 1) +
-                  "&endTs=" + std::to_string(now),
-              400, "invalid filters: 'startTs' and 'endTs' interval is too long");
+  EXPECT_EQ(
+      sim.Get(base + "&startTs=" + std::to_string(now - 15 * day) + "&endTs=" + std::to_string(now))
+          ->status,
+      200);
+  ExpectError(
+      base + "&startTs=" + std::to_string(now - 15 * day - 1) + "&endTs=" + std::to_string(now),
+      400, "invalid filters: 'startTs' and 'endTs' interval is too long");
   // Milliseconds trip the same check.
   ExpectError(base + "&startTs=" + std::to_string((now - day) * 1000) +
                   "&endTs=" + std::to_string(now * 1000),
@@ -184,8 +189,9 @@ TEST_F(Quirks, PriceWindowsOverFifteenDaysAreRefused) {
               "invalid filters: the 'market' (asset id) is mandatory");
   ExpectError("/clob/prices-history?market=" + Token(open) + "&interval=1m&fidelity=5", 400,
               "invalid filters: minimum 'fidelity' for '1m' range is 10");
-  EXPECT_FALSE(sim.Json("/clob/prices-history?market=" + Token(open) + "&interval=1w&fidelity=5")
-                   ["history"].empty());
+  EXPECT_FALSE(
+      sim.Json("/clob/prices-history?market=" + Token(open) + "&interval=1w&fidelity=5")["history"]
+          .empty());
 }
 
 TEST_F(Quirks, ResolvedMarketsHaveEmptyFineHistoryButCoarseData) {
@@ -195,23 +201,27 @@ TEST_F(Quirks, ResolvedMarketsHaveEmptyFineHistoryButCoarseData) {
   const json trades = sim.Json("/data/trades?limit=10000&market=" + Cid(closed));
   ASSERT_FALSE(trades.empty());
   const int64_t start = trades.back()["timestamp"].get<int64_t>();
-  const std::string window = "&startTs=" + std::to_string(start) +
-                             "&endTs=" + std::to_string(start + 15 * 86'400);
+  const std::string window =
+      "&startTs=" + std::to_string(start) + "&endTs=" + std::to_string(start + 15 * 86'400);
   for (int fidelity : {1, 60}) {
     EXPECT_TRUE(sim.Json("/clob/prices-history?market=" + token + window +
-                         "&fidelity=" + std::to_string(fidelity))["history"].empty());
+                         "&fidelity=" + std::to_string(fidelity))["history"]
+                    .empty());
   }
   const json coarse = sim.Json("/clob/prices-history?market=" + token + window + "&fidelity=720");
   const json coarser = sim.Json("/clob/prices-history?market=" + token + window + "&fidelity=1440");
   EXPECT_FALSE(coarse["history"].empty() && coarser["history"].empty());
-  EXPECT_TRUE(sim.Json("/clob/prices-history?market=" + token + "&interval=max")["history"].empty());
+  EXPECT_TRUE(
+      sim.Json("/clob/prices-history?market=" + token + "&interval=max")["history"].empty());
 }
 
 TEST_F(Quirks, BatchPriceHistoryTakesUpToTwentyTokens) {
   const json open = FindMarket(false);
   const int64_t now = sim.Truth()["now"].get<int64_t>();
   json req = {{"markets", {Token(open, 0), Token(open, 1)}},
-              {"start_ts", now - 86'400}, {"end_ts", now}, {"fidelity", 60}};
+              {"start_ts", now - 86'400},
+              {"end_ts", now},
+              {"fidelity", 60}};
   auto res = sim.Post("/clob/batch-prices-history", req.dump());
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
@@ -235,8 +245,7 @@ TEST_F(Quirks, GammaClosedDefaultsToFalse) {
   const json closed = sim.Json("/gamma/markets/keyset?limit=100&closed=true");
   ASSERT_FALSE(closed["markets"].empty());
   for (const auto& m : closed["markets"]) EXPECT_TRUE(m["closed"].get<bool>());
-  for (const auto& m : sim.Json("/gamma/markets?limit=100"))
-    EXPECT_FALSE(m["closed"].get<bool>());
+  for (const auto& m : sim.Json("/gamma/markets?limit=100")) EXPECT_FALSE(m["closed"].get<bool>());
 }
 
 TEST(QuirksGamma, LimitIsClampedToOneHundred) {
@@ -321,8 +330,10 @@ TEST_F(Quirks, AdvancingTheClockAddsNewestTradesAndClosesMarkets) {
   ASSERT_EQ(res->status, 200);
   const json after = sim.Truth();
   EXPECT_EQ(after["now"].get<int64_t>(), now + 400 * 86'400);
-  EXPECT_GT(after["datasets"]["trades"].get<int64_t>(), before["datasets"]["trades"].get<int64_t>());
-  EXPECT_GE(after["market_trades"][cid].get<int64_t>(), before["market_trades"][cid].get<int64_t>());
+  EXPECT_GT(after["datasets"]["trades"].get<int64_t>(),
+            before["datasets"]["trades"].get<int64_t>());
+  EXPECT_GE(after["market_trades"][cid].get<int64_t>(),
+            before["market_trades"][cid].get<int64_t>());
   // Older trades keep their place: the previous newest trade is still in the tape.
   const json tape = sim.Json("/data/trades?limit=10000&market=" + cid);
   bool kept = false;

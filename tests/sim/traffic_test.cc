@@ -100,8 +100,8 @@ TEST(RateLimit, RuleTextParses) {
   EXPECT_EQ(rule.window_seconds, 1);
   ASSERT_TRUE(ParseRateRule("/clob=900/10.5", &rule));
   EXPECT_EQ(rule.window_seconds, 10.5);
-  for (const char* bad : {"", "/data", "/data=5", "=5/1", "/data=x/1", "/data=5/0", "/data=5/1s",
-                          "/data=-5/1"}) {
+  for (const char* bad :
+       {"", "/data", "/data=5", "=5/1", "/data=x/1", "/data=5/0", "/data=5/1s", "/data=-5/1"}) {
     EXPECT_FALSE(ParseRateRule(bad, &rule)) << bad;
   }
 }
