@@ -44,8 +44,17 @@ for name, rows in truth["datasets"].items():
     echo "demo: polypipe $("$build/polypipe" --version | cut -d" " -f2) built; fetch, load-silver and check are not built yet"
     ;;
   real)
-    "$build/polypipe" --version
-    echo "demo: fetching from the real hosts needs 'polypipe fetch', which is not built yet" >&2
+    # One cheap request per service, to show whether the hosts answer from this machine.
+    ok=1
+    for url in "https://clob.polymarket.com/markets/0x0000000000000000000000000000000000000000000000000000000000000000" \
+               "https://data-api.polymarket.com/v1/leaderboard?limit=1" \
+               "https://gamma-api.polymarket.com/tags?limit=1"; do
+      code=$(curl -sS -m 15 -o /dev/null -w 'HTTP %{http_code}' "$url" 2>/dev/null) || code="unreachable"
+      echo "run: ${url%%\?*} -> $code"
+      case "$code" in "HTTP 2"*|"HTTP 404") ;; *) ok=0 ;; esac
+    done
+    [ "$ok" = 1 ] || { echo "run: the real hosts cannot be reached from here" >&2; exit 1; }
+    echo "run: fetching from the real hosts needs 'polypipe fetch', which is not built yet" >&2
     exit 1
     ;;
   *)
