@@ -1,6 +1,7 @@
 // Each quirk of the real APIs (polymarket-api.md) that polysim reproduces, one test apiece:
 // cursor end markers, offset caps, clamps, window limits, defaults and timestamp formats.
 
+#include <map>
 #include <regex>
 #include <set>
 
@@ -347,6 +348,45 @@ TEST_F(Quirks, AdvancingTheClockAddsNewestTradesAndClosesMarkets) {
   const json now_listed = sim.Json("/clob/markets");
   for (const auto& m : now_listed["data"]) closed_after += m["closed"].get<bool>();
   EXPECT_GT(closed_after, closed_before) << "markets whose end passed should close";
+}
+
+}  // namespace
+}  // namespace polysim::testing
+
+namespace polysim::testing {
+namespace {
+
+TEST_F(Quirks, IdsAgreeAcrossClobGammaAndTheDataApi) {
+  std::map<std::string, json> clob;
+  for (const auto& m : markets) clob[Cid(m)] = m;
+  int matched = 0;
+  for (const std::string closed : {"false", "true"}) {
+    const json page = sim.Json("/gamma/markets/keyset?limit=100&closed=" + closed);
+    for (const auto& g : page["markets"]) {
+      auto it = clob.find(g["conditionId"].get<std::string>());
+      if (it == clob.end()) continue;  // some markets are listed by Gamma only
+      ++matched;
+      const json tokens = json::parse(g["clobTokenIds"].get<std::string>());
+      const json outcomes = json::parse(g["outcomes"].get<std::string>());
+      ASSERT_EQ(tokens.size(), it->second["tokens"].size());
+      for (size_t i = 0; i < tokens.size(); ++i) {
+        EXPECT_EQ(tokens[i], it->second["tokens"][i]["token_id"]);
+        EXPECT_EQ(outcomes[i], it->second["tokens"][i]["outcome"]);
+      }
+      EXPECT_EQ(g["closed"], it->second["closed"]);
+      EXPECT_EQ(g["questionID"], it->second["question_id"]);
+    }
+  }
+  EXPECT_GT(matched, 50);
+  // Trades name the market's own tokens and outcomes.
+  for (int i = 0; i < 10; ++i) {
+    const json body = sim.Json("/data/v2/trades?limit=100&condition=" + Cid(markets[i]));
+    for (const auto& t : body["data"]) {
+      const int o = t["outcome_index"].get<int>();
+      EXPECT_EQ(t["token_id"], markets[i]["tokens"][o]["token_id"]);
+      EXPECT_EQ(t["outcome"], markets[i]["tokens"][o]["outcome"]);
+    }
+  }
 }
 
 }  // namespace
