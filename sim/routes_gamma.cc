@@ -81,8 +81,10 @@ EventFacts Facts(const Universe& u, const Event& e) {
   return f;
 }
 
-// The event fields shared by /events objects and the `events` array inside a market.
-void WriteEventCore(const Universe& u, const Event& e, const EventFacts& f, JsonWriter& w) {
+// The event fields shared by /events objects and the `events` array inside a market; `image`
+// is written only when not empty (the nested form carries it).
+void WriteEventCore(const Universe& u, const Event& e, const EventFacts& f,
+                    const std::string& image, JsonWriter& w) {
   w.Field("id", std::to_string(e.id));
   w.Field("ticker", e.ticker);
   w.Field("slug", e.slug);
@@ -92,18 +94,10 @@ void WriteEventCore(const Universe& u, const Event& e, const EventFacts& f, Json
   w.Field("startDate", IsoMicros(f.start, Micros(u, e.id)));
   w.Field("creationDate", IsoMicros(f.created, Micros(u, e.id + 1)));
   w.Field("endDate", IsoSeconds(f.end));
-}
-
-// `in_event`: the market is nested in an event's `markets`, where it carries no `events` array.
-void WriteGammaMarket(const Universe& u, const Market& m, bool in_event, JsonWriter& w);
-
-void WriteGammaEvent(const Universe& u, const Event& e, bool include_markets, JsonWriter& w) {
-  const EventFacts f = Facts(u, e);
-  const Market& first = u.markets()[e.markets[0]];
-  const bool recurring = !e.neg_risk && IsRecurring(first);
-  w.BeginObject();
-  w.Field("$schema", "https://gamma-api.polymarket.com/schemas/Event.json");
-  WriteEventCore(u, e, f, w);
+  if (!image.empty()) {
+    w.Field("image", image);
+    w.Field("icon", image);
+  }
   w.Field("active", true);
   w.Field("closed", f.closed);
   w.Field("archived", false);
@@ -119,10 +113,21 @@ void WriteGammaEvent(const Universe& u, const Event& e, bool include_markets, Js
   w.Field("volume1wk", f.closed ? 0.0 : f.volume / 52);
   w.Field("volume1mo", f.closed ? 0.0 : f.volume / 12);
   w.Field("volume1yr", f.volume);
-  w.Field("enableOrderBook", first.order_book);
+  w.Field("enableOrderBook", u.markets()[e.markets[0]].order_book);
   w.Field("negRisk", e.neg_risk);
   if (e.neg_risk) w.Field("negRiskMarketID", e.neg_risk_market_id);
   w.Field("commentCount", static_cast<int64_t>(Hash(u.seed(), e.id) % 800));
+}
+
+void WriteGammaMarket(const Universe& u, const Market& m, bool in_event, JsonWriter& w);
+
+void WriteGammaEvent(const Universe& u, const Event& e, bool include_markets, JsonWriter& w) {
+  const EventFacts f = Facts(u, e);
+  const Market& first = u.markets()[e.markets[0]];
+  const bool recurring = !e.neg_risk && IsRecurring(first);
+  w.BeginObject();
+  w.Field("$schema", "https://gamma-api.polymarket.com/schemas/Event.json");
+  WriteEventCore(u, e, f, /*image=*/"", w);
   if (include_markets) {
     w.Key("markets").BeginArray();
     for (int mi : e.markets) {
@@ -251,27 +256,7 @@ void WriteGammaMarket(const Universe& u, const Market& m, bool in_event, JsonWri
   if (!in_event) {
     const EventFacts f = Facts(u, e);
     w.Key("events").BeginArray().BeginObject();
-    WriteEventCore(u, e, f, w);
-    w.Field("image", image);
-    w.Field("icon", image);
-    w.Field("active", true);
-    w.Field("closed", f.closed);
-    w.Field("archived", false);
-    w.Field("new", false);
-    w.Field("featured", e.neg_risk);
-    w.Field("restricted", true);
-    w.Field("liquidity", f.liquidity);
-    w.Field("volume", f.volume);
-    w.Field("openInterest", std::round(f.liquidity * 7.3 * 1e4) / 1e4);
-    w.Field("createdAt", IsoMicros(f.created, Micros(u, e.id + 2)));
-    w.Field("updatedAt", IsoMicros(std::min(f.end, u.now()), Micros(u, e.id + 3)));
-    w.Field("volume24hr", f.closed ? 0.0 : f.volume / 365);
-    w.Field("volume1wk", f.closed ? 0.0 : f.volume / 52);
-    w.Field("volume1mo", f.closed ? 0.0 : f.volume / 12);
-    w.Field("volume1yr", f.volume);
-    w.Field("enableOrderBook", m.order_book);
-    w.Field("negRisk", e.neg_risk);
-    w.Field("commentCount", static_cast<int64_t>(Hash(u.seed(), e.id) % 800));
+    WriteEventCore(u, e, f, image, w);
     w.Field("cyom", false);
     w.Field("showAllOutcomes", true);
     w.Field("showMarketImages", true);
