@@ -3,18 +3,45 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstring>
 
 namespace polysim {
 
+namespace {
+
+// True when any byte of `word` needs escaping in a JSON string: a control character (< 0x20),
+// '"' or '\\'. Eight bytes per test (the classic "has zero byte" bit trick).
+bool NeedsEscape(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  auto has_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  const uint64_t control = (word - kOnes * 0x20) & ~word & kHighs;
+  return (control | has_zero(word ^ (kOnes * '"')) | has_zero(word ^ (kOnes * '\\'))) != 0;
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view value) {
   out.push_back('"');
-  // Copy runs of plain characters in bulk; escape the few that need it.
+  // Copy runs of plain characters in bulk, skipping clean 8-byte blocks at once.
   size_t run = 0;
-  for (size_t i = 0; i < value.size(); ++i) {
+  size_t i = 0;
+  while (i < value.size()) {
+    if (i + 8 <= value.size()) {
+      uint64_t word;
+      std::memcpy(&word, value.data() + i, 8);
+      if (!NeedsEscape(word)) {
+        i += 8;
+        continue;
+      }
+    }
     const auto u = static_cast<unsigned char>(value[i]);
-    if (u >= 0x20 && u != '"' && u != '\\') continue;
+    if (u >= 0x20 && u != '"' && u != '\\') {
+      ++i;
+      continue;
+    }
     out.append(value.data() + run, i - run);
-    run = i + 1;
+    run = ++i;
     switch (u) {
       case '"':
         out += "\\\"";
