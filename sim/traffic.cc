@@ -81,7 +81,7 @@ Traffic::Admission Traffic::Admit(const std::string& route, const std::string& s
   RouteStats& s = stats_[route];
   ++s.requests;
   auto now = Clock::now();
-  while (s.last_second.size() > 0 && now - s.last_second.front() >= std::chrono::seconds(1)) {
+  while (!s.last_second.empty() && now - s.last_second.front() >= std::chrono::seconds(1)) {
     s.last_second.pop_front();
   }
   if (options_.mode != LimitMode::kOff) {
@@ -106,9 +106,9 @@ Traffic::Admission Traffic::Admit(const std::string& route, const std::string& s
       it->second.peak = std::max(it->second.peak, it->second.admitted.size());
     }
   }
-  RouteStats& st = stats_[route];
-  st.last_second.push_back(now);
-  st.peak_per_second = std::max(st.peak_per_second, st.last_second.size());
+  // std::map references stay valid across the unlocked waits above.
+  s.last_second.push_back(now);
+  s.peak_per_second = std::max(s.peak_per_second, s.last_second.size());
   return Admission{};
 }
 
