@@ -1,0 +1,74 @@
+// FetchConfig: every setting of `polypipe fetch`, from built-in defaults, the JSON config file
+// (DESIGN.md section 3), POLYPIPE_* environment variables and command-line flags, in that order
+// of precedence.
+//
+// Loading validates strictly: an unknown key or a value of the wrong type or range is an error
+// whose one-line message names the file and the key's path ("config/polypipe.json:
+// retry.max_attempts: expected an integer >= 1, got \"five\"").
+//
+// Thread-safety: a plain value; read-only once loaded.
+
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace polypipe::fetch {
+
+struct RateLimitSetting {
+  int requests = 0;  // per window; 0 = unlimited
+  double window_seconds = 10;
+};
+
+struct RetrySetting {
+  int max_attempts = 5;
+  double base_delay = 1.0;
+  double max_delay = 60;
+  double exponential_base = 2;
+};
+
+struct ApiSetting {
+  std::string data_api_base = "https://data-api.polymarket.com";
+  std::string clob_api_base = "https://clob.polymarket.com";
+  std::string gamma_api_base = "https://gamma-api.polymarket.com";
+  double timeout = 30;
+  double connect_timeout = 10;
+  std::string ca_bundle;  // extra CA bundle; verification itself is never switched off
+};
+
+struct PriceResolution {
+  int fidelity = 60;              // minutes, ordinary markets
+  int high_volume_fidelity = 10;  // minutes, markets whose Gamma volume reaches the threshold
+  double high_volume_threshold = 1e6;
+  std::vector<int> ladder = {60, 720,
+                             1440};  // walked upwards when a traded market's window is empty
+  int window_days = 15;              // the API refuses windows longer than 15 days
+};
+
+struct FetchConfig {
+  ApiSetting api;
+  // Keyed by limiter name: the hosts "data", "clob", "gamma" and routes such as "data_v2_trades".
+  std::map<std::string, RateLimitSetting> rate_limits;
+  // Worker threads per dataset family: "markets", "trades", "prices", "leaderboard", "gamma".
+  std::map<std::string, int> workers;
+  // Flush threshold (rows) per Bronze dataset; a buffer is swapped to the writer at this size.
+  std::map<std::string, int> queues;
+  RetrySetting retry;
+  std::string data_dir = "data";
+  PriceResolution price_resolution;
+
+  // The defaults: the official limits of polymarket-api.md with a safety margin.
+  static FetchConfig Defaults();
+};
+
+// Reads `path` over the defaults. `required` = the user named the file (a missing file is then an
+// error; the default path may be absent). Returns the error line on failure.
+std::optional<std::string> LoadConfigFile(const std::string& path, bool required,
+                                          FetchConfig* config);
+// Applies POLYPIPE_DATA_DIR, POLYPIPE_DATA_API, POLYPIPE_CLOB_API, POLYPIPE_GAMMA_API,
+// POLYPIPE_CA_BUNDLE when set.
+void ApplyEnvironment(FetchConfig* config);
+
+}  // namespace polypipe::fetch
