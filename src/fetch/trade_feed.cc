@@ -1,0 +1,141 @@
+#include "fetch/trade_feed.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+
+namespace polypipe::fetch {
+namespace {
+
+// FNV-1a over the identity cells; a collision only renumbers two different rows, whose keys
+// still differ in the columns that made them different.
+std::string Digest(const bronze::Row& row, const std::vector<int>& identity) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void* data, size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  };
+  for (int c : identity) {
+    const bronze::Cell& cell = row[static_cast<size_t>(c)];
+    const auto tag = static_cast<unsigned char>(cell.index());
+    mix(&tag, 1);
+    if (const auto* s = std::get_if<std::string>(&cell)) {
+      mix(s->data(), s->size());
+      mix("\0", 1);
+    } else if (const auto* i = std::get_if<int64_t>(&cell)) {
+      mix(i, sizeof *i);
+    } else if (const auto* d = std::get_if<double>(&cell)) {
+      mix(d, sizeof *d);
+    } else if (const auto* b = std::get_if<bool>(&cell)) {
+      mix(b, sizeof *b);
+    }
+  }
+  return fmt::format("{:016x}", h);
+}
+
+}  // namespace
+
+TradeFeed::TradeFeed(std::vector<Member> members) : members_(std::move(members)) {
+  for (size_t i = 0; i < members_.size(); ++i) index_[members_[i].condition_id] = i;
+}
+
+std::vector<std::string> TradeFeed::condition_ids() const {
+  std::vector<std::string> ids;
+  for (const Member& m : members_) ids.push_back(m.condition_id);
+  return ids;
+}
+
+std::optional<int64_t> TradeFeed::Newest(const std::string& condition_id) const {
+  std::optional<int64_t> newest;
+  if (auto it = index_.find(condition_id); it != index_.end())
+    newest = members_[it->second].watermark;
+  if (auto it = newest_.find(condition_id); it != newest_.end()) {
+    newest = std::max(newest.value_or(INT64_MIN), it->second);
+  }
+  return newest;
+}
+
+void TradeFeed::ApplyPage(const Columns& columns, std::vector<bronze::Row>* rows,
+                          const std::string& next_cursor) {
+  ++pages_;
+  // The lowest watermark, if every member has one: below it nothing new can follow.
+  std::optional<int64_t> floor;
+  bool all_marked = !members_.empty();
+  for (const Member& m : members_) {
+    if (!m.watermark)
+      all_marked = false;
+    else
+      floor = std::min(floor.value_or(INT64_MAX), *m.watermark);
+  }
+  bool reached_old = false;
+
+  std::vector<bronze::Row> kept;
+  kept.reserve(rows->size());
+  for (bronze::Row& row : *rows) {
+    const auto* cid = std::get_if<std::string>(&row[static_cast<size_t>(columns.condition_id)]);
+    const auto* ts = std::get_if<int64_t>(&row[static_cast<size_t>(columns.timestamp)]);
+    if (!cid || !ts) continue;  // the parser guarantees both; defensive
+    if (all_marked && *ts <= *floor) reached_old = true;
+    auto member = index_.find(*cid);
+    if (member == index_.end()) {
+      ++foreign_rows_;
+    } else {
+      const auto& watermark = members_[member->second].watermark;
+      if (watermark && *ts <= *watermark) continue;  // committed by an earlier run
+    }
+    if (*ts != run_ts_) {
+      run_ts_ = *ts;
+      run_counts_.clear();
+    }
+    const int64_t seq = run_counts_[Digest(row, columns.identity)]++;
+    row[static_cast<size_t>(columns.fill_seq)] = seq;
+    auto& newest = newest_[*cid];
+    newest = std::max(newest, *ts);
+    kept.push_back(std::move(row));
+  }
+  *rows = std::move(kept);
+  cursor_ = next_cursor;
+  if (next_cursor.empty() || reached_old) finished_ = true;
+}
+
+nlohmann::json TradeFeed::ToJson() const {
+  nlohmann::json members = nlohmann::json::array();
+  for (const Member& m : members_) {
+    nlohmann::json j = {{"id", m.condition_id}, {"closed", m.closed}};
+    if (m.watermark) j["w"] = *m.watermark;
+    if (auto it = newest_.find(m.condition_id); it != newest_.end()) j["newest"] = it->second;
+    members.push_back(std::move(j));
+  }
+  nlohmann::json j = {{"members", std::move(members)},
+                      {"cursor", cursor_},
+                      {"finished", finished_},
+                      {"pages", pages_},
+                      {"run_ts", run_ts_},
+                      {"run_counts", run_counts_}};
+  return j;
+}
+
+std::optional<TradeFeed> TradeFeed::FromJson(const nlohmann::json& j) {
+  try {
+    std::vector<Member> members;
+    std::map<std::string, int64_t> newest;
+    for (const auto& m : j.at("members")) {
+      Member member{m.at("id").get<std::string>(), std::nullopt, m.at("closed").get<bool>()};
+      if (m.contains("w")) member.watermark = m["w"].get<int64_t>();
+      if (m.contains("newest")) newest[member.condition_id] = m["newest"].get<int64_t>();
+      members.push_back(std::move(member));
+    }
+    TradeFeed feed(std::move(members));
+    feed.newest_ = std::move(newest);
+    feed.cursor_ = j.at("cursor").get<std::string>();
+    feed.finished_ = j.at("finished").get<bool>();
+    feed.pages_ = j.at("pages").get<int64_t>();
+    feed.run_ts_ = j.at("run_ts").get<int64_t>();
+    feed.run_counts_ = j.at("run_counts").get<std::map<std::string, int64_t>>();
+    return feed;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace polypipe::fetch
