@@ -1,0 +1,86 @@
+// PriceGroup: aligned windows shared by tokens, the fidelity ladder and progress.
+
+#include "fetch/price_group.h"
+
+#include <gtest/gtest.h>
+
+namespace polypipe::fetch {
+namespace {
+
+constexpr int64_t kWindow = 100;
+
+TEST(PriceGroupTest, WalksAlignedWindowsAndSharesRequests) {
+  PriceGroup group({{"a", 150, 420, 60, true}, {"b", 230, 260, 60, true}}, {60, 720, 1440},
+                   kWindow);
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  std::vector<size_t> sizes;
+  nlohmann::json last;
+  for (int i = 0; i < 20; ++i) {
+    auto r = group.Next();
+    if (!r) break;
+    EXPECT_LT(r->end_ts - r->start_ts, kWindow);
+    ranges.push_back({r->start_ts, r->end_ts});
+    sizes.push_back(r->token_ids.size());
+    last = group.Complete({r->token_ids.begin(), r->token_ids.end()});
+  }
+  const std::vector<std::pair<int64_t, int64_t>> expected = {
+      {150, 199}, {200, 299}, {300, 399}, {400, 420}};
+  EXPECT_EQ(ranges, expected);
+  EXPECT_EQ(sizes, (std::vector<size_t>{1, 2, 1, 1}));
+  EXPECT_EQ(last["a"]["to"], 420);
+  EXPECT_EQ(group.requests(), 4);
+}
+
+TEST(PriceGroupTest, EmptyWindowOfATradedMarketWalksTheLadderAndKeepsTheFidelity) {
+  PriceGroup group({{"r", 0, 150, 60, true}, {"q", 0, 50, 60, false}}, {60, 720, 1440}, kWindow);
+  auto r = group.Next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->fidelity, 60);
+  EXPECT_EQ(r->token_ids.size(), 2u);
+  auto progress = group.Complete({});   // both empty
+  EXPECT_TRUE(progress.contains("q"));  // not traded: done with the window
+  EXPECT_FALSE(progress.contains("r"));
+  r = group.Next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->fidelity, 720);
+  EXPECT_EQ(r->token_ids, std::vector<std::string>{"r"});
+  EXPECT_EQ(r->start_ts, 0);
+  progress = group.Complete({"r"});
+  EXPECT_EQ(progress["r"]["to"], 99);
+  EXPECT_EQ(progress["r"]["f"], 720);
+  r = group.Next();  // the next window starts at the fidelity found
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->fidelity, 720);
+  EXPECT_EQ(r->start_ts, 100);
+  EXPECT_EQ(r->end_ts, 150);
+  group.Complete({"r"});
+  EXPECT_FALSE(group.Next());
+}
+
+TEST(PriceGroupTest, TheLadderEndsAndTheWindowIsDoneEmpty) {
+  PriceGroup group({{"r", 0, 10, 720, true}}, {60, 720, 1440}, kWindow);
+  ASSERT_EQ(group.Next()->fidelity, 720);
+  EXPECT_FALSE(group.Complete({}).contains("r"));
+  ASSERT_EQ(group.Next()->fidelity, 1440);
+  auto progress = group.Complete({});
+  EXPECT_EQ(progress["r"]["to"], 10);
+  EXPECT_FALSE(group.Next());
+}
+
+TEST(PriceGroupTest, PointsOutsideTheTokensRangeAreNotItsAnswer) {
+  PriceGroup group({{"a", 120, 180, 60, true}}, {60}, kWindow);
+  ASSERT_TRUE(group.Next());
+  EXPECT_FALSE(group.InRange("a", 119));
+  EXPECT_TRUE(group.InRange("a", 120));
+  EXPECT_TRUE(group.InRange("a", 180));
+  EXPECT_FALSE(group.InRange("a", 181));  // e.g. a trailing "now" point
+  EXPECT_FALSE(group.InRange("zz", 150));
+}
+
+TEST(PriceGroupTest, NothingToDo) {
+  PriceGroup group({{"a", 200, 100, 60, true}}, {60}, kWindow);
+  EXPECT_FALSE(group.Next());
+}
+
+}  // namespace
+}  // namespace polypipe::fetch
