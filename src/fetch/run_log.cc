@@ -1,0 +1,127 @@
+#include "fetch/run_log.h"
+
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace polypipe::fetch {
+namespace fs = std::filesystem;
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string IsoMicros(int64_t micros) {
+  const time_t seconds = static_cast<time_t>(micros / 1'000'000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros % 1'000'000);
+}
+
+namespace {
+
+// Run ids sort by start time: 20261130T222425Z (with -N when two start in one second).
+std::string NewRunId(const fs::path& dir, int64_t now_us) {
+  const time_t seconds = static_cast<time_t>(now_us / 1'000'000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  const std::string base = fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", tm.tm_year + 1900,
+                                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::string id = base;
+  for (int n = 2; fs::exists(dir / (id + ".json")); ++n) id = fmt::format("{}-{}", base, n);
+  return id;
+}
+
+nlohmann::json ReadJson(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return nlohmann::json::parse(text.str(), nullptr, false);
+}
+
+std::optional<fs::path> NewestReport(const fs::path& dir) {
+  std::optional<fs::path> newest;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const fs::path& p = entry.path();
+    if (p.extension() != ".json" || p.filename().string().front() == '.') continue;
+    if (!newest || p.filename() > newest->filename()) newest = p;
+  }
+  return newest;
+}
+
+}  // namespace
+
+std::optional<RunLog> RunLog::Begin(const std::string& data_dir, const std::string& mode,
+                                    bool fresh, std::string* error) {
+  RunLog log;
+  log.dir_ = (fs::path(data_dir) / "_runs").string();
+  std::error_code ec;
+  fs::create_directories(log.dir_, ec);
+  if (ec) {
+    *error = fmt::format("{}: cannot create the runs folder: {}", log.dir_, ec.message());
+    return std::nullopt;
+  }
+  const int64_t now = NowMicros();
+  if (!fresh) {
+    if (auto newest = NewestReport(log.dir_)) {
+      nlohmann::json report = ReadJson(*newest);
+      if (report.is_object() && report.value("state", "") != "finished" &&
+          report.contains("run_id") && report["run_id"].is_string()) {
+        log.run_id_ = report["run_id"].get<std::string>();
+        log.resumed_ = true;
+        log.started_at_us_ = report.value("started_at_us", now);
+        log.report_ = std::move(report);
+        log.report_["resumed_at"] = IsoMicros(now);
+        log.report_["resumes"] = log.report_.value("resumes", 0) + 1;
+        log.report_["mode"] = mode;
+        return log;
+      }
+    }
+  }
+  log.run_id_ = NewRunId(log.dir_, now);
+  log.started_at_us_ = now;
+  log.report_ = {{"run_id", log.run_id_},        {"mode", mode},         {"fresh", fresh},
+                 {"started_at", IsoMicros(now)}, {"started_at_us", now}, {"resumes", 0}};
+  return log;
+}
+
+std::optional<std::string> RunLog::Save(const std::string& state) {
+  report_["state"] = state;
+  report_["updated_at"] = IsoMicros(NowMicros());
+  if (state == "finished") report_["finished_at"] = report_["updated_at"];
+  const fs::path final_path = fs::path(dir_) / (run_id_ + ".json");
+  const fs::path temp = fs::path(dir_) / ("." + run_id_ + ".json.tmp");
+  const std::string text = report_.dump(2) + "\n";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  bool ok = fd >= 0;
+  if (ok) ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  if (ok) ok = ::fsync(fd) == 0;
+  const int saved = errno;
+  if (fd >= 0) ::close(fd);
+  if (!ok || ::rename(temp.c_str(), final_path.c_str()) != 0) {
+    return fmt::format("{}: cannot write the run report: {}", final_path.string(),
+                       std::strerror(ok ? errno : saved));
+  }
+  return std::nullopt;
+}
+
+nlohmann::json RunLog::Latest(const std::string& data_dir) {
+  auto newest = NewestReport(fs::path(data_dir) / "_runs");
+  if (!newest) return nullptr;
+  nlohmann::json report = ReadJson(*newest);
+  return report.is_discarded() ? nullptr : report;
+}
+
+}  // namespace polypipe::fetch
