@@ -55,6 +55,15 @@ std::optional<int64_t> TradeFeed::Newest(const std::string& condition_id) const 
   return newest;
 }
 
+std::optional<int64_t> TradeFeed::Oldest(const std::string& condition_id) const {
+  std::optional<int64_t> oldest;
+  if (auto it = index_.find(condition_id); it != index_.end()) oldest = members_[it->second].oldest;
+  if (auto it = oldest_.find(condition_id); it != oldest_.end()) {
+    oldest = std::min(oldest.value_or(INT64_MAX), it->second);
+  }
+  return oldest;
+}
+
 void TradeFeed::ApplyPage(const Columns& columns, std::vector<bronze::Row>* rows,
                           const std::string& next_cursor) {
   ++pages_;
@@ -91,6 +100,8 @@ void TradeFeed::ApplyPage(const Columns& columns, std::vector<bronze::Row>* rows
     row[static_cast<size_t>(columns.fill_seq)] = seq;
     auto& newest = newest_[*cid];
     newest = std::max(newest, *ts);
+    auto [oldest, fresh] = oldest_.try_emplace(*cid, *ts);
+    if (!fresh) oldest->second = std::min(oldest->second, *ts);
     kept.push_back(std::move(row));
   }
   *rows = std::move(kept);
@@ -103,7 +114,9 @@ nlohmann::json TradeFeed::ToJson() const {
   for (const Member& m : members_) {
     nlohmann::json j = {{"id", m.condition_id}, {"closed", m.closed}};
     if (m.watermark) j["w"] = *m.watermark;
+    if (m.oldest) j["o"] = *m.oldest;
     if (auto it = newest_.find(m.condition_id); it != newest_.end()) j["newest"] = it->second;
+    if (auto it = oldest_.find(m.condition_id); it != oldest_.end()) j["oldest"] = it->second;
     members.push_back(std::move(j));
   }
   nlohmann::json j = {{"members", std::move(members)},
@@ -118,15 +131,19 @@ nlohmann::json TradeFeed::ToJson() const {
 std::optional<TradeFeed> TradeFeed::FromJson(const nlohmann::json& j) {
   try {
     std::vector<Member> members;
-    std::map<std::string, int64_t> newest;
+    std::map<std::string, int64_t> newest, oldest;
     for (const auto& m : j.at("members")) {
-      Member member{m.at("id").get<std::string>(), std::nullopt, m.at("closed").get<bool>()};
+      Member member{m.at("id").get<std::string>(), std::nullopt, m.at("closed").get<bool>(),
+                    std::nullopt};
       if (m.contains("w")) member.watermark = m["w"].get<int64_t>();
+      if (m.contains("o")) member.oldest = m["o"].get<int64_t>();
       if (m.contains("newest")) newest[member.condition_id] = m["newest"].get<int64_t>();
+      if (m.contains("oldest")) oldest[member.condition_id] = m["oldest"].get<int64_t>();
       members.push_back(std::move(member));
     }
     TradeFeed feed(std::move(members));
     feed.newest_ = std::move(newest);
+    feed.oldest_ = std::move(oldest);
     feed.cursor_ = j.at("cursor").get<std::string>();
     feed.finished_ = j.at("finished").get<bool>();
     feed.pages_ = j.at("pages").get<int64_t>();

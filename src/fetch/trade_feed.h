@@ -33,6 +33,7 @@ class TradeFeed {
     std::string condition_id;
     std::optional<int64_t> watermark;  // newest committed trade time of an earlier run
     bool closed = false;               // closed when the feed was planned: done once complete
+    std::optional<int64_t> oldest;     // oldest trade time known from earlier runs
   };
 
   TradeFeed() = default;
@@ -57,6 +58,8 @@ class TradeFeed {
   std::vector<std::string> condition_ids() const;
   // Newest trade time seen (this feed or the watermark) per member; absent = no trades at all.
   std::optional<int64_t> Newest(const std::string& condition_id) const;
+  // Oldest trade time seen (this feed or earlier runs) per member.
+  std::optional<int64_t> Oldest(const std::string& condition_id) const;
   int64_t pages() const { return pages_; }
   int64_t foreign_rows() const { return foreign_rows_; }
 
@@ -67,6 +70,7 @@ class TradeFeed {
   std::vector<Member> members_;
   std::map<std::string, size_t> index_;
   std::map<std::string, int64_t> newest_;
+  std::map<std::string, int64_t> oldest_;
   std::string cursor_;
   bool finished_ = false;
   int64_t pages_ = 0;

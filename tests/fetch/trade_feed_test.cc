@@ -17,7 +17,8 @@ Row Trade(const std::string& cid, int64_t ts, const std::string& tx) {
 }
 
 TEST(TradeFeedTest, KeepsEverythingWithoutWatermarksAndFinishesOnEmptyCursor) {
-  TradeFeed feed({{"A", std::nullopt, true}, {"B", std::nullopt, false}});
+  TradeFeed feed(
+      {{"A", std::nullopt, true, std::nullopt}, {"B", std::nullopt, false, std::nullopt}});
   std::vector<Row> page = {Trade("A", 30, "t1"), Trade("B", 20, "t2"), Trade("A", 10, "t3")};
   feed.ApplyPage(kColumns, &page, "next");
   EXPECT_EQ(page.size(), 3u);
@@ -28,10 +29,12 @@ TEST(TradeFeedTest, KeepsEverythingWithoutWatermarksAndFinishesOnEmptyCursor) {
   EXPECT_TRUE(feed.finished());
   EXPECT_EQ(feed.Newest("A"), 30);
   EXPECT_EQ(feed.Newest("B"), 20);
+  EXPECT_EQ(feed.Oldest("B"), 16);
+  EXPECT_EQ(feed.Oldest("A"), 30);
 }
 
 TEST(TradeFeedTest, DropsRowsAtOrBelowTheirMarketsWatermarkAndStopsBelowTheLowest) {
-  TradeFeed feed({{"A", 25, false}, {"B", 15, false}});
+  TradeFeed feed({{"A", 25, false, std::nullopt}, {"B", 15, false, std::nullopt}});
   std::vector<Row> page = {Trade("A", 30, "n1"), Trade("A", 25, "old"), Trade("B", 20, "n2"),
                            Trade("A", 18, "old")};
   feed.ApplyPage(kColumns, &page, "more");
@@ -45,10 +48,12 @@ TEST(TradeFeedTest, DropsRowsAtOrBelowTheirMarketsWatermarkAndStopsBelowTheLowes
   EXPECT_TRUE(feed.finished());  // reached 15: nothing newer can follow
   EXPECT_EQ(feed.Newest("A"), 30);
   EXPECT_EQ(feed.Newest("B"), 20);
+  EXPECT_EQ(feed.Oldest("B"), 16);
+  EXPECT_EQ(feed.Oldest("A"), 30);
 }
 
 TEST(TradeFeedTest, NumbersIdenticalFillsAcrossPagesAndResume) {
-  TradeFeed feed({{"A", std::nullopt, true}});
+  TradeFeed feed({{"A", std::nullopt, true, std::nullopt}});
   std::vector<Row> page = {Trade("A", 9, "x"), Trade("A", 7, "x"), Trade("A", 7, "y"),
                            Trade("A", 7, "x")};
   feed.ApplyPage(kColumns, &page, "c1");
@@ -69,7 +74,7 @@ TEST(TradeFeedTest, NumbersIdenticalFillsAcrossPagesAndResume) {
 }
 
 TEST(TradeFeedTest, RowsOfOtherMarketsAreKeptAndCounted) {
-  TradeFeed feed({{"A", std::nullopt, true}});
+  TradeFeed feed({{"A", std::nullopt, true, std::nullopt}});
   std::vector<Row> page = {Trade("Z", 9, "x")};
   feed.ApplyPage(kColumns, &page, "");
   EXPECT_EQ(page.size(), 1u);

@@ -1,0 +1,156 @@
+#include "fetch/context.h"
+
+#include <fmt/core.h>
+
+#include <cstdio>
+
+#include "version.h"
+
+namespace polypipe::fetch {
+namespace {
+
+constexpr int64_t kSkipSamplesPerReason = 3;
+
+std::vector<http::Limit> Limits(const FetchConfig& config) {
+  std::vector<http::Limit> limits;
+  for (const auto& [key, limit] : config.rate_limits) {
+    limits.push_back({key, limit.requests, limit.window_seconds});
+  }
+  return limits;
+}
+
+}  // namespace
+
+int64_t DatasetCounters::AddSkip(const std::string& reason) {
+  skipped.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(mu_);
+  return reasons_[reason]++;
+}
+
+std::map<std::string, int64_t> DatasetCounters::SkipReasons() const {
+  std::lock_guard lock(mu_);
+  return reasons_;
+}
+
+Context::Context(const FetchConfig& config, bronze::Store& store, std::atomic<bool>& stop,
+                 std::string run_id, int64_t run_started_us, int64_t limit)
+    : config_(config),
+      store_(store),
+      stop_(stop),
+      run_id_(std::move(run_id)),
+      run_started_us_(run_started_us),
+      limit_(limit),
+      throttle_(Limits(config)) {}
+
+std::unique_ptr<http::Client> Context::NewClient() {
+  http::ClientOptions options;
+  options.timeout = config_.api.timeout;
+  options.connect_timeout = config_.api.connect_timeout;
+  options.ca_bundle = config_.api.ca_bundle;
+  options.user_agent = http::UserAgent(POLYPIPE_VERSION);
+  options.retry.max_attempts = config_.retry.max_attempts;
+  options.retry.base_delay = config_.retry.base_delay;
+  options.retry.max_delay = config_.retry.max_delay;
+  options.retry.exponential_base = config_.retry.exponential_base;
+  return std::make_unique<http::Client>(throttle_, http_stats_, options, stop_);
+}
+
+void Context::OpenSink(const bronze::Schema& schema) {
+  bronze::SinkOptions options;
+  auto it = config_.queues.find(schema.dataset);
+  options.flush_rows = static_cast<size_t>(it == config_.queues.end() ? 10000 : it->second);
+  options.max_rows = options.flush_rows * 2;
+  options.run_id = run_id_;
+  std::lock_guard lock(mu_);
+  sinks_[schema.dataset] = std::make_unique<bronze::Sink>(store_, schema, options);
+  counters_.try_emplace(schema.dataset, std::make_unique<DatasetCounters>());
+}
+
+bronze::Sink& Context::sink(const std::string& dataset) {
+  std::lock_guard lock(mu_);
+  return *sinks_.at(dataset);
+}
+
+bronze::Status Context::CloseSinks() {
+  std::map<std::string, std::unique_ptr<bronze::Sink>> sinks;
+  {
+    std::lock_guard lock(mu_);
+    sinks.swap(sinks_);
+  }
+  bronze::Status first;
+  for (auto& [name, sink] : sinks) {
+    bronze::Status s = sink->Close();
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
+}
+
+DatasetCounters& Context::counters(const std::string& dataset) {
+  std::lock_guard lock(mu_);
+  auto& slot = counters_[dataset];
+  if (!slot) slot = std::make_unique<DatasetCounters>();
+  return *slot;
+}
+
+std::vector<std::string> Context::datasets() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, counters] : counters_) names.push_back(name);
+  return names;
+}
+
+bool Context::Append(const std::string& dataset, std::vector<bronze::Row>&& rows,
+                     nlohmann::json progress) {
+  bronze::Sink& s = sink(dataset);
+  const int64_t n = static_cast<int64_t>(rows.size());
+  bronze::Status status = s.Append(std::move(rows), std::move(progress));
+  if (!status.ok()) {
+    Fatal(status.message());
+    return false;
+  }
+  counters(dataset).rows.fetch_add(n, std::memory_order_relaxed);
+  return true;
+}
+
+void Context::RecordSkips(const std::string& dataset, const std::vector<api::Skip>& skipped) {
+  DatasetCounters& c = counters(dataset);
+  for (const api::Skip& skip : skipped) {
+    if (c.AddSkip(skip.reason) < kSkipSamplesPerReason) {
+      Log(fmt::format("{}: skipped a row ({}): {}", dataset, skip.reason, skip.raw));
+    }
+  }
+}
+
+void Context::StreamError(const std::string& dataset, const std::string& message) {
+  counters(dataset).stream_errors.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(mu_);
+    if (stream_errors_.size() < 100) stream_errors_.push_back(dataset + ": " + message);
+  }
+  Log(fmt::format("{}: {}", dataset, message));
+}
+
+void Context::Fatal(const std::string& message) {
+  {
+    std::lock_guard lock(mu_);
+    if (!fatal_) fatal_ = message;
+  }
+  stop_.store(true);
+}
+
+std::optional<std::string> Context::fatal() const {
+  std::lock_guard lock(mu_);
+  return fatal_;
+}
+
+std::vector<std::string> Context::stream_errors() const {
+  std::lock_guard lock(mu_);
+  return stream_errors_;
+}
+
+void Context::Log(const std::string& line) {
+  std::lock_guard lock(log_mu_);
+  std::fputs(("polypipe: " + line + "\n").c_str(), stderr);
+}
+
+}  // namespace polypipe::fetch

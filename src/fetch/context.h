@@ -1,0 +1,118 @@
+// Context: what every dataset fetcher of one run shares — settings, the stop flag, the HTTP
+// throttle and counters, the open Bronze store with one Sink per dataset, per-dataset counters,
+// and the run's error record.
+//
+// Errors come in two kinds. A stream error (a 4xx, a page the parser rejects on every attempt)
+// ends that stream only: it is logged, counted, and its progress stays where it was, so the next
+// run retries it; the run is then not finished. A fatal error (a host that stays unreachable or
+// keeps failing, a Bronze write that fails) stops the whole fetch.
+//
+// Thread-safety: all methods may be called concurrently.
+
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/skip.h"
+#include "bronze/sink.h"
+#include "bronze/store.h"
+#include "fetch/config.h"
+#include "http/client.h"
+#include "http/stats.h"
+#include "http/throttle.h"
+
+namespace polypipe::fetch {
+
+// Live counters of one dataset, for the progress display and the run report.
+class DatasetCounters {
+ public:
+  std::atomic<int64_t> rows{0};          // rows handed to the Sink
+  std::atomic<int64_t> pages{0};         // pages parsed
+  std::atomic<int64_t> skipped{0};       // rows the parser refused
+  std::atomic<int64_t> units_done{0};    // streams finished (markets, tokens, boards, sweeps)
+  std::atomic<int64_t> units_total{-1};  // streams planned; -1 while unknown
+  std::atomic<int64_t> stream_errors{0};
+  std::atomic<int64_t> bad_pages{0};  // 200 responses the parser rejected (asked again)
+
+  // Counts skipped rows by reason; returns how many samples of this reason were already logged.
+  int64_t AddSkip(const std::string& reason);
+  std::map<std::string, int64_t> SkipReasons() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, int64_t> reasons_;
+};
+
+class Context {
+ public:
+  Context(const FetchConfig& config, bronze::Store& store, std::atomic<bool>& stop,
+          std::string run_id, int64_t run_started_us, int64_t limit);
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  const FetchConfig& config() const { return config_; }
+  bronze::Store& store() { return store_; }
+  const std::atomic<bool>& stop_flag() const { return stop_; }
+  bool stopping() const { return stop_.load(std::memory_order_relaxed); }
+  const std::string& run_id() const { return run_id_; }
+  int64_t run_started_us() const { return run_started_us_; }
+  // --limit: at most this many markets for the market list, trades and prices; 0 = all.
+  int64_t limit() const { return limit_; }
+  http::Stats& http_stats() { return http_stats_; }
+
+  // A new HTTP client (one per worker thread).
+  std::unique_ptr<http::Client> NewClient();
+
+  // Opens the Sink of `dataset` (schema from the API layer) with the configured queue threshold.
+  // REQUIRES: called before any fetcher runs, once per dataset.
+  void OpenSink(const bronze::Schema& schema);
+  bronze::Sink& sink(const std::string& dataset);
+  // Flushes and closes every Sink; the first error, if any.
+  bronze::Status CloseSinks();
+
+  DatasetCounters& counters(const std::string& dataset);
+  std::vector<std::string> datasets() const;
+
+  // Appends rows (and progress) to a dataset's Sink and counts them; false if the Sink has failed
+  // (the failure is then fatal and recorded).
+  bool Append(const std::string& dataset, std::vector<bronze::Row>&& rows,
+              nlohmann::json progress = nlohmann::json::object());
+  // Counts and logs (the first few per reason, with raw text) the rows a parser skipped.
+  void RecordSkips(const std::string& dataset, const std::vector<api::Skip>& skipped);
+
+  void StreamError(const std::string& dataset, const std::string& message);
+  void Fatal(const std::string& message);
+  // The first fatal error, if any.
+  std::optional<std::string> fatal() const;
+  std::vector<std::string> stream_errors() const;
+
+  // One log line on stderr (the progress display keeps its lines intact).
+  void Log(const std::string& line);
+
+ private:
+  const FetchConfig& config_;
+  bronze::Store& store_;
+  std::atomic<bool>& stop_;
+  const std::string run_id_;
+  const int64_t run_started_us_;
+  const int64_t limit_;
+  http::Throttle throttle_;
+  http::Stats http_stats_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<bronze::Sink>> sinks_;
+  std::map<std::string, std::unique_ptr<DatasetCounters>> counters_;
+  std::optional<std::string> fatal_;
+  std::vector<std::string> stream_errors_;
+  std::mutex log_mu_;
+};
+
+}  // namespace polypipe::fetch

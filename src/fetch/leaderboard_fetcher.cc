@@ -1,0 +1,82 @@
+#include "fetch/leaderboard_fetcher.h"
+
+#include <fmt/core.h>
+
+#include <atomic>
+#include <thread>
+
+#include "api/data.h"
+#include "fetch/sweep.h"
+
+namespace polypipe::fetch {
+namespace {
+
+struct Board {
+  std::string category, period, order;
+  std::string Key() const { return fmt::format("board:{}:{}:{}", category, period, order); }
+};
+
+// Walks one board; true when complete.
+bool FetchBoard(Context& ctx, http::Client& client, const Board& board) {
+  const std::string base = ctx.config().api.data_api_base;
+  Sweep sweep = Sweep::For(ctx.store().Progress("leaderboard"), board.Key(), ctx.run_id());
+  while (!sweep.done && !ctx.stopping()) {
+    const int64_t offset = sweep.cursor.empty() ? 0 : std::stoll(sweep.cursor);
+    const http::Request request{api::LeaderboardUrl(base, board.category, board.period, board.order,
+                                                    api::kLeaderboardPageSize, offset),
+                                "data_leaderboard", "data"};
+    auto page = FetchPage<api::LeaderboardPage>(
+        ctx, client, request, nullptr, "leaderboard",
+        [&](std::string_view body, std::string* error) {
+          return api::ParseLeaderboardPage(body, ctx.run_started_us(), board.category, board.period,
+                                           board.order, ctx.Lineage("data:/v1/leaderboard"), error);
+        });
+    if (!page) return false;
+    ctx.RecordSkips("leaderboard", page->skipped);
+    const int64_t n = static_cast<int64_t>(page->rows.size() + page->skipped.size());
+    Sweep next = sweep;
+    ++next.pages;
+    next.rows += static_cast<int64_t>(page->rows.size());
+    next.cursor = std::to_string(offset + api::kLeaderboardPageSize);
+    // A short page is the board's end; the API serves offsets up to 1000.
+    next.done = n < api::kLeaderboardPageSize ||
+                offset + api::kLeaderboardPageSize > api::kLeaderboardMaxOffset;
+    if (!ctx.Append("leaderboard", std::move(page->rows), {{board.Key(), next.ToJson()}})) {
+      return false;
+    }
+    sweep = next;
+  }
+  return sweep.done;
+}
+
+}  // namespace
+
+bool FetchLeaderboard(Context& ctx, int workers) {
+  std::vector<Board> boards;
+  for (const char* c : api::kLeaderboardCategories) {
+    for (const char* p : api::kLeaderboardPeriods) {
+      for (const char* o : api::kLeaderboardOrders) boards.push_back({c, p, o});
+    }
+  }
+  DatasetCounters& counters = ctx.counters("leaderboard");
+  counters.units_total = static_cast<int64_t>(boards.size());
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> complete{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < std::max(1, workers); ++w) {
+    threads.emplace_back([&] {
+      auto client = ctx.NewClient();
+      for (size_t i = next++; i < boards.size() && !ctx.stopping(); i = next++) {
+        if (FetchBoard(ctx, *client, boards[i])) {
+          ++complete;
+          counters.units_done.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  if (complete != boards.size()) return false;
+  return MarkSnapshotComplete(ctx, "leaderboard");
+}
+
+}  // namespace polypipe::fetch

@@ -1,0 +1,85 @@
+// Sweep: the progress of one paged walk through a snapshot list (the CLOB market list, a Gamma
+// keyset sweep, the tag list, one leaderboard board), committed with the rows of each page.
+//
+// A sweep belongs to a run: a resumed run continues its own sweeps from their cursors; a new run
+// starts them again from the first page, which is what makes a new snapshot.
+//
+// Thread-safety: plain value.
+
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "fetch/context.h"
+
+namespace polypipe::fetch {
+
+struct Sweep {
+  std::string run_id;
+  std::string cursor;  // where the next page starts (a cursor, or an offset as text)
+  int64_t pages = 0;   // pages committed
+  int64_t rows = 0;    // rows committed
+  bool done = false;
+
+  nlohmann::json ToJson() const;
+  // The state of `key` in `progress` if it belongs to `run_id`, else a sweep at its start.
+  static Sweep For(const nlohmann::json& progress, const std::string& key,
+                   const std::string& run_id);
+};
+
+// Progress key naming the run whose snapshot of the dataset is complete.
+inline constexpr const char* kCompleteRunKey = "complete_run_id";
+
+// Records that the dataset's snapshot of this run is complete (after its rows, in the same Sink).
+bool MarkSnapshotComplete(Context& ctx, const std::string& dataset);
+
+// The run id of the dataset's newest complete snapshot (committed), or "" if none.
+std::string CompleteSnapshotRun(Context& ctx, const std::string& dataset);
+
+// Sends `request` (POST when `post_body` is given) and parses the body with `parse`, which
+// returns nullopt and sets its error when the body is not a valid page. A 200 the parser rejects
+// (a truncated or garbled body) is asked for again, up to retry.max_attempts times. Failures are
+// recorded on `ctx`: a 4xx or a body that never parses is a stream error of `dataset`; a host that
+// keeps failing is fatal. Returns nullopt on any failure and when the run is stopping.
+template <typename Page, typename Parse>
+std::optional<Page> FetchPage(Context& ctx, http::Client& client, const http::Request& request,
+                              const std::string* post_body, const std::string& dataset,
+                              Parse parse);
+
+// Implementation details of FetchPage, shared by its instantiations.
+namespace detail {
+// Sends once (with the client's own retries). Returns the body on 200, nullopt otherwise (after
+// recording the failure).
+std::optional<std::string> Send(Context& ctx, http::Client& client, const http::Request& request,
+                                const std::string* post_body, const std::string& dataset);
+}  // namespace detail
+
+template <typename Page, typename Parse>
+std::optional<Page> FetchPage(Context& ctx, http::Client& client, const http::Request& request,
+                              const std::string* post_body, const std::string& dataset,
+                              Parse parse) {
+  std::string error;
+  const int attempts = std::max(1, ctx.config().retry.max_attempts);
+  for (int attempt = 0; attempt < attempts && !ctx.stopping(); ++attempt) {
+    std::optional<std::string> body = detail::Send(ctx, client, request, post_body, dataset);
+    if (!body) return std::nullopt;
+    error.clear();
+    std::optional<Page> page = parse(*body, &error);
+    client.Recycle(std::move(*body));
+    if (page) {
+      ctx.counters(dataset).pages.fetch_add(1, std::memory_order_relaxed);
+      return page;
+    }
+    ctx.counters(dataset).bad_pages.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (!ctx.stopping()) {
+    ctx.StreamError(dataset, request.url + ": unusable response after " + std::to_string(attempts) +
+                                 " attempts: " + error);
+  }
+  return std::nullopt;
+}
+
+}  // namespace polypipe::fetch
