@@ -29,8 +29,8 @@ TEST(TradeFeedTest, KeepsEverythingWithoutWatermarksAndFinishesOnEmptyCursor) {
   EXPECT_TRUE(feed.finished());
   EXPECT_EQ(feed.Newest("A"), 30);
   EXPECT_EQ(feed.Newest("B"), 20);
-  EXPECT_EQ(feed.Oldest("B"), 16);
-  EXPECT_EQ(feed.Oldest("A"), 30);
+  EXPECT_EQ(feed.Oldest("B"), 5);
+  EXPECT_EQ(feed.Oldest("A"), 10);
 }
 
 TEST(TradeFeedTest, DropsRowsAtOrBelowTheirMarketsWatermarkAndStopsBelowTheLowest) {
