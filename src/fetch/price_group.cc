@@ -7,7 +7,8 @@ namespace polypipe::fetch {
 PriceGroup::PriceGroup(std::vector<Token> tokens, std::vector<int> ladder, int64_t window_seconds)
     : ladder_(std::move(ladder)), window_(window_seconds) {
   for (Token& t : tokens) {
-    if (t.from <= t.to) tokens_.push_back({std::move(t), false});
+    const int64_t committed = t.from - 1;
+    if (t.from <= t.to) tokens_.push_back({std::move(t), false, committed});
   }
 }
 
@@ -59,7 +60,7 @@ std::optional<PriceGroup::Request> PriceGroup::Next() {
   return std::nullopt;
 }
 
-nlohmann::json PriceGroup::Complete(const std::set<std::string>& with_points) {
+nlohmann::json PriceGroup::Complete(const std::map<std::string, int64_t>& newest_point) {
   nlohmann::json progress = nlohmann::json::object();
   if (!in_flight_) return progress;
   const Request r = *in_flight_;
@@ -70,7 +71,8 @@ nlohmann::json PriceGroup::Complete(const std::set<std::string>& with_points) {
     if (std::find(r.token_ids.begin(), r.token_ids.end(), s.token.token_id) == r.token_ids.end()) {
       continue;
     }
-    if (!with_points.count(s.token.token_id) && s.token.traded) {
+    const auto newest = newest_point.find(s.token.token_id);
+    if (newest == newest_point.end() && s.token.traded) {
       auto higher = std::upper_bound(ladder_.begin(), ladder_.end(), s.token.fidelity);
       if (higher != ladder_.end()) {
         s.token.fidelity = *higher;  // ask again, coarser, in this window
@@ -80,7 +82,14 @@ nlohmann::json PriceGroup::Complete(const std::set<std::string>& with_points) {
     const int64_t covered = std::min(s.token.to, end);
     s.token.from = covered + 1;
     s.pending = false;
-    progress[s.token.token_id] = {{"to", covered}, {"f", s.token.fidelity}};
+    if (!s.token.open) {
+      s.committed = covered;
+    } else if (newest != newest_point.end()) {
+      s.committed = std::max(s.committed, newest->second);
+    } else {
+      continue;  // nothing new: the progress stays
+    }
+    progress[s.token.token_id] = {{"to", s.committed}, {"f", s.token.fidelity}};
   }
   return progress;
 }

@@ -6,7 +6,8 @@
 // tokens are asked at their current fidelity; a token of a traded market whose window comes back
 // empty walks up the fidelity ladder (resolved markets answer only coarse fidelities) and keeps the
 // fidelity that produced data for its later windows. A token's progress is the last second its
-// committed windows cover, plus its fidelity.
+// committed windows cover, plus its fidelity; for an open market, whose series is still growing,
+// it is the time of its newest point instead, so the next run continues right after it.
 //
 // Thread-safety: none; one worker drives a group.
 
@@ -15,7 +16,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ class PriceGroup {
     int64_t to = 0;    // last second to fetch (inclusive)
     int fidelity = 60;
     bool traded = true;  // an empty window walks the ladder only for traded markets
+    bool open = false;   // the series still grows: progress stops at the newest point
   };
   struct Request {
     int64_t start_ts = 0, end_ts = 0;  // inclusive, end - start < window length
@@ -43,20 +45,23 @@ class PriceGroup {
   // REQUIRES: the previous request was completed.
   std::optional<Request> Next();
 
-  // Reports which tokens of the last request returned points. Returns the progress of the tokens
-  // that finished the current window: token id -> {"to": covered second, "f": fidelity}.
-  nlohmann::json Complete(const std::set<std::string>& with_points);
+  // Reports the newest point time of each token of the last request that returned points (in
+  // range, see InRange). Returns the progress of the tokens that finished the current window:
+  // token id -> {"to": covered second, "f": fidelity}.
+  nlohmann::json Complete(const std::map<std::string, int64_t>& newest_point);
 
   // Whether a point of `token_id` at time t belongs to the current window's answer (the API can
   // add points outside the asked range, e.g. a trailing "now" point).
   bool InRange(const std::string& token_id, int64_t t) const;
 
   int64_t requests() const { return requests_; }
+  int size() const { return static_cast<int>(tokens_.size()); }
 
  private:
   struct State {
     Token token;
     bool pending = false;  // waiting for an answer in the current window
+    int64_t committed = 0;  // progress: the last second known fetched
   };
   int64_t WindowStart(int64_t t) const { return t - Mod(t); }
   int64_t Mod(int64_t t) const { return ((t % window_) + window_) % window_; }

@@ -21,7 +21,9 @@ TEST(PriceGroupTest, WalksAlignedWindowsAndSharesRequests) {
     EXPECT_LT(r->end_ts - r->start_ts, kWindow);
     ranges.push_back({r->start_ts, r->end_ts});
     sizes.push_back(r->token_ids.size());
-    last = group.Complete({r->token_ids.begin(), r->token_ids.end()});
+    std::map<std::string, int64_t> newest;
+    for (const auto& id : r->token_ids) newest[id] = r->end_ts;
+    last = group.Complete(newest);
   }
   const std::vector<std::pair<int64_t, int64_t>> expected = {
       {150, 199}, {200, 299}, {300, 399}, {400, 420}};
@@ -45,7 +47,7 @@ TEST(PriceGroupTest, EmptyWindowOfATradedMarketWalksTheLadderAndKeepsTheFidelity
   EXPECT_EQ(r->fidelity, 720);
   EXPECT_EQ(r->token_ids, std::vector<std::string>{"r"});
   EXPECT_EQ(r->start_ts, 0);
-  progress = group.Complete({"r"});
+  progress = group.Complete({{"r", 50}});
   EXPECT_EQ(progress["r"]["to"], 99);
   EXPECT_EQ(progress["r"]["f"], 720);
   r = group.Next();  // the next window starts at the fidelity found
@@ -53,7 +55,7 @@ TEST(PriceGroupTest, EmptyWindowOfATradedMarketWalksTheLadderAndKeepsTheFidelity
   EXPECT_EQ(r->fidelity, 720);
   EXPECT_EQ(r->start_ts, 100);
   EXPECT_EQ(r->end_ts, 150);
-  group.Complete({"r"});
+  group.Complete({{"r", 50}});
   EXPECT_FALSE(group.Next());
 }
 
@@ -75,6 +77,17 @@ TEST(PriceGroupTest, PointsOutsideTheTokensRangeAreNotItsAnswer) {
   EXPECT_TRUE(group.InRange("a", 180));
   EXPECT_FALSE(group.InRange("a", 181));  // e.g. a trailing "now" point
   EXPECT_FALSE(group.InRange("zz", 150));
+}
+
+TEST(PriceGroupTest, AnOpenMarketsProgressIsItsNewestPoint) {
+  PriceGroup group({{"o", 0, 250, 60, false, true}}, {60, 720}, kWindow);
+  ASSERT_TRUE(group.Next());
+  EXPECT_EQ(group.Complete({{"o", 90}})["o"]["to"], 90);
+  ASSERT_TRUE(group.Next());
+  EXPECT_EQ(group.Complete({{"o", 180}})["o"]["to"], 180);
+  ASSERT_TRUE(group.Next());
+  EXPECT_TRUE(group.Complete({}).empty());  // no points past 180 yet: progress stays
+  EXPECT_FALSE(group.Next());
 }
 
 TEST(PriceGroupTest, NothingToDo) {

@@ -1,0 +1,125 @@
+#include "fetch/prices_fetcher.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "api/clob.h"
+#include "fetch/price_group.h"
+#include "fetch/run_log.h"
+#include "fetch/sweep.h"
+#include "fetch/trades_fetcher.h"
+
+namespace polypipe::fetch {
+namespace {
+
+constexpr size_t kTokensPerRequest = 20;
+constexpr int64_t kDaySeconds = 86'400;
+
+std::vector<PriceGroup> Plan(Context& ctx, const std::vector<ListedMarket>& markets) {
+  const PriceResolution& res = ctx.config().price_resolution;
+  const nlohmann::json progress = ctx.store().Progress("prices");
+  const nlohmann::json trades = ctx.store().Progress("trades");
+  const int64_t now = NowMicros() / 1'000'000;
+  DatasetCounters& counters = ctx.counters("prices");
+
+  std::vector<PriceGroup::Token> tokens;
+  for (const ListedMarket& m : markets) {
+    if (!m.order_book) continue;  // no order book, no midpoint series
+    std::optional<int64_t> start = m.start;
+    if (!start) {
+      const auto it = trades.find(MarketTradeKey(m.condition_id));
+      if (it != trades.end() && it->is_object() && it->contains("oldest")) {
+        start = (*it)["oldest"].get<int64_t>();
+      }
+    }
+    if (!start) {
+      counters.AddSkip("market without a start date (not in Gamma, no trades)");
+      continue;
+    }
+    const int64_t end = m.closed ? std::min(now, m.end.value_or(now)) : now;
+    const int base = m.volume.value_or(0) >= res.high_volume_threshold ? res.high_volume_fidelity
+                                                                       : res.fidelity;
+    for (const std::string& token_id : m.token_ids) {
+      PriceGroup::Token t{token_id, *start, end, base, m.closed && m.volume.value_or(1) > 0,
+                          !m.closed};
+      if (!ctx.fresh()) {
+        const auto it = progress.find(token_id);
+        if (it != progress.end() && it->is_object()) {
+          t.from = std::max(t.from, it->value("to", int64_t{0}) + 1);
+          t.fidelity = it->value("f", t.fidelity);
+        }
+      }
+      if (t.from <= t.to) tokens.push_back(std::move(t));
+    }
+  }
+  // Tokens of similar fidelity and lifetime share requests.
+  std::stable_sort(tokens.begin(), tokens.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.fidelity, a.from) < std::tie(b.fidelity, b.from);
+  });
+  std::vector<PriceGroup> groups;
+  const int64_t window = static_cast<int64_t>(res.window_days) * kDaySeconds;
+  for (size_t i = 0; i < tokens.size(); i += kTokensPerRequest) {
+    std::vector<PriceGroup::Token> chunk(
+        tokens.begin() + static_cast<std::ptrdiff_t>(i),
+        tokens.begin() + static_cast<std::ptrdiff_t>(std::min(tokens.size(), i + kTokensPerRequest)));
+    groups.emplace_back(std::move(chunk), res.ladder, window);
+  }
+  counters.units_total = static_cast<int64_t>(tokens.size());
+  return groups;
+}
+
+// Walks one group to its end; true when complete.
+bool RunGroup(Context& ctx, http::Client& client, PriceGroup& group, int tokens) {
+  const std::string url = api::BatchPricesUrl(ctx.config().api.clob_api_base);
+  const int timestamp = api::PricesSchema().Index("timestamp");
+  const int token_column = api::PricesSchema().Index("token_id");
+  while (auto r = group.Next()) {
+    if (ctx.stopping()) return false;
+    const std::string body = api::BatchPricesBody(r->token_ids, r->start_ts, r->end_ts, r->fidelity);
+    const http::Request request{url, "clob_batch_prices_history", "clob"};
+    auto page = FetchPage<api::PricesPage>(
+        ctx, client, request, &body, "prices", [&](std::string_view text, std::string* error) {
+          return api::ParseBatchPricesHistory(text, r->fidelity,
+                                              ctx.Lineage("clob:/batch-prices-history"), error);
+        });
+    if (!page) return false;
+    ctx.RecordSkips("prices", page->skipped);
+    std::map<std::string, int64_t> newest;
+    std::erase_if(page->rows, [&](const bronze::Row& row) {
+      const auto& id = std::get<std::string>(row[static_cast<size_t>(token_column)]);
+      const int64_t t = std::get<int64_t>(row[static_cast<size_t>(timestamp)]);
+      if (!group.InRange(id, t)) return true;
+      auto [it, fresh] = newest.try_emplace(id, t);
+      if (!fresh) it->second = std::max(it->second, t);
+      return false;
+    });
+    nlohmann::json progress = group.Complete(newest);
+    if (!ctx.Append("prices", std::move(page->rows), std::move(progress))) return false;
+  }
+  ctx.counters("prices").units_done.fetch_add(tokens, std::memory_order_relaxed);
+  return true;
+}
+
+}  // namespace
+
+bool FetchPrices(Context& ctx, const std::vector<ListedMarket>& markets, int workers) {
+  std::vector<PriceGroup> groups = Plan(ctx, markets);
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> finished{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < std::max(1, workers); ++w) {
+    threads.emplace_back([&] {
+      auto client = ctx.NewClient();
+      for (size_t i = next++; i < groups.size() && !ctx.stopping(); i = next++) {
+        if (RunGroup(ctx, *client, groups[i], groups[i].size())) ++finished;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  return finished == groups.size();
+}
+
+}  // namespace polypipe::fetch
