@@ -4,8 +4,13 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
 #include <string>
 
+#include "cli/status.h"
+#include "fetch/config.h"
+#include "fetch/coordinator.h"
 #include "version.h"
 
 namespace {
@@ -16,7 +21,7 @@ constexpr int kExitUsage = 2;
 struct FetchArgs {
   std::string mode = "all";
   bool fresh = false;
-  long limit = 0;
+  int64_t limit = 0;
   double timeout = 0;
   std::string config = "config/polypipe.json";
   std::string data_dir = "data";
@@ -38,6 +43,53 @@ struct StatusArgs {
 struct CheckArgs {
   std::string silver = "data/polymarket.duckdb";
 };
+
+// Set by SIGINT/SIGTERM: workers stop issuing requests, Sinks commit what they hold.
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void OnSignal(int) {
+  g_interrupted.store(true);
+  g_stop.store(true);
+}
+
+int Fetch(const FetchArgs& args, const CLI::App& cmd) {
+  using polypipe::fetch::FetchConfig;
+  FetchConfig config = FetchConfig::Defaults();
+  const bool named = cmd.count("--config") > 0;
+  if (auto error = polypipe::fetch::LoadConfigFile(args.config, named, &config)) {
+    fmt::print(stderr, "polypipe fetch: {}\n", *error);
+    return kExitUsage;
+  }
+  polypipe::fetch::ApplyEnvironment(&config);
+  if (cmd.count("--data-dir")) config.data_dir = args.data_dir;
+  for (auto [flag, value, target] :
+       {std::tuple{"--data-api", &args.data_api, &config.api.data_api_base},
+        std::tuple{"--clob-api", &args.clob_api, &config.api.clob_api_base},
+        std::tuple{"--gamma-api", &args.gamma_api, &config.api.gamma_api_base}}) {
+    if (!cmd.count(flag)) continue;
+    if (value->rfind("http://", 0) != 0 && value->rfind("https://", 0) != 0) {
+      fmt::print(stderr, "polypipe fetch: {} {}: expected an http:// or https:// URL\n", flag,
+                 *value);
+      return kExitUsage;
+    }
+    *target = *value;
+    while (!target->empty() && target->back() == '/') target->pop_back();
+  }
+  polypipe::fetch::FetchOptions options;
+  options.mode = args.mode;
+  options.fresh = args.fresh;
+  options.limit = args.limit;
+  options.timeout = args.timeout;
+
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return polypipe::fetch::RunFetch(config, options, g_stop, g_interrupted);
+}
 
 int NotBuilt(const char* command) {
   fmt::print(stderr, "polypipe {}: not implemented yet\n", command);
@@ -97,9 +149,9 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  if (fetch_cmd->parsed()) return NotBuilt("fetch");
+  if (fetch_cmd->parsed()) return Fetch(fetch, *fetch_cmd);
   if (load_cmd->parsed()) return NotBuilt("load-silver");
-  if (status_cmd->parsed()) return NotBuilt("status");
+  if (status_cmd->parsed()) return polypipe::cli::Status(status.data_dir, status.json);
   if (check_cmd->parsed()) return NotBuilt("check");
   return kExitUsage;
 }

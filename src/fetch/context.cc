@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "fetch/run_log.h"
 #include "version.h"
 
 namespace polypipe::fetch {
@@ -33,13 +34,16 @@ std::map<std::string, int64_t> DatasetCounters::SkipReasons() const {
 }
 
 Context::Context(const FetchConfig& config, bronze::Store& store, std::atomic<bool>& stop,
-                 std::string run_id, int64_t run_started_us, int64_t limit)
+                 std::string run_id, int64_t run_started_us, int64_t limit, bool fresh,
+                 Console& console)
     : config_(config),
       store_(store),
       stop_(stop),
       run_id_(std::move(run_id)),
       run_started_us_(run_started_us),
       limit_(limit),
+      fresh_(fresh),
+      console_(console),
       throttle_(Limits(config)) {}
 
 std::unique_ptr<http::Client> Context::NewClient() {
@@ -149,8 +153,11 @@ std::vector<std::string> Context::stream_errors() const {
 }
 
 void Context::Log(const std::string& line) {
-  std::lock_guard lock(log_mu_);
-  std::fputs(("polypipe: " + line + "\n").c_str(), stderr);
+  console_.Log(line);
+}
+
+api::Lineage Context::Lineage(const std::string& source) const {
+  return {NowMicros(), run_id_, source};
 }
 
 }  // namespace polypipe::fetch

@@ -21,10 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "api/lineage.h"
 #include "api/skip.h"
 #include "bronze/sink.h"
 #include "bronze/store.h"
 #include "fetch/config.h"
+#include "fetch/console.h"
 #include "http/client.h"
 #include "http/stats.h"
 #include "http/throttle.h"
@@ -54,7 +56,7 @@ class DatasetCounters {
 class Context {
  public:
   Context(const FetchConfig& config, bronze::Store& store, std::atomic<bool>& stop,
-          std::string run_id, int64_t run_started_us, int64_t limit);
+          std::string run_id, int64_t run_started_us, int64_t limit, bool fresh, Console& console);
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 
@@ -66,6 +68,10 @@ class Context {
   int64_t run_started_us() const { return run_started_us_; }
   // --limit: at most this many markets for the market list, trades and prices; 0 = all.
   int64_t limit() const { return limit_; }
+  // --fresh: ignore saved stream progress (watermarks, covered windows).
+  bool fresh() const { return fresh_; }
+  // Lineage of a row fetched now from `source` (e.g. "data:/v2/trades").
+  api::Lineage Lineage(const std::string& source) const;
   http::Stats& http_stats() { return http_stats_; }
 
   // A new HTTP client (one per worker thread).
@@ -104,6 +110,8 @@ class Context {
   const std::string run_id_;
   const int64_t run_started_us_;
   const int64_t limit_;
+  const bool fresh_;
+  Console& console_;
   http::Throttle throttle_;
   http::Stats http_stats_;
 
@@ -112,7 +120,6 @@ class Context {
   std::map<std::string, std::unique_ptr<DatasetCounters>> counters_;
   std::optional<std::string> fatal_;
   std::vector<std::string> stream_errors_;
-  std::mutex log_mu_;
 };
 
 }  // namespace polypipe::fetch

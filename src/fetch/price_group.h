@@ -14,9 +14,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -60,7 +60,7 @@ class PriceGroup {
  private:
   struct State {
     Token token;
-    bool pending = false;  // waiting for an answer in the current window
+    bool pending = false;   // waiting for an answer in the current window
     int64_t committed = 0;  // progress: the last second known fetched
   };
   int64_t WindowStart(int64_t t) const { return t - Mod(t); }

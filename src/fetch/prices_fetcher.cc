@@ -40,8 +40,8 @@ std::vector<PriceGroup> Plan(Context& ctx, const std::vector<ListedMarket>& mark
       continue;
     }
     const int64_t end = m.closed ? std::min(now, m.end.value_or(now)) : now;
-    const int base = m.volume.value_or(0) >= res.high_volume_threshold ? res.high_volume_fidelity
-                                                                       : res.fidelity;
+    const int base =
+        m.volume.value_or(0) >= res.high_volume_threshold ? res.high_volume_fidelity : res.fidelity;
     for (const std::string& token_id : m.token_ids) {
       PriceGroup::Token t{token_id, *start, end, base, m.closed && m.volume.value_or(1) > 0,
                           !m.closed};
@@ -64,7 +64,8 @@ std::vector<PriceGroup> Plan(Context& ctx, const std::vector<ListedMarket>& mark
   for (size_t i = 0; i < tokens.size(); i += kTokensPerRequest) {
     std::vector<PriceGroup::Token> chunk(
         tokens.begin() + static_cast<std::ptrdiff_t>(i),
-        tokens.begin() + static_cast<std::ptrdiff_t>(std::min(tokens.size(), i + kTokensPerRequest)));
+        tokens.begin() +
+            static_cast<std::ptrdiff_t>(std::min(tokens.size(), i + kTokensPerRequest)));
     groups.emplace_back(std::move(chunk), res.ladder, window);
   }
   counters.units_total = static_cast<int64_t>(tokens.size());
@@ -78,7 +79,8 @@ bool RunGroup(Context& ctx, http::Client& client, PriceGroup& group, int tokens)
   const int token_column = api::PricesSchema().Index("token_id");
   while (auto r = group.Next()) {
     if (ctx.stopping()) return false;
-    const std::string body = api::BatchPricesBody(r->token_ids, r->start_ts, r->end_ts, r->fidelity);
+    const std::string body =
+        api::BatchPricesBody(r->token_ids, r->start_ts, r->end_ts, r->fidelity);
     const http::Request request{url, "clob_batch_prices_history", "clob"};
     auto page = FetchPage<api::PricesPage>(
         ctx, client, request, &body, "prices", [&](std::string_view text, std::string* error) {

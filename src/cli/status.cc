@@ -1,0 +1,98 @@
+#include "cli/status.h"
+
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "bronze/store.h"
+#include "fetch/run_log.h"
+
+namespace polypipe::cli {
+namespace {
+
+// Stream progress in words: how many streams are done and how many are pending.
+nlohmann::json Streams(const nlohmann::json& progress) {
+  int64_t done = 0, pending = 0;
+  for (const auto& [key, value] : progress.items()) {
+    if (!value.is_object()) continue;
+    if (key.rfind("market:", 0) == 0) {
+      (value.value("done", false) ? done : pending) += 1;  // open markets are polled again
+    } else if (key.rfind("feed:", 0) == 0) {
+      if (!value.value("finished", false)) ++pending;
+    } else if (value.contains("done")) {
+      (value.value("done", false) ? done : pending) += 1;
+    } else if (value.contains("to")) {
+      ++done;  // a token covered up to "to"
+    }
+  }
+  nlohmann::json j = {{"done", done}, {"pending", pending}};
+  if (progress.contains("complete_run_id"))
+    j["complete_snapshot_run"] = progress["complete_run_id"];
+  return j;
+}
+
+std::string Time(const std::optional<int64_t>& us) {
+  return us ? fetch::IsoMicros(*us).substr(0, 19) + "Z" : "-";
+}
+
+}  // namespace
+
+int Status(const std::string& data_dir, bool json) {
+  if (!std::filesystem::is_directory(data_dir)) {
+    fmt::print(stderr, "polypipe status: {}: no such data directory\n", data_dir);
+    return 1;
+  }
+  std::unique_ptr<bronze::Store> store;
+  if (bronze::Status s = bronze::Store::OpenReadOnly(data_dir, &store); !s.ok()) {
+    fmt::print(stderr, "polypipe status: {}\n", s.message());
+    return 1;
+  }
+  nlohmann::json out = {{"data_dir", data_dir}, {"datasets", nlohmann::json::object()}};
+  for (const std::string& name : store->Datasets()) {
+    const bronze::DatasetStats st = store->Stats(name);
+    nlohmann::json d = {{"files", st.files},
+                        {"rows", st.rows},
+                        {"bytes", st.bytes},
+                        {"commits", st.commits},
+                        {"last_commit_at", st.last_commit_at},
+                        {"streams", Streams(store->Progress(name))}};
+    d["newest_event"] = st.max_event_us ? nlohmann::json(Time(st.max_event_us)) : nlohmann::json();
+    out["datasets"][name] = std::move(d);
+  }
+  nlohmann::json run = fetch::RunLog::Latest(data_dir);
+  out["last_run"] = run;
+
+  if (json) {
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("{:<18} {:>7} {:>13} {:>12} {:>21} {:>9} {:>9}\n", "dataset", "files", "rows", "bytes",
+             "newest event", "done", "pending");
+  for (const auto& [name, d] : out["datasets"].items()) {
+    fmt::print("{:<18} {:>7} {:>13} {:>12} {:>21} {:>9} {:>9}\n", name, d["files"].get<int64_t>(),
+               d["rows"].get<int64_t>(), d["bytes"].get<int64_t>(),
+               d["newest_event"].is_string() ? d["newest_event"].get<std::string>() : "-",
+               d["streams"]["done"].get<int64_t>(), d["streams"]["pending"].get<int64_t>());
+  }
+  if (run.is_object()) {
+    int64_t requests = 0, limited = 0, retries = 0, errors = 0;
+    if (run.contains("http") && run["http"].is_object()) {
+      for (const auto& [route, s] : run["http"].items()) {
+        requests += s.value("requests", int64_t{0});
+        limited += s.value("rate_limited", int64_t{0});
+        retries += s.value("retries", int64_t{0});
+        errors += s.value("client_errors", int64_t{0}) + s.value("transport_errors", int64_t{0}) +
+                  s.value("server_errors", int64_t{0});
+      }
+    }
+    fmt::print("last run {} ({}, mode {}): {} requests, {} 429s, {} retries, {} errors\n",
+               run.value("run_id", "?"), run.value("state", "?"), run.value("mode", "?"), requests,
+               limited, retries, errors);
+  } else {
+    fmt::print("no fetch run yet\n");
+  }
+  return 0;
+}
+
+}  // namespace polypipe::cli

@@ -1,0 +1,353 @@
+#include "fetch/coordinator.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "api/clob.h"
+#include "api/data.h"
+#include "api/gamma.h"
+#include "bronze/store.h"
+#include "fetch/context.h"
+#include "fetch/gamma_fetcher.h"
+#include "fetch/leaderboard_fetcher.h"
+#include "fetch/market_list.h"
+#include "fetch/markets_fetcher.h"
+#include "fetch/prices_fetcher.h"
+#include "fetch/run_log.h"
+#include "fetch/sweep.h"
+#include "fetch/trades_fetcher.h"
+
+namespace polypipe::fetch {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Wants {
+  bool markets = false, trades = false, prices = false, leaderboard = false, gamma = false;
+};
+
+Wants ForMode(const std::string& mode) {
+  Wants w;
+  const bool all = mode == "all";
+  w.markets = all || mode == "markets";
+  w.trades = all || mode == "trades";
+  w.prices = all || mode == "prices";
+  w.leaderboard = all || mode == "leaderboard";
+  w.gamma = all || mode == "gamma";
+  return w;
+}
+
+int Workers(const FetchConfig& config, const std::string& kind) {
+  auto it = config.workers.find(kind);
+  return it == config.workers.end() ? 1 : it->second;
+}
+
+std::string Thousands(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+// The live display / periodic log line, and the figures of the summary and the report.
+class Progress {
+ public:
+  Progress(Context& ctx, Console& console) : ctx_(ctx), console_(console), start_(Clock::now()) {}
+
+  std::vector<std::string> Lines() {
+    const double elapsed = Seconds();
+    std::vector<std::string> lines;
+    for (const std::string& name : ctx_.datasets()) {
+      DatasetCounters& c = ctx_.counters(name);
+      std::string line = fmt::format("  {:<17} {:>12} rows {:>9} pages", name, Thousands(c.rows),
+                                     Thousands(c.pages));
+      const int64_t total = c.units_total, done = c.units_done;
+      if (total >= 0) {
+        line += fmt::format("  {}/{} streams", Thousands(done), Thousands(total));
+        if (done > 0 && done < total) {
+          line += fmt::format("  ETA {:.0f}s", elapsed * static_cast<double>(total - done) /
+                                                   static_cast<double>(done));
+        }
+      }
+      if (c.skipped > 0) line += fmt::format("  skipped {}", Thousands(c.skipped));
+      lines.push_back(std::move(line));
+    }
+    for (const auto& [route, s] : ctx_.http_stats().Snapshot()) {
+      lines.push_back(fmt::format("  {:<27} {:>8.1f} req/s {:>9} requests  429s {}  retries {}",
+                                  route, static_cast<double>(s.requests) / std::max(elapsed, 1e-3),
+                                  Thousands(s.requests), s.rate_limited, s.retries));
+    }
+    return lines;
+  }
+
+  std::string OneLine() {
+    const http::RouteStats total = ctx_.http_stats().Total();
+    std::string line = fmt::format("progress {:.0f}s:", Seconds());
+    for (const std::string& name : ctx_.datasets()) {
+      line += fmt::format(" {} {}", name, Thousands(ctx_.counters(name).rows));
+    }
+    line += fmt::format("; {} requests, {} 429s, {} retries", Thousands(total.requests),
+                        total.rate_limited, total.retries);
+    return line;
+  }
+
+  void Tick() {
+    if (console_.live()) {
+      console_.Draw(Lines());
+    } else if (Clock::now() - last_line_ >= std::chrono::seconds(5)) {
+      last_line_ = Clock::now();
+      console_.Log(OneLine());
+    }
+  }
+
+  double Seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+  nlohmann::json Report() {
+    nlohmann::json datasets = nlohmann::json::object();
+    for (const std::string& name : ctx_.datasets()) {
+      DatasetCounters& c = ctx_.counters(name);
+      datasets[name] = {{"rows", c.rows.load()},
+                        {"pages", c.pages.load()},
+                        {"skipped", c.skipped.load()},
+                        {"skip_reasons", c.SkipReasons()},
+                        {"bad_pages", c.bad_pages.load()},
+                        {"stream_errors", c.stream_errors.load()},
+                        {"streams_done", c.units_done.load()},
+                        {"streams_planned", c.units_total.load()}};
+    }
+    nlohmann::json routes = nlohmann::json::object();
+    for (const auto& [route, s] : ctx_.http_stats().Snapshot()) {
+      routes[route] = {{"requests", s.requests},
+                       {"ok", s.ok},
+                       {"rate_limited", s.rate_limited},
+                       {"unavailable", s.unavailable},
+                       {"server_errors", s.server_errors},
+                       {"client_errors", s.client_errors},
+                       {"transport_errors", s.transport_errors},
+                       {"retries", s.retries},
+                       {"bytes", s.bytes_received}};
+    }
+    return {{"datasets", datasets}, {"http", routes}, {"seconds", Seconds()}};
+  }
+
+ private:
+  Context& ctx_;
+  Console& console_;
+  Clock::time_point start_;
+  Clock::time_point last_line_ = Clock::now();
+};
+
+// Sweeps Gamma lists with up to `workers` threads; marks the dataset's snapshot complete when
+// all are. True if complete.
+bool FetchGammaLists(Context& ctx, std::vector<GammaList> lists, const std::string& dataset,
+                     int workers) {
+  std::vector<char> done(lists.size(), 0);
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < std::min<int>(workers, static_cast<int>(lists.size())); ++w) {
+    threads.emplace_back([&] {
+      for (size_t i = next++; i < lists.size() && !ctx.stopping(); i = next++) {
+        done[i] = FetchGammaList(ctx, lists[i]);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (char d : done) {
+    if (!d) return false;
+  }
+  return MarkSnapshotComplete(ctx, dataset);
+}
+
+}  // namespace
+
+int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic<bool>& stop,
+             const std::atomic<bool>& interrupted) {
+  std::unique_ptr<bronze::Store> store;
+  if (bronze::Status s = bronze::Store::Open(config.data_dir, &store); !s.ok()) {
+    fmt::print(stderr, "polypipe fetch: {}\n", s.message());
+    return kExitFailure;
+  }
+  const bronze::RecoveryReport& recovered = store->recovery();
+  std::string error;
+  auto run = RunLog::Begin(config.data_dir, options.mode, options.fresh, &error);
+  if (!run) {
+    fmt::print(stderr, "polypipe fetch: {}\n", error);
+    return kExitFailure;
+  }
+  Console console(isatty(STDERR_FILENO) == 1);
+  Context ctx(config, *store, stop, run->run_id(), run->started_at_us(), options.limit,
+              options.fresh, console);
+  ctx.Log(fmt::format("{} run {} (mode {}) into {}", run->resumed() ? "resuming" : "starting",
+                      run->run_id(), options.mode, config.data_dir));
+  if (recovered.files_rolled_forward + recovered.staged_files_deleted +
+      recovered.temp_logs_deleted) {
+    ctx.Log(
+        fmt::format("recovered an interrupted write: {} files rolled forward, {} staged files "
+                    "and {} partial commit records removed",
+                    recovered.files_rolled_forward, recovered.staged_files_deleted,
+                    recovered.temp_logs_deleted));
+  }
+  if (auto e = run->Save("running")) {
+    fmt::print(stderr, "polypipe fetch: {}\n", *e);
+    return kExitFailure;
+  }
+
+  const Wants wants = ForMode(options.mode);
+  // Trades and prices plan from the committed market list (and Gamma's dates): fetch those lists
+  // too when there is none yet.
+  const bool need_list = wants.markets || ((wants.trades || wants.prices) &&
+                                           CompleteSnapshotRun(ctx, "markets").empty());
+  const bool need_gamma_markets =
+      wants.gamma || (wants.prices && CompleteSnapshotRun(ctx, "gamma_markets").empty());
+  if (need_list) {
+    ctx.OpenSink(api::MarketsSchema());
+    ctx.OpenSink(api::MarketTokensSchema());
+  }
+  if (need_gamma_markets) ctx.OpenSink(api::GammaMarketsSchema());
+  if (wants.gamma) {
+    ctx.OpenSink(api::GammaEventsSchema());
+    ctx.OpenSink(api::GammaCategoriesSchema());
+  }
+  if (wants.leaderboard) ctx.OpenSink(api::LeaderboardSchema());
+  if (wants.trades) ctx.OpenSink(api::TradesSchema());
+  if (wants.prices) ctx.OpenSink(api::PricesSchema());
+
+  // --timeout and the progress display.
+  std::atomic<bool> timed_out{false};
+  std::atomic<bool> finished{false};
+  Progress progress(ctx, console);
+  std::thread ticker([&] {
+    const auto deadline = Clock::now() + std::chrono::duration<double>(options.timeout);
+    while (!finished.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (options.timeout > 0 && Clock::now() >= deadline && !stop.load()) {
+        timed_out = true;
+        stop = true;
+      }
+      progress.Tick();
+    }
+  });
+
+  std::atomic<bool> complete{true};
+  auto require = [&](bool ok) {
+    if (!ok) complete = false;
+  };
+
+  // Phase 1: the snapshot lists. Trades and prices (phase 2) wait for the market list and Gamma's
+  // markets only; the leaderboard and the other Gamma lists run on beside them.
+  std::vector<std::thread> lists, others;
+  if (need_list) lists.emplace_back([&] { require(FetchMarkets(ctx)); });
+  if (need_gamma_markets) {
+    lists.emplace_back([&] {
+      require(FetchGammaLists(ctx, {GammaList::kMarketsOpen, GammaList::kMarketsClosed},
+                              "gamma_markets", Workers(config, "gamma")));
+    });
+  }
+  if (wants.gamma) {
+    others.emplace_back([&] {
+      require(FetchGammaLists(ctx, {GammaList::kEventsOpen, GammaList::kEventsClosed},
+                              "gamma_events", Workers(config, "gamma")));
+      require(FetchGammaLists(ctx, {GammaList::kTags}, "gamma_categories", 1));
+    });
+  }
+  if (wants.leaderboard) {
+    others.emplace_back([&] { require(FetchLeaderboard(ctx, Workers(config, "leaderboard"))); });
+  }
+  for (auto& t : lists) t.join();
+  for (const char* name : {"markets", "market_tokens", "gamma_markets"}) {
+    const bool opened = std::string(name) == "gamma_markets" ? need_gamma_markets : need_list;
+    if (!opened || ctx.stopping()) continue;
+    if (bronze::Status s = ctx.sink(name).Flush(); !s.ok()) ctx.Fatal(s.message());
+  }
+
+  // Phase 2: trades and prices from the committed list.
+  if ((wants.trades || wants.prices) && !ctx.stopping()) {
+    std::string list_error;
+    auto markets = LoadMarketList(ctx, wants.prices, &list_error);
+    if (!markets) {
+      if (!ctx.stopping()) ctx.Fatal(list_error);
+    } else {
+      ctx.Log(
+          fmt::format("{} markets in the list", Thousands(static_cast<int64_t>(markets->size()))));
+      std::vector<ListedMarket> dated, undated;
+      for (const ListedMarket& m : *markets) (m.start ? dated : undated).push_back(m);
+      std::vector<std::thread> jobs;
+      if (wants.trades) {
+        jobs.emplace_back([&] { require(FetchTrades(ctx, *markets, Workers(config, "trades"))); });
+      }
+      if (wants.prices) {
+        jobs.emplace_back([&] { require(FetchPrices(ctx, dated, Workers(config, "prices"))); });
+      }
+      for (auto& t : jobs) t.join();
+      if (wants.prices && !undated.empty() && !ctx.stopping()) {
+        // Markets Gamma does not date start at their oldest trade, which trades just committed.
+        if (wants.trades) {
+          if (bronze::Status s = ctx.sink("trades").Flush(); !s.ok()) ctx.Fatal(s.message());
+        }
+        require(FetchPrices(ctx, undated, Workers(config, "prices")));
+      }
+    }
+  }
+  for (auto& t : others) t.join();
+
+  // Commit what is buffered, whatever happened.
+  if (bronze::Status s = ctx.CloseSinks(); !s.ok()) ctx.Fatal(s.message());
+  finished = true;
+  ticker.join();
+  console.Clear();
+
+  const auto fatal = ctx.fatal();
+  const auto stream_errors = ctx.stream_errors();
+  std::string state = "finished";
+  int code = kExitOk;
+  if (fatal) {
+    state = "failed";
+    code = kExitFailure;
+  } else if (interrupted.load()) {
+    state = "interrupted";
+    code = kExitInterrupted;
+  } else if (timed_out.load()) {
+    state = "timed_out";
+  } else if (!stream_errors.empty() || !complete.load()) {
+    state = "incomplete";
+    code = kExitFailure;
+  }
+  nlohmann::json& report = run->report();
+  report.update(progress.Report());
+  report["errors"] = stream_errors;
+  if (fatal) report["fatal"] = *fatal;
+  if (auto e = run->Save(state)) {
+    fmt::print(stderr, "polypipe fetch: {}\n", *e);
+    code = kExitFailure;
+  }
+
+  // The end-of-run summary.
+  std::string summary =
+      fmt::format("run {} {} after {:.1f}s\n", run->run_id(), state, progress.Seconds());
+  for (const std::string& line : progress.Lines()) summary += line + "\n";
+  std::fputs(summary.c_str(), stdout);
+  std::fflush(stdout);
+  if (fatal) fmt::print(stderr, "polypipe fetch: {}\n", *fatal);
+  if (state == "incomplete") {
+    fmt::print(stderr,
+               "polypipe fetch: {} stream(s) failed (see the log above and {}/_runs/{}.json); "
+               "rerun to retry them\n",
+               std::max<size_t>(stream_errors.size(), 1), config.data_dir, run->run_id());
+  }
+  if (state == "interrupted" || state == "timed_out") {
+    fmt::print(stderr,
+               "polypipe fetch: stopped ({}); everything fetched so far is committed, rerun to "
+               "resume run {}\n",
+               state == "interrupted" ? "interrupted" : "--timeout", run->run_id());
+  }
+  return code;
+}
+
+}  // namespace polypipe::fetch
