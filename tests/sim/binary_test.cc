@@ -13,78 +13,13 @@
 #include <fstream>
 #include <thread>
 
+#include "tests/sim/process.h"
 #include "tests/sim/sim_client.h"
-
-extern char** environ;
 
 namespace polysim::testing {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct Process {
-  pid_t pid = -1;
-  // Waits at most `seconds` for exit; returns the exit code, or -1 (and kills it) on timeout.
-  int Wait(double seconds) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        pid = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    pid = -1;
-    return -1;
-  }
-  ~Process() {
-    if (pid > 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-  }
-};
-
-Process Spawn(std::vector<std::string> args, const std::string& out_file) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  Process p;
-  EXPECT_EQ(posix_spawn(&p.pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  return p;
-}
-
-struct Outcome {
-  int code;
-  std::string output;
-};
-
-Outcome RunToEnd(std::vector<std::string> args, double seconds = 30) {
-  const fs::path out = fs::temp_directory_path() / ("polypipe-test-" + std::to_string(getpid()));
-  Process p = Spawn(std::move(args), out.string());
-  Outcome r{p.Wait(seconds), ""};
-  std::ifstream in(out);
-  r.output.assign(std::istreambuf_iterator<char>(in), {});
-  fs::remove(out);
-  return r;
-}
-
-fs::path TempDir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / (name + "-" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 TEST(PolysimBinary, ServesOnAFreePortAndStopsOnSigterm) {
   const fs::path dir = TempDir("polysim-bin");
