@@ -1,0 +1,135 @@
+// Sink: where one dataset's rows go during a run. Producers (fetcher workers) Append rows together
+// with the stream progress those rows complete; a persister thread writes them to Parquet and
+// commits files and progress together through the Store (see store.h and DESIGN.md section 4).
+//
+// Double buffering: Append adds to the active buffer; when it holds flush_rows rows and the
+// persister is idle, the persister takes the whole buffer and a fresh one starts, so producers only
+// wait for Parquet I/O when the active buffer reaches max_rows while the persister is still busy
+// (the backpressure that bounds memory).
+//
+// Errors are sticky: once a batch fails to commit (disk full, read-only directory), Append, Flush,
+// Close and status() all return that error and nothing more is written. A failed batch leaves
+// nothing committed; its staged files are removed (or, if the process dies, deleted by the next
+// recovery).
+//
+// Thread-safety: Append, Flush, status() and the counters may be called from any number of threads.
+// Close (and the destructor) must not race with other calls on the same Sink.
+
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bronze/parquet_writer.h"
+#include "bronze/row.h"
+#include "bronze/status.h"
+#include "bronze/store.h"
+
+namespace polypipe::bronze {
+
+struct SinkOptions {
+  size_t flush_rows = 50'000;  // the persister takes the buffer at this many rows
+  size_t max_rows = 200'000;   // producers block at this many buffered rows (raised to flush_rows)
+  std::string run_id;          // written into every commit record
+  std::string duckdb_memory_limit = "200MB";
+  int duckdb_threads = 1;
+};
+
+class Sink {
+ public:
+  // Starts the persister. Problems found here (a schema without columns, a partition column that is
+  // not BIGINT/TIMESTAMP, an invalid dataset name, DuckDB failing to open) become the sticky
+  // status. REQUIRES: `store` outlives the Sink.
+  Sink(Store& store, const Schema& schema, SinkOptions options);
+  // Close()s, ignoring its status (call Close to see it).
+  ~Sink();
+
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+
+  // Queues `rows`, then merges `progress` (a JSON object, or null for none) key by key into the
+  // progress that will be committed with them: progress is never committed before the rows appended
+  // with or before it. Rows that do not fit the schema are dropped and counted (rows_rejected()).
+  // Blocks while the buffer is full and the persister busy. Returns the sticky error if the Sink
+  // has failed (the rows are then not queued), or an error if `progress` is not an object.
+  Status Append(std::vector<Row>&& rows, nlohmann::json progress = {});
+
+  // Commits everything appended before the call (rows and progress) and waits until it is durable.
+  Status Flush();
+
+  // Flushes, stops the persister and releases DuckDB. Later Appends fail; later Closes return the
+  // same status.
+  Status Close();
+
+  // Ok, or the error that stopped the Sink.
+  Status status() const;
+
+  const Schema& schema() const { return schema_; }
+
+  // Counters for progress displays (monotonic, updated as commits land).
+  uint64_t rows_committed() const { return rows_committed_.load(std::memory_order_relaxed); }
+  uint64_t files_committed() const { return files_committed_.load(std::memory_order_relaxed); }
+  uint64_t bytes_committed() const { return bytes_committed_.load(std::memory_order_relaxed); }
+  uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
+  uint64_t rows_rejected() const { return rows_rejected_.load(std::memory_order_relaxed); }
+  // Appends that had to wait for buffer space (backpressure), and the most rows the active buffer
+  // ever held (at most max_rows - 1 plus the largest single Append).
+  uint64_t appends_blocked() const { return appends_blocked_.load(std::memory_order_relaxed); }
+  uint64_t peak_rows_buffered() const {
+    return peak_rows_buffered_.load(std::memory_order_relaxed);
+  }
+  // Why the first rejected row was rejected; empty if none was.
+  std::string first_rejection() const;
+
+ private:
+  struct Buffer {
+    std::vector<Row> rows;
+    nlohmann::json progress = nlohmann::json::object();
+  };
+
+  void PersisterLoop();
+  // REQUIRES: mu_ held.
+  bool ShouldSwapLocked() const;
+  // Stages, commits and places one batch. Runs on the persister thread without mu_.
+  Status Persist(Buffer& batch);
+
+  Store& store_;
+  const Schema schema_;
+  const SinkOptions options_;
+  std::string duckdb_temp_dir_;
+  std::unique_ptr<ParquetWriter> writer_;  // used by the persister thread only
+
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;   // the persister waits for a batch or for Close
+  std::condition_variable space_cv_;  // producers wait for buffer space
+  std::condition_variable done_cv_;   // Flush waits for commits
+  Buffer active_;
+  Status status_;
+  std::string first_rejection_;
+  bool busy_ = false;     // the persister holds a batch
+  bool closing_ = false;  // Close was called: persist what is left, then stop
+  // Appends are numbered; each of these is the number of the last Append it covers.
+  uint64_t appended_ = 0;
+  uint64_t swapped_ = 0;
+  uint64_t committed_ = 0;
+  uint64_t flush_target_ = 0;
+
+  std::atomic<uint64_t> rows_committed_{0};
+  std::atomic<uint64_t> files_committed_{0};
+  std::atomic<uint64_t> bytes_committed_{0};
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> rows_rejected_{0};
+  std::atomic<uint64_t> appends_blocked_{0};
+  std::atomic<uint64_t> peak_rows_buffered_{0};
+
+  std::thread persister_;
+};
+
+}  // namespace polypipe::bronze

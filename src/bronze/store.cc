@@ -1,0 +1,391 @@
+#include "bronze/store.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <set>
+#include <unordered_set>
+
+#include "bronze/durable_fs.h"
+#include "bronze/failpoint.h"
+#include "bronze/utc_time.h"
+
+namespace polypipe::bronze {
+namespace {
+
+constexpr char kLogDir[] = "_log";
+constexpr char kStagingDir[] = "_staging";
+constexpr char kTempSuffix[] = ".tmp";
+
+bool IsDatasetName(const std::string& name) {
+  if (name.empty() || name.size() > 64 || name.front() == '_') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Takes the data directory's lock, or explains who holds it.
+Status Lock(const std::string& dir, int* fd_out) {
+  const std::string path = dir + "/.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus("open lock file", path, errno);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    std::string holder;
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+    ::close(fd);
+    if (err != EWOULDBLOCK) return ErrnoStatus("lock", path, err);
+    if (n > 0) holder = std::string(buf, static_cast<size_t>(n));
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    if (holder.empty())
+      return Status::Error(fmt::format("data dir {} is in use by another process", dir));
+    return Status::Error(fmt::format("data dir {} is in use by pid {}", dir, holder));
+  }
+  // The pid is only informative (the flock is what excludes), so a failure to record it is ignored.
+  const std::string pid = fmt::format("{}\n", ::getpid());
+  if (::ftruncate(fd, 0) == 0) {
+    [[maybe_unused]] ssize_t ignored = ::pwrite(fd, pid.data(), pid.size(), 0);
+  }
+  *fd_out = fd;
+  return Status::Ok();
+}
+
+}  // namespace
+
+struct Store::DatasetState {
+  std::mutex commit_mu;  // held for the whole of a Commit: one commit at a time per dataset
+
+  // Guarded by Store::mu_.
+  DatasetStats stats;
+  nlohmann::json progress = nlohmann::json::object();
+  std::vector<std::string> files;         // relative to the data directory
+  std::unordered_set<std::string> names;  // file names committed or handed out
+  int64_t last_stamp_us = 0;
+};
+
+Store::Store(std::string dir, int lock_fd) : dir_(std::move(dir)), lock_fd_(lock_fd) {}
+
+Store::~Store() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // closing the descriptor drops the flock
+}
+
+Status Store::Open(const std::string& dir, std::unique_ptr<Store>* store) {
+  store->reset();
+  if (dir.empty()) return Status::Error("data dir is empty");
+  std::string clean = dir;
+  while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
+  Status s = MakeDirs(clean);
+  if (!s.ok()) return s;
+  int fd = -1;
+  s = Lock(clean, &fd);
+  if (!s.ok()) return s;
+  std::unique_ptr<Store> opened(new Store(clean, fd));
+  s = opened->RecoverAll();
+  if (!s.ok()) return s;
+  *store = std::move(opened);
+  return Status::Ok();
+}
+
+Status Store::RecoverAll() {
+  std::vector<std::string> names;
+  Status s = ListDir(dir_, &names);
+  if (!s.ok()) return s;
+  for (const std::string& name : names) {
+    if (!IsDatasetName(name) || !IsDirectory(dir_ + "/" + name)) continue;
+    s = RecoverDataset(name);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status Store::RecoverDataset(const std::string& dataset) {
+  const std::string ds_dir = DatasetDir(dataset);
+  const std::string log_dir = ds_dir + "/" + kLogDir;
+  const std::string staging = StagingDir(dataset);
+
+  // 1. Read the log; temp files are records whose write was interrupted before the rename, so they
+  //    never committed anything.
+  std::vector<CommitRecord> records;
+  std::vector<std::string> record_paths;
+  if (IsDirectory(log_dir)) {
+    std::vector<std::string> names;
+    Status s = ListDir(log_dir, &names);
+    if (!s.ok()) return s;
+    bool removed = false;
+    for (const std::string& name : names) {
+      const std::string path = log_dir + "/" + name;
+      uint64_t seq = 0;
+      if (EndsWith(name, kTempSuffix)) {
+        s = RemoveFile(path);
+        if (!s.ok()) return s;
+        ++recovery_.temp_logs_deleted;
+        removed = true;
+      } else if (ParseCommitLogFileName(name, &seq)) {
+        std::string text;
+        s = ReadFile(path, &text);
+        if (!s.ok()) return s;
+        CommitRecord record;
+        s = ParseCommitRecord(text, &record);
+        if (!s.ok()) return Status::Error(fmt::format("{}: {}", path, s.message()));
+        if (record.seq != seq || record.dataset != dataset) {
+          return Status::Error(
+              fmt::format("{}: commit record is not valid: it says seq {} of dataset \"{}\"", path,
+                          record.seq, record.dataset));
+        }
+        records.push_back(std::move(record));
+        record_paths.push_back(path);
+      }
+    }
+    if (removed) {
+      s = SyncPath(log_dir);
+      if (!s.ok()) return s;
+    }
+  }
+
+  // 2. Roll committed files forward: a crash between a record's rename and its files' renames
+  //    leaves them in _staging.
+  std::set<std::string> dirs_to_sync;
+  for (size_t r = 0; r < records.size(); ++r) {
+    for (const CommittedFile& f : records[r].files) {
+      const std::string final_path = ds_dir + "/" + f.path;
+      const std::string staged = staging + "/" + BaseName(f.path);
+      if (IsRegularFile(final_path)) {
+        if (PathExists(staged)) {  // a copy that outlived its rename; the placed file is the one
+          Status s = RemoveFile(staged);
+          if (!s.ok()) return s;
+          ++recovery_.staged_files_deleted;
+          dirs_to_sync.insert(staging);
+        }
+        continue;
+      }
+      if (!IsRegularFile(staged)) {
+        return Status::Error(fmt::format(
+            "{}: commit {} names {}, which is neither in {} nor in {}; the dataset is damaged",
+            record_paths[r], records[r].seq, f.path, ds_dir, staging));
+      }
+      Status s = MakeDirs(DirName(final_path));
+      if (s.ok()) s = RenameFile(staged, final_path);
+      if (!s.ok()) return s;
+      ++recovery_.files_rolled_forward;
+      dirs_to_sync.insert(DirName(final_path));
+      dirs_to_sync.insert(staging);
+    }
+  }
+
+  // 3. Whatever is still staged belongs to a batch that never committed.
+  if (IsDirectory(staging)) {
+    std::vector<std::string> names;
+    Status s = ListDir(staging, &names);
+    if (!s.ok()) return s;
+    for (const std::string& name : names) {
+      const std::string path = staging + "/" + name;
+      if (IsDirectory(path)) {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+        if (ec) return Status::Error(fmt::format("cannot remove {}: {}", path, ec.message()));
+      } else {
+        s = RemoveFile(path);
+        if (!s.ok()) return s;
+      }
+      ++recovery_.staged_files_deleted;
+      dirs_to_sync.insert(staging);
+    }
+  }
+  for (const std::string& d : dirs_to_sync) {
+    Status s = SyncPath(d);
+    if (!s.ok()) return s;
+  }
+
+  std::sort(records.begin(), records.end(),
+            [](const CommitRecord& a, const CommitRecord& b) { return a.seq < b.seq; });
+  std::lock_guard<std::mutex> lock(mu_);
+  DatasetState& state = StateLocked(dataset);
+  for (const CommitRecord& record : records) ApplyLocked(state, record);
+  return Status::Ok();
+}
+
+Store::DatasetState& Store::StateLocked(const std::string& dataset) {
+  std::unique_ptr<DatasetState>& state = datasets_[dataset];
+  if (!state) state = std::make_unique<DatasetState>();
+  return *state;
+}
+
+void Store::ApplyLocked(DatasetState& state, const CommitRecord& record) {
+  DatasetStats& st = state.stats;
+  for (const CommittedFile& f : record.files) {
+    ++st.files;
+    st.rows += f.rows;
+    st.bytes += f.bytes;
+    if (f.min_event_us && (!st.min_event_us || *f.min_event_us < *st.min_event_us)) {
+      st.min_event_us = f.min_event_us;
+    }
+    if (f.max_event_us && (!st.max_event_us || *f.max_event_us > *st.max_event_us)) {
+      st.max_event_us = f.max_event_us;
+    }
+    state.files.push_back(record.dataset + "/" + f.path);
+    state.names.insert(BaseName(f.path));
+  }
+  ++st.commits;
+  st.last_seq = std::max(st.last_seq, record.seq);
+  st.last_commit_at = record.committed_at;
+  st.last_run_id = record.run_id;
+  if (record.progress.is_object()) {
+    for (const auto& [key, value] : record.progress.items()) state.progress[key] = value;
+  }
+}
+
+std::vector<std::string> Store::Datasets() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, state] : datasets_) names.push_back(name);
+  return names;  // std::map keeps them sorted
+}
+
+nlohmann::json Store::Progress(const std::string& dataset) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = datasets_.find(dataset);
+  if (it == datasets_.end()) return nlohmann::json::object();
+  return it->second->progress;
+}
+
+DatasetStats Store::Stats(const std::string& dataset) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = datasets_.find(dataset);
+  if (it == datasets_.end()) return DatasetStats{};
+  return it->second->stats;
+}
+
+std::vector<std::string> Store::CommittedFiles(const std::string& dataset) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = datasets_.find(dataset);
+  if (it == datasets_.end()) return {};
+  return it->second->files;
+}
+
+Status Store::PrepareDataset(const std::string& dataset) {
+  if (!IsDatasetName(dataset)) {
+    return Status::Error(
+        fmt::format("dataset name \"{}\" is not valid (lowercase letters, digits and '_', not "
+                    "starting with '_')",
+                    dataset));
+  }
+  Status s = MakeDirs(DatasetDir(dataset) + "/" + kLogDir);
+  if (s.ok()) s = MakeDirs(StagingDir(dataset));
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  StateLocked(dataset);
+  return Status::Ok();
+}
+
+std::string Store::NewFileName(const std::string& dataset) {
+  const std::string staging = StagingDir(dataset);
+  std::lock_guard<std::mutex> lock(mu_);
+  DatasetState& state = StateLocked(dataset);
+  int64_t stamp = std::max(NowMicros(), state.last_stamp_us + 1);
+  std::string name;
+  // Bounded: each step moves to a name not yet tried, and only names already used are skipped.
+  for (int attempt = 0; attempt < 1'000'000; ++attempt, ++stamp) {
+    name = fmt::format("{}_{}.parquet", dataset, FileStampOfMicros(stamp));
+    if (state.names.count(name) == 0 && !PathExists(staging + "/" + name)) break;
+  }
+  state.last_stamp_us = stamp;
+  state.names.insert(name);
+  return name;
+}
+
+Status Store::Commit(const std::string& dataset, const std::string& run_id,
+                     const std::vector<CommittedFile>& files, const nlohmann::json& progress,
+                     bool* record_written) {
+  *record_written = false;
+  if (!progress.is_null() && !progress.is_object()) {
+    return Status::Error(fmt::format("progress for {} is not a JSON object", dataset));
+  }
+  if (!IsDatasetName(dataset))
+    return Status::Error(fmt::format("bad dataset name \"{}\"", dataset));
+  DatasetState* state;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state = &StateLocked(dataset);
+  }
+  std::lock_guard<std::mutex> commit_lock(state->commit_mu);
+
+  const std::string ds_dir = DatasetDir(dataset);
+  const std::string log_dir = ds_dir + "/" + kLogDir;
+  const std::string staging = StagingDir(dataset);
+
+  CommitRecord record;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    record.seq = state->stats.last_seq + 1;
+  }
+  record.dataset = dataset;
+  record.run_id = run_id;
+  record.committed_at = IsoOfMicros(NowMicros());
+  record.progress = progress.is_null() ? nlohmann::json::object() : progress;
+
+  // Everything that can be checked is checked before the record exists, so that a bad argument
+  // cannot produce a record that recovery would then reject.
+  std::set<std::string> dt_dirs;
+  for (const CommittedFile& f : files) {
+    if (!IsValidCommittedPath(f.path)) {
+      return Status::Error(fmt::format("{}: not a valid committed file path", f.path));
+    }
+    const std::string staged = staging + "/" + BaseName(f.path);
+    if (!IsRegularFile(staged)) return Status::Error(fmt::format("{} is not staged", staged));
+    dt_dirs.insert(ds_dir + "/" + DirName(f.path));
+    record.rows += f.rows;
+    record.files.push_back(f);
+  }
+  Status s = MakeDirs(log_dir);
+  for (const std::string& d : dt_dirs) {
+    if (s.ok()) s = MakeDirs(d);
+  }
+  if (!s.ok()) return s;
+
+  const std::string final_log = log_dir + "/" + CommitLogFileName(record.seq);
+  const std::string temp_log = final_log + kTempSuffix;
+  s = WriteFileSynced(temp_log, SerializeCommitRecord(record));
+  if (!s.ok()) {
+    RemoveFile(temp_log);
+    return s;
+  }
+  Failpoint("bronze.mid_commit");
+  s = RenameFile(temp_log, final_log);
+  if (!s.ok()) {
+    RemoveFile(temp_log);
+    return s;
+  }
+  *record_written = true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ApplyLocked(*state, record);
+  }
+  s = SyncPath(log_dir);
+  if (!s.ok()) return s;
+  Failpoint("bronze.after_commit");
+
+  for (size_t i = 0; i < files.size(); ++i) {
+    s = RenameFile(staging + "/" + BaseName(files[i].path), ds_dir + "/" + files[i].path);
+    if (!s.ok()) return s;
+    if (i + 1 < files.size()) Failpoint("bronze.mid_rename");
+  }
+  for (const std::string& d : dt_dirs) {
+    s = SyncPath(d);
+    if (!s.ok()) return s;
+  }
+  if (!files.empty()) s = SyncPath(staging);
+  return s;
+}
+
+}  // namespace polypipe::bronze

@@ -1,0 +1,124 @@
+// Store: an open Bronze data directory, `<data>/<dataset>/{dt=YYYY-MM-DD,_staging,_log}/...`.
+//
+// Opening a Store takes the directory's lock (`<data>/.lock`; one process per data directory), then
+// recovers every dataset from whatever a crash left behind (see Open), then loads the commit logs.
+// From then on the Store is the only writer of commit records: Sinks stage Parquet files and hand
+// them to Commit, which makes files and stream progress durable together.
+//
+// Thread-safety: all methods may be called concurrently from any thread. Commits to one dataset are
+// serialized; commits to different datasets proceed in parallel.
+
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bronze/commit_record.h"
+#include "bronze/status.h"
+
+namespace polypipe::bronze {
+
+// What `polypipe status` shows for one dataset, as of the last commit.
+struct DatasetStats {
+  int64_t files = 0;
+  int64_t rows = 0;
+  int64_t bytes = 0;
+  std::optional<int64_t> min_event_us;  // over all committed files; nullopt if none had one
+  std::optional<int64_t> max_event_us;
+  uint64_t commits = 0;
+  uint64_t last_seq = 0;       // 0 when nothing was committed
+  std::string last_commit_at;  // ISO-8601 UTC; empty when nothing was committed
+  std::string last_run_id;     // run id of the last commit; empty when nothing was committed
+};
+
+// What recovery did while opening (all zero after a clean shutdown).
+struct RecoveryReport {
+  int files_rolled_forward = 0;  // committed files moved from _staging into dt=
+  int staged_files_deleted = 0;  // staged files that no commit names
+  int temp_logs_deleted = 0;     // commit records interrupted before their rename
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the data directory `dir`, locks it and runs recovery on every
+  // dataset folder in it: files named by a commit record that are still in _staging are renamed
+  // into place; staged files no record names are deleted; temp log files are deleted. Fails if
+  // another process holds the lock ("data dir X is in use by pid N"), if a commit record is
+  // damaged, or if a record names a file that exists nowhere.
+  static Status Open(const std::string& dir, std::unique_ptr<Store>* store);
+
+  // Releases the lock.
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& dir() const { return dir_; }
+  const RecoveryReport& recovery() const { return recovery_; }
+
+  // Names of the dataset folders in the directory (including ones a Sink created since Open),
+  // sorted.
+  std::vector<std::string> Datasets() const;
+
+  // The stream progress of the dataset: the "progress" objects of all its commits merged in commit
+  // order (a later commit's value for a key replaces an earlier one). An empty object if none.
+  nlohmann::json Progress(const std::string& dataset) const;
+
+  DatasetStats Stats(const std::string& dataset) const;
+
+  // Paths relative to the data directory ("trades/dt=2026-01-01/trades_....parquet") of every
+  // committed file of the dataset, in commit order.
+  std::vector<std::string> CommittedFiles(const std::string& dataset) const;
+
+  // --- Writer side, used by Sink ---
+
+  // Checks that `dataset` is a plain lowercase name ([a-z0-9_], not starting with '_') and creates
+  // its folders.
+  Status PrepareDataset(const std::string& dataset);
+
+  std::string DatasetDir(const std::string& dataset) const { return dir_ + "/" + dataset; }
+  std::string StagingDir(const std::string& dataset) const {
+    return DatasetDir(dataset) + "/_staging";
+  }
+
+  // A new Parquet file name "<dataset>_<YYYYMMDD>_<HHMMSS>_<micro>.parquet" stamped with the
+  // current UTC time, bumped by a microsecond as often as needed so that it is unique within the
+  // dataset. REQUIRES: PrepareDataset(dataset) succeeded.
+  std::string NewFileName(const std::string& dataset);
+
+  // Commits `files` (staged as `_staging/<file name>`, fsynced by the caller) and `progress` (an
+  // object, or null for none) for `dataset`: writes the next commit record atomically, then renames
+  // the files into their dt= folders. *record_written tells the caller whether the record reached
+  // its final name: once it has, the commit stands (recovery finishes it) even if a later step
+  // failed, so the staged files must be left alone; if not, nothing was committed.
+  Status Commit(const std::string& dataset, const std::string& run_id,
+                const std::vector<CommittedFile>& files, const nlohmann::json& progress,
+                bool* record_written);
+
+ private:
+  struct DatasetState;
+
+  Store(std::string dir, int lock_fd);
+
+  Status RecoverAll();
+  Status RecoverDataset(const std::string& dataset);
+  // The state of a dataset, created on first use. REQUIRES: mu_ held.
+  DatasetState& StateLocked(const std::string& dataset);
+  // Adds a record's effect to the in-memory state. REQUIRES: mu_ held.
+  void ApplyLocked(DatasetState& state, const CommitRecord& record);
+
+  const std::string dir_;
+  const int lock_fd_;
+  RecoveryReport recovery_;
+
+  mutable std::mutex mu_;  // guards datasets_ and the in-memory part of each DatasetState
+  std::map<std::string, std::unique_ptr<DatasetState>> datasets_;
+};
+
+}  // namespace polypipe::bronze

@@ -1,0 +1,53 @@
+// Appends trade rows through a Sink, as a fetcher would, so that crash tests can kill it at a
+// failpoint (POLYPIPE_FAILPOINT) and inspect what it left behind.
+//
+// Usage: bronze_crash_helper <data_dir> <batches> <first_batch>
+// Each batch is 300 rows spread over three dt partitions, appended with progress {"batch": i} and
+// flushed. Exits 0 when everything committed, 3 on an error (printed), or dies at the failpoint.
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "bronze/sink.h"
+#include "bronze/store.h"
+#include "tests/bronze/test_rows.h"
+
+using namespace polypipe::bronze;
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: %s <data_dir> <batches> <first_batch>\n", argv[0]);
+    return 2;
+  }
+  const int batches = std::atoi(argv[2]);
+  const int first = std::atoi(argv[3]);
+  std::unique_ptr<Store> store;
+  Status s = Store::Open(argv[1], &store);
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.message().c_str());
+    return 3;
+  }
+  SinkOptions options;
+  options.run_id = "crash-run";
+  Sink sink(*store, testing::TradeSchema(), options);
+  for (int b = first; b < first + batches; ++b) {
+    std::vector<Row> rows;
+    for (int i = 0; i < 300; ++i) {
+      const int64_t ts = testing::kDay0Seconds + (i % 3) * testing::kDaySeconds + b;
+      rows.push_back(testing::TradeRow(b * 1000 + i, ts));
+    }
+    s = sink.Append(std::move(rows), {{"batch", b}});
+    if (s.ok()) s = sink.Flush();
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s\n", s.message().c_str());
+      return 3;
+    }
+  }
+  s = sink.Close();
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.message().c_str());
+    return 3;
+  }
+  return 0;
+}

@@ -1,0 +1,144 @@
+// Kill -9 at each failpoint of the commit protocol, then reopen: a batch is either wholly committed
+// (rows and progress) or wholly absent, and nothing is left in _staging or as a temp log.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include "bronze/durable_fs.h"
+#include "bronze/reader.h"
+#include "bronze/store.h"
+#include "tests/bronze/temp_dir.h"
+
+extern char** environ;
+
+namespace polypipe::bronze {
+namespace {
+
+struct ChildResult {
+  bool killed = false;  // died of SIGKILL (the failpoint fired)
+  int exit_code = -1;
+};
+
+// Runs the helper on `data` with POLYPIPE_FAILPOINT=`failpoint` and waits for it; it writes batches
+// numbered first .. first + batches - 1.
+ChildResult RunHelper(const std::string& data, const std::string& failpoint, int batches,
+                      int first = 0) {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string(*e).rfind("POLYPIPE_FAILPOINT=", 0) != 0) env_strings.push_back(*e);
+  }
+  env_strings.push_back("POLYPIPE_FAILPOINT=" + failpoint);
+  std::vector<char*> envp;
+  for (std::string& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+
+  std::string helper = BRONZE_CRASH_HELPER;
+  std::string count = std::to_string(batches);
+  std::string first_batch = std::to_string(first);
+  std::string dir = data;
+  char* argv[] = {helper.data(), dir.data(), count.data(), first_batch.data(), nullptr};
+  pid_t pid = 0;
+  ChildResult result;
+  if (::posix_spawn(&pid, helper.c_str(), nullptr, nullptr, argv, envp.data()) != 0) {
+    ADD_FAILURE() << "cannot start " << helper;
+    return result;
+  }
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) {
+    ADD_FAILURE() << "waitpid failed";
+    return result;
+  }
+  result.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  return result;
+}
+
+int64_t CountRows(const std::string& data) {
+  if (!HasCommittedFiles(data, "trades")) return 0;
+  std::unique_ptr<Reader> reader;
+  EXPECT_TRUE(Reader::Open(&reader).ok());
+  QueryResult r;
+  Status s = reader->Query("SELECT count(*) FROM " + ReadParquetSql(data, "trades"), &r);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return s.ok() ? std::stoll(*r.rows[0][0]) : -1;
+}
+
+// Reopens `data` and checks that exactly `batches` batches are committed, with their progress, and
+// that recovery left nothing behind.
+void ExpectCommittedBatches(const std::string& data, int batches) {
+  std::unique_ptr<Store> store;
+  Status s = Store::Open(data, &store);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(CountRows(data), 300 * batches);
+  EXPECT_EQ(store->Stats("trades").rows, 300 * batches);
+  EXPECT_EQ(store->Stats("trades").commits, static_cast<uint64_t>(batches));
+  if (batches == 0) {
+    EXPECT_EQ(store->Progress("trades"), nlohmann::json::object());
+  } else {
+    EXPECT_EQ(store->Progress("trades"), (nlohmann::json{{"batch", batches - 1}}));
+  }
+  std::vector<std::string> names;
+  ASSERT_TRUE(ListDir(data + "/trades/_staging", &names).ok());
+  EXPECT_TRUE(names.empty()) << names.size() << " staged files left, e.g. " << names[0];
+  ASSERT_TRUE(ListDir(data + "/trades/_log", &names).ok());
+  EXPECT_EQ(names.size(), static_cast<size_t>(batches));
+  for (const std::string& n : names) EXPECT_EQ(n.find(".tmp"), std::string::npos) << n;
+  // A second reopen finds nothing more to do.
+  store.reset();
+  ASSERT_TRUE(Store::Open(data, &store).ok());
+  EXPECT_EQ(store->recovery().files_rolled_forward, 0);
+  EXPECT_EQ(store->recovery().staged_files_deleted, 0);
+  EXPECT_EQ(store->recovery().temp_logs_deleted, 0);
+}
+
+struct CrashCase {
+  const char* failpoint;
+  int batches_run;        // batches the helper tries to write
+  int batches_committed;  // batches that must be found afterwards
+};
+
+class CrashTest : public ::testing::TestWithParam<CrashCase> {};
+
+TEST_P(CrashTest, BatchIsAllOrNothing) {
+  const CrashCase& c = GetParam();
+  testing::TempDir tmp;
+  const ChildResult child = RunHelper(tmp.path(), c.failpoint, c.batches_run);
+  ASSERT_TRUE(child.killed) << c.failpoint << " did not fire (exit " << child.exit_code << ")";
+  ExpectCommittedBatches(tmp.path(), c.batches_committed);
+
+  // A rerun after the crash completes normally and adds its own batches.
+  const ChildResult rerun = RunHelper(tmp.path(), "none", 1, c.batches_committed);
+  ASSERT_FALSE(rerun.killed);
+  ASSERT_EQ(rerun.exit_code, 0);
+  ExpectCommittedBatches(tmp.path(), c.batches_committed + 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Failpoints, CrashTest,
+    ::testing::Values(CrashCase{"bronze.before_stage", 1, 0}, CrashCase{"bronze.mid_stage", 1, 0},
+                      CrashCase{"bronze.after_stage", 1, 0}, CrashCase{"bronze.mid_commit", 1, 0},
+                      CrashCase{"bronze.after_commit", 1, 1}, CrashCase{"bronze.mid_rename", 1, 1},
+                      CrashCase{"bronze.before_stage:2", 2, 1},
+                      CrashCase{"bronze.mid_stage:3", 3, 1},  // two hits per 3-partition batch
+                      CrashCase{"bronze.mid_commit:2", 2, 1},
+                      CrashCase{"bronze.mid_rename:3", 2, 2}),
+    [](const ::testing::TestParamInfo<CrashCase>& info) {
+      std::string name = info.param.failpoint;
+      for (char& ch : name) {
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      }
+      return name;
+    });
+
+TEST(CrashHelper, RunsCleanlyWithoutAFailpoint) {
+  testing::TempDir tmp;
+  const ChildResult child = RunHelper(tmp.path(), "", 2);
+  ASSERT_FALSE(child.killed);
+  ASSERT_EQ(child.exit_code, 0);
+  ExpectCommittedBatches(tmp.path(), 2);
+}
+
+}  // namespace
+}  // namespace polypipe::bronze
