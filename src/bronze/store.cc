@@ -74,7 +74,8 @@ struct Store::DatasetState {
   int64_t last_stamp_us = 0;
 };
 
-Store::Store(std::string dir, int lock_fd) : dir_(std::move(dir)), lock_fd_(lock_fd) {}
+Store::Store(std::string dir, int lock_fd, bool read_only)
+    : dir_(std::move(dir)), lock_fd_(lock_fd), read_only_(read_only) {}
 
 Store::~Store() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // closing the descriptor drops the flock
@@ -90,26 +91,41 @@ Status Store::Open(const std::string& dir, std::unique_ptr<Store>* store) {
   int fd = -1;
   s = Lock(clean, &fd);
   if (!s.ok()) return s;
-  std::unique_ptr<Store> opened(new Store(clean, fd));
-  s = opened->RecoverAll();
+  std::unique_ptr<Store> opened(new Store(clean, fd, /*read_only=*/false));
+  s = opened->LoadAll();
   if (!s.ok()) return s;
   *store = std::move(opened);
   return Status::Ok();
 }
 
-Status Store::RecoverAll() {
+Status Store::OpenReadOnly(const std::string& dir, std::unique_ptr<Store>* store) {
+  store->reset();
+  if (dir.empty()) return Status::Error("data dir is empty");
+  std::string clean = dir;
+  while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
+  if (!IsDirectory(clean)) {
+    return Status::Error(fmt::format("data dir {} does not exist or is not a directory", clean));
+  }
+  std::unique_ptr<Store> opened(new Store(clean, -1, /*read_only=*/true));
+  Status s = opened->LoadAll();
+  if (!s.ok()) return s;
+  *store = std::move(opened);
+  return Status::Ok();
+}
+
+Status Store::LoadAll() {
   std::vector<std::string> names;
   Status s = ListDir(dir_, &names);
   if (!s.ok()) return s;
   for (const std::string& name : names) {
     if (!IsDatasetName(name) || !IsDirectory(dir_ + "/" + name)) continue;
-    s = RecoverDataset(name);
+    s = LoadDataset(name);
     if (!s.ok()) return s;
   }
   return Status::Ok();
 }
 
-Status Store::RecoverDataset(const std::string& dataset) {
+Status Store::LoadDataset(const std::string& dataset) {
   const std::string ds_dir = DatasetDir(dataset);
   const std::string log_dir = ds_dir + "/" + kLogDir;
   const std::string staging = StagingDir(dataset);
@@ -127,6 +143,7 @@ Status Store::RecoverDataset(const std::string& dataset) {
       const std::string path = log_dir + "/" + name;
       uint64_t seq = 0;
       if (EndsWith(name, kTempSuffix)) {
+        if (read_only_) continue;  // a writer may be in the middle of this very commit
         s = RemoveFile(path);
         if (!s.ok()) return s;
         ++recovery_.temp_logs_deleted;
@@ -156,7 +173,7 @@ Status Store::RecoverDataset(const std::string& dataset) {
   // 2. Roll committed files forward: a crash between a record's rename and its files' renames
   //    leaves them in _staging.
   std::set<std::string> dirs_to_sync;
-  for (size_t r = 0; r < records.size(); ++r) {
+  for (size_t r = 0; r < records.size() && !read_only_; ++r) {
     for (const CommittedFile& f : records[r].files) {
       const std::string final_path = ds_dir + "/" + f.path;
       const std::string staged = staging + "/" + BaseName(f.path);
@@ -184,7 +201,7 @@ Status Store::RecoverDataset(const std::string& dataset) {
   }
 
   // 3. Whatever is still staged belongs to a batch that never committed.
-  if (IsDirectory(staging)) {
+  if (!read_only_ && IsDirectory(staging)) {
     std::vector<std::string> names;
     Status s = ListDir(staging, &names);
     if (!s.ok()) return s;
@@ -274,6 +291,7 @@ std::vector<std::string> Store::CommittedFiles(const std::string& dataset) const
 }
 
 Status Store::PrepareDataset(const std::string& dataset) {
+  if (read_only_) return Status::Error(fmt::format("data dir {} is open read-only", dir_));
   if (!IsDatasetName(dataset)) {
     return Status::Error(
         fmt::format("dataset name \"{}\" is not valid (lowercase letters, digits and '_', not "
@@ -308,6 +326,7 @@ Status Store::Commit(const std::string& dataset, const std::string& run_id,
                      const std::vector<CommittedFile>& files, const nlohmann::json& progress,
                      bool* record_written) {
   *record_written = false;
+  if (read_only_) return Status::Error(fmt::format("data dir {} is open read-only", dir_));
   if (!progress.is_null() && !progress.is_object()) {
     return Status::Error(fmt::format("progress for {} is not a JSON object", dataset));
   }

@@ -3,7 +3,8 @@
 // Opening a Store takes the directory's lock (`<data>/.lock`; one process per data directory), then
 // recovers every dataset from whatever a crash left behind (see Open), then loads the commit logs.
 // From then on the Store is the only writer of commit records: Sinks stage Parquet files and hand
-// them to Commit, which makes files and stream progress durable together.
+// them to Commit, which makes files and stream progress durable together. A Store opened with
+// OpenReadOnly only reads the logs, beside a writer in another process.
 //
 // Thread-safety: all methods may be called concurrently from any thread. Commits to one dataset are
 // serialized; commits to different datasets proceed in parallel.
@@ -53,6 +54,12 @@ class Store {
   // damaged, or if a record names a file that exists nowhere.
   static Status Open(const std::string& dir, std::unique_ptr<Store>* store);
 
+  // Opens an existing data directory for reading its commit logs only (`polypipe status`, while a
+  // fetch may be running): no lock, no recovery, nothing written. Progress, Stats, CommittedFiles
+  // and Datasets reflect the commits on disk at the time of the call; PrepareDataset and Commit
+  // fail. A commit whose files are still being renamed counts as committed (it is).
+  static Status OpenReadOnly(const std::string& dir, std::unique_ptr<Store>* store);
+
   // Releases the lock.
   ~Store();
 
@@ -60,6 +67,7 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   const std::string& dir() const { return dir_; }
+  bool read_only() const { return read_only_; }
   const RecoveryReport& recovery() const { return recovery_; }
 
   // Names of the dataset folders in the directory (including ones a Sink created since Open),
@@ -104,17 +112,19 @@ class Store {
  private:
   struct DatasetState;
 
-  Store(std::string dir, int lock_fd);
+  Store(std::string dir, int lock_fd, bool read_only);
 
-  Status RecoverAll();
-  Status RecoverDataset(const std::string& dataset);
+  // Loads every dataset's log; unless read-only, recovers each dataset first.
+  Status LoadAll();
+  Status LoadDataset(const std::string& dataset);
   // The state of a dataset, created on first use. REQUIRES: mu_ held.
   DatasetState& StateLocked(const std::string& dataset);
   // Adds a record's effect to the in-memory state. REQUIRES: mu_ held.
   void ApplyLocked(DatasetState& state, const CommitRecord& record);
 
   const std::string dir_;
-  const int lock_fd_;
+  const int lock_fd_;  // -1 when read-only
+  const bool read_only_;
   RecoveryReport recovery_;
 
   mutable std::mutex mu_;  // guards datasets_ and the in-memory part of each DatasetState

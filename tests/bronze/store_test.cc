@@ -215,6 +215,43 @@ TEST(Store, NewFileNamesAreUniqueAndWellFormed) {
   EXPECT_GT(store->NewFileName("prices"), *names.rbegin());
 }
 
+TEST(Store, ReadOnlyOpenSeesCommitsBesideAWriterAndChangesNothing) {
+  testing::TempDir tmp;
+  std::unique_ptr<Store> writer;
+  ASSERT_TRUE(Store::Open(tmp.path(), &writer).ok());
+  ASSERT_TRUE(writer->PrepareDataset("trades").ok());
+  const std::string a = writer->NewFileName("trades");
+  Stage(*writer, "trades", a);
+  bool written = false;
+  ASSERT_TRUE(
+      writer
+          ->Commit("trades", "run-1", {FileEntry("2026-01-01", a, 10, 5, 6)}, {{"m", 1}}, &written)
+          .ok());
+  // What a writer has in flight: a staged file and a temp record.
+  Stage(*writer, "trades", "trades_inflight.parquet");
+  const std::string temp_log = tmp.path() + "/trades/_log/000000000002.json.tmp";
+  ASSERT_TRUE(WriteFileSynced(temp_log, "{").ok());
+
+  std::unique_ptr<Store> reader;
+  Status s = Store::OpenReadOnly(tmp.path(), &reader);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(reader->read_only());
+  EXPECT_EQ(reader->Datasets(), (std::vector<std::string>{"trades"}));
+  EXPECT_EQ(reader->Stats("trades").rows, 10);
+  EXPECT_EQ(reader->Stats("trades").max_event_us, 6);
+  EXPECT_EQ(reader->Progress("trades"), (json{{"m", 1}}));
+  EXPECT_TRUE(IsRegularFile(temp_log));
+  EXPECT_TRUE(IsRegularFile(writer->StagingDir("trades") + "/trades_inflight.parquet"));
+  EXPECT_FALSE(reader->PrepareDataset("trades").ok());
+  EXPECT_FALSE(reader->Commit("trades", "r", {}, {{"x", 1}}, &written).ok());
+  EXPECT_FALSE(written);
+
+  s = Store::OpenReadOnly(tmp.path() + "/missing", &reader);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("missing"), std::string::npos);
+  EXPECT_FALSE(IsDirectory(tmp.path() + "/missing"));
+}
+
 TEST(StoreRecovery, CommittedButUnrenamedFilesRollForward) {
   testing::TempDir tmp;
   const std::string ds = tmp.path() + "/trades";
