@@ -3,31 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <set>
 
 namespace polypipe::bronze {
 namespace {
 
-constexpr char kTable[] = "batch";
-
-const char* SqlType(ColumnType type) {
-  switch (type) {
-    case ColumnType::kVarchar:
-      return "VARCHAR";
-    case ColumnType::kBigint:
-      return "BIGINT";
-    case ColumnType::kDouble:
-      return "DOUBLE";
-    case ColumnType::kBoolean:
-      return "BOOLEAN";
-    case ColumnType::kTimestamp:
-      return "TIMESTAMP";
-    case ColumnType::kVarcharList:
-      return "VARCHAR[]";
-    case ColumnType::kJson:
-      return "VARCHAR";
-  }
-  return "VARCHAR";
-}
+constexpr char kScanFunction[] = "bronze_batch";
 
 duckdb_logical_type LogicalType(ColumnType type) {
   switch (type) {
@@ -64,7 +47,9 @@ void SetNull(duckdb_vector vec, uint64_t*& validity, idx_t r) {
 // Fills column `type` of the chunk's vector `vec` with rows[ids[0..n)]'s cell `col`.
 void FillColumn(ColumnType type, duckdb_vector vec, const std::vector<Row>& rows,
                 const uint32_t* ids, idx_t n, size_t col) {
-  uint64_t* validity = nullptr;
+  // A reused vector may carry a mask from its previous chunk: start from all-valid.
+  uint64_t* validity = duckdb_vector_get_validity(vec);
+  if (validity != nullptr) std::memset(validity, 0xff, (n + 63) / 64 * sizeof(uint64_t));
   switch (type) {
     case ColumnType::kVarchar:
     case ColumnType::kJson: {
@@ -153,11 +138,41 @@ void FillColumn(ColumnType type, duckdb_vector vec, const std::vector<Row>& rows
 
 }  // namespace
 
+// The table function "bronze_batch()": DuckDB pulls the current batch from the writer through it,
+// one chunk per call, straight into COPY's Parquet writer.
+struct ParquetWriter::Scan {
+  static void Bind(duckdb_bind_info info) {
+    auto* w = static_cast<ParquetWriter*>(duckdb_bind_get_extra_info(info));
+    for (size_t c = 0; c < w->schema_.columns.size(); ++c) {
+      duckdb_bind_add_result_column(info, w->schema_.columns[c].name.c_str(), w->types_[c]);
+    }
+    if (w->scan_ids_ != nullptr) duckdb_bind_set_cardinality(info, w->scan_ids_->size(), true);
+  }
+
+  // One thread, so that rows reach the file in the order of the indices.
+  static void Init(duckdb_init_info info) { duckdb_init_set_max_threads(info, 1); }
+
+  static void Produce(duckdb_function_info info, duckdb_data_chunk output) {
+    auto* w = static_cast<ParquetWriter*>(duckdb_function_get_extra_info(info));
+    if (w->scan_rows_ == nullptr || w->scan_pos_ >= w->scan_ids_->size()) {
+      duckdb_data_chunk_set_size(output, 0);
+      return;
+    }
+    const idx_t n = std::min<idx_t>(duckdb_vector_size(), w->scan_ids_->size() - w->scan_pos_);
+    const uint32_t* ids = w->scan_ids_->data() + w->scan_pos_;
+    for (size_t c = 0; c < w->schema_.columns.size(); ++c) {
+      FillColumn(w->schema_.columns[c].type, duckdb_data_chunk_get_vector(output, c),
+                 *w->scan_rows_, ids, n, c);
+    }
+    duckdb_data_chunk_set_size(output, n);
+    w->scan_pos_ += n;
+  }
+};
+
 ParquetWriter::ParquetWriter(const Schema& schema, std::unique_ptr<DuckDbSession> session)
     : schema_(schema), session_(std::move(session)) {}
 
 ParquetWriter::~ParquetWriter() {
-  if (chunk_ != nullptr) duckdb_destroy_data_chunk(&chunk_);
   for (duckdb_logical_type& t : types_) duckdb_destroy_logical_type(&t);
 }
 
@@ -167,81 +182,56 @@ Status ParquetWriter::Open(const Schema& schema, const DuckDbOptions& options,
   if (schema.columns.empty()) {
     return Status::Error(fmt::format("schema of {} has no columns", schema.dataset));
   }
+  // DuckDB matches column names case-insensitively, so "ID" and "id" would collide in a file.
+  std::set<std::string> seen;
+  for (const Column& c : schema.columns) {
+    std::string folded = c.name;
+    for (char& ch : folded) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (c.name.empty() || !seen.insert(folded).second) {
+      return Status::Error(fmt::format("schema of {}: column name \"{}\" is empty or repeated",
+                                       schema.dataset, c.name));
+    }
+  }
   std::unique_ptr<DuckDbSession> session;
   Status s = DuckDbSession::Open(options, &session);
   if (!s.ok()) return s;
 
-  std::string ddl = fmt::format("CREATE TABLE {} (", QuoteSqlIdentifier(kTable));
-  for (size_t i = 0; i < schema.columns.size(); ++i) {
-    if (i > 0) ddl += ", ";
-    ddl += QuoteSqlIdentifier(schema.columns[i].name);
-    ddl += ' ';
-    ddl += SqlType(schema.columns[i].type);
-  }
-  ddl += ")";
-  s = session->Execute(ddl);
-  if (!s.ok()) {
-    return Status::Error(
-        fmt::format("cannot create the table for {}: {}", schema.dataset, s.message()));
-  }
-
   std::unique_ptr<ParquetWriter> w(new ParquetWriter(schema, std::move(session)));
   for (const Column& c : schema.columns) w->types_.push_back(LogicalType(c.type));
-  w->chunk_ = duckdb_create_data_chunk(w->types_.data(), w->types_.size());
-  if (w->chunk_ == nullptr) return Status::Error("cannot create a DuckDB data chunk");
+
+  duckdb_table_function fn = duckdb_create_table_function();
+  duckdb_table_function_set_name(fn, kScanFunction);
+  duckdb_table_function_set_extra_info(fn, w.get(), nullptr);
+  duckdb_table_function_set_bind(fn, &Scan::Bind);
+  duckdb_table_function_set_init(fn, &Scan::Init);
+  duckdb_table_function_set_function(fn, &Scan::Produce);
+  const duckdb_state registered = duckdb_register_table_function(w->session_->connection(), fn);
+  duckdb_destroy_table_function(&fn);
+  if (registered != DuckDBSuccess) {
+    return Status::Error(fmt::format("cannot register the scan of {} with DuckDB", schema.dataset));
+  }
+  // Column names reach DuckDB through bind, so a clash shows up here rather than on the first
+  // batch.
+  s = w->session_->Execute(fmt::format("DESCRIBE SELECT * FROM {}()", kScanFunction));
+  if (!s.ok()) {
+    return Status::Error(
+        fmt::format("schema of {} is not usable: {}", schema.dataset, s.message()));
+  }
   *writer = std::move(w);
   return Status::Ok();
 }
 
-Status ParquetWriter::Load(const std::vector<Row>& rows, const std::vector<uint32_t>& indices) {
-  duckdb_appender appender = nullptr;
-  if (duckdb_appender_create(session_->connection(), nullptr, kTable, &appender) != DuckDBSuccess) {
-    std::string why = "cannot create a DuckDB appender";
-    if (appender != nullptr) {
-      duckdb_error_data err = duckdb_appender_error_data(appender);
-      why += std::string(": ") + duckdb_error_data_message(err);
-      duckdb_destroy_error_data(&err);
-      duckdb_appender_destroy(&appender);
-    }
-    return Status::Error(why);
-  }
-  const idx_t capacity = duckdb_vector_size();
-  Status status;
-  for (size_t start = 0; start < indices.size() && status.ok(); start += capacity) {
-    const idx_t n = std::min<idx_t>(capacity, indices.size() - start);
-    duckdb_data_chunk_reset(chunk_);
-    for (size_t c = 0; c < schema_.columns.size(); ++c) {
-      FillColumn(schema_.columns[c].type, duckdb_data_chunk_get_vector(chunk_, c), rows,
-                 indices.data() + start, n, c);
-    }
-    duckdb_data_chunk_set_size(chunk_, n);
-    if (duckdb_append_data_chunk(appender, chunk_) != DuckDBSuccess) {
-      duckdb_error_data err = duckdb_appender_error_data(appender);
-      status = Status::Error(std::string("DuckDB appender: ") + duckdb_error_data_message(err));
-      duckdb_destroy_error_data(&err);
-    }
-  }
-  if (status.ok() && duckdb_appender_close(appender) != DuckDBSuccess) {
-    duckdb_error_data err = duckdb_appender_error_data(appender);
-    status = Status::Error(std::string("DuckDB appender: ") + duckdb_error_data_message(err));
-    duckdb_destroy_error_data(&err);
-  }
-  duckdb_appender_destroy(&appender);
-  return status;
-}
-
 Status ParquetWriter::Write(const std::vector<Row>& rows, const std::vector<uint32_t>& indices,
                             const std::string& path) {
-  Status s = Load(rows, indices);
-  if (s.ok()) {
-    s = session_->Execute(fmt::format("COPY {} TO {} (FORMAT PARQUET, COMPRESSION ZSTD)",
-                                      QuoteSqlIdentifier(kTable), QuoteSqlString(path)));
-  }
-  // The table is emptied whatever happened, so that a failed file leaves nothing for the next one.
-  Status cleared = session_->Execute(fmt::format("TRUNCATE {}", QuoteSqlIdentifier(kTable)));
+  scan_rows_ = &rows;
+  scan_ids_ = &indices;
+  scan_pos_ = 0;
+  Status s = session_->Execute(
+      fmt::format("COPY (SELECT * FROM {}()) TO {} (FORMAT PARQUET, COMPRESSION ZSTD)",
+                  kScanFunction, QuoteSqlString(path)));
+  scan_rows_ = nullptr;
+  scan_ids_ = nullptr;
   if (!s.ok()) return Status::Error(fmt::format("cannot write {}: {}", path, s.message()));
-  if (!cleared.ok())
-    return Status::Error(fmt::format("cannot empty the batch table: {}", cleared.message()));
   return Status::Ok();
 }
 

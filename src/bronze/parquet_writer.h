@@ -1,6 +1,6 @@
 // ParquetWriter: turns rows of one Schema into ZSTD-compressed Parquet files through an in-memory
-// DuckDB: rows go into a table through data chunks (never through SQL text), then COPY writes the
-// table to a file and the table is emptied for the next file.
+// DuckDB. COPY reads the rows from a table function that fills DuckDB data chunks straight from the
+// Row cells, so values never pass through SQL text and are not copied into a table first.
 //
 // Column types map as: kVarchar and kJson -> VARCHAR (JSON stays text, so malformed JSON from the
 // API is kept rather than failing the batch), kBigint -> BIGINT, kDouble -> DOUBLE, kBoolean ->
@@ -23,7 +23,8 @@ namespace polypipe::bronze {
 
 class ParquetWriter {
  public:
-  // Opens a DuckDB session and creates the table for `schema` (which needs at least one column).
+  // Opens a DuckDB session and registers the batch scan for `schema` (which needs at least one
+  // column, with distinct names).
   static Status Open(const Schema& schema, const DuckDbOptions& options,
                      std::unique_ptr<ParquetWriter>* writer);
   ~ParquetWriter();
@@ -40,12 +41,15 @@ class ParquetWriter {
  private:
   ParquetWriter(const Schema& schema, std::unique_ptr<DuckDbSession> session);
 
-  Status Load(const std::vector<Row>& rows, const std::vector<uint32_t>& indices);
+  struct Scan;  // the table function's callbacks
 
   const Schema schema_;
   std::unique_ptr<DuckDbSession> session_;
   std::vector<duckdb_logical_type> types_;
-  duckdb_data_chunk chunk_ = nullptr;
+  // The batch being written, read by the table function during Write only.
+  const std::vector<Row>* scan_rows_ = nullptr;
+  const std::vector<uint32_t>* scan_ids_ = nullptr;
+  size_t scan_pos_ = 0;
 };
 
 }  // namespace polypipe::bronze

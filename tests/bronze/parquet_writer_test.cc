@@ -242,6 +242,18 @@ TEST(ParquetWriterOpen, RejectsSchemaWithoutColumns) {
   EXPECT_EQ(w, nullptr);
 }
 
+TEST(ParquetWriterOpen, RejectsRepeatedOrEmptyColumnNames) {
+  std::unique_ptr<ParquetWriter> w;
+  Schema schema;
+  schema.dataset = "dup";
+  schema.columns = {{"id", ColumnType::kBigint}, {"ID", ColumnType::kVarchar}};
+  Status s = ParquetWriter::Open(schema, DuckDbOptions{}, &w);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("\"ID\""), std::string::npos) << s.message();
+  schema.columns = {{"", ColumnType::kBigint}};
+  EXPECT_FALSE(ParquetWriter::Open(schema, DuckDbOptions{}, &w).ok());
+}
+
 TEST(ParquetWriterOpen, OddColumnNamesAreQuoted) {
   Schema schema;
   schema.dataset = "odd";
