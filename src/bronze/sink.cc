@@ -59,6 +59,7 @@ Sink::Sink(Store& store, const Schema& schema, SinkOptions options)
   if (!s.ok()) {
     status_ =
         Status::Error(fmt::format("cannot start the {} sink: {}", schema_.dataset, s.message()));
+    stopped_ = true;
     return;
   }
   persister_ = std::thread([this] { PersisterLoop(); });
@@ -100,6 +101,8 @@ Status Sink::Append(std::vector<Row>&& rows, nlohmann::json progress) {
     space_cv_.wait(lock, [&] { return active_.rows.size() < options_.max_rows || !status_.ok(); });
   }
   if (!status_.ok()) return status_;
+  // An Append that waited through a Close must not queue rows nobody will write.
+  if (stopped_) return Status::Error(fmt::format("the {} sink is closed", schema_.dataset));
 
   if (active_.rows.empty()) {
     active_.rows = std::move(rows);
@@ -189,6 +192,8 @@ void Sink::PersisterLoop() {
     done_cv_.notify_all();
     space_cv_.notify_all();
   }
+  stopped_ = true;
+  space_cv_.notify_all();
 }
 
 Status Sink::Persist(Buffer& batch) {

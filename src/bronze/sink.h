@@ -115,6 +115,7 @@ class Sink {
   std::string first_rejection_;
   bool busy_ = false;     // the persister holds a batch
   bool closing_ = false;  // Close was called: persist what is left, then stop
+  bool stopped_ = false;  // the persister has exited (or never started)
   // Appends are numbered; each of these is the number of the last Append it covers.
   uint64_t appended_ = 0;
   uint64_t swapped_ = 0;

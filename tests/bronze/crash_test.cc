@@ -99,6 +99,11 @@ struct CrashCase {
   int batches_committed;  // batches that must be found afterwards
 };
 
+// Names the case in test output (instead of its bytes).
+void PrintTo(const CrashCase& c, std::ostream* os) {
+  *os << c.failpoint << " over " << c.batches_run << " batches";
+}
+
 class CrashTest : public ::testing::TestWithParam<CrashCase> {};
 
 TEST_P(CrashTest, BatchIsAllOrNothing) {
