@@ -125,6 +125,13 @@ void Server::Routes() {
   h.set_keep_alive_max_count(1'000'000);
   h.set_keep_alive_timeout(30);
   h.set_payload_max_length(1 << 20);
+  // Bodies go out uncompressed: httplib would pick Brotli at its slowest quality for clients that
+  // accept it (about 1 s per 400 KB page), which would make the simulator the bottleneck of every
+  // run. Compression is a transport matter with no quirk to simulate.
+  h.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+    const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
 
   // An API route: traffic rules first, then the route, then response faults.
   auto api = [this](const std::string& service, const std::string& route, auto handler) {

@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <thread>
 
-#include "api/clob.h"
-#include "api/data.h"
-#include "api/gamma.h"
+#include "api/clob_api.h"
+#include "api/data_api.h"
+#include "api/gamma_api.h"
 #include "bronze/store.h"
 #include "fetch/context.h"
 #include "fetch/gamma_fetcher.h"
@@ -69,7 +69,7 @@ class Progress {
       std::string line = fmt::format("  {:<17} {:>12} rows {:>9} pages", name, Thousands(c.rows),
                                      Thousands(c.pages));
       const int64_t total = c.units_total, done = c.units_done;
-      if (total >= 0) {
+      if (total > 0) {
         line += fmt::format("  {}/{} streams", Thousands(done), Thousands(total));
         if (done > 0 && done < total) {
           line += fmt::format("  ETA {:.0f}s", elapsed * static_cast<double>(total - done) /
@@ -207,7 +207,7 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
   const bool need_gamma_markets =
       wants.gamma || (wants.prices && CompleteSnapshotRun(ctx, "gamma_markets").empty());
   if (need_list) {
-    ctx.OpenSink(api::MarketsSchema());
+    ctx.OpenSink(api::ClobMarketsSchema());
     ctx.OpenSink(api::MarketTokensSchema());
   }
   if (need_gamma_markets) ctx.OpenSink(api::GammaMarketsSchema());

@@ -2,14 +2,12 @@
 
 #include <fmt/core.h>
 
-#include "api/gamma.h"
+#include "api/gamma_api.h"
+#include "api/parser.h"
 #include "fetch/sweep.h"
 
 namespace polypipe::fetch {
 namespace {
-
-constexpr int kKeysetLimit = 100;
-constexpr int kTagsLimit = 100;
 
 struct ListInfo {
   const char* dataset;
@@ -43,26 +41,33 @@ bool FetchGammaList(Context& ctx, GammaList list) {
   const std::string base = ctx.config().api.gamma_api_base;
   Sweep sweep = Sweep::For(ctx.store().Progress(info.dataset), info.key, ctx.run_id());
   auto client = ctx.NewClient();
+  api::Parser parser;
   while (!sweep.done && !ctx.stopping()) {
     std::string url;
     if (list == GammaList::kTags) {
       const int64_t offset = sweep.cursor.empty() ? 0 : std::stoll(sweep.cursor);
-      url = api::GammaTagsUrl(base, kTagsLimit, offset);
+      url = api::GammaTagsUrl(base, api::kGammaTagsPageSize, offset);
     } else if (list == GammaList::kMarketsOpen || list == GammaList::kMarketsClosed) {
-      url = api::GammaMarketsKeysetUrl(base, info.closed, kKeysetLimit, sweep.cursor);
+      url = api::GammaMarketsKeysetUrl(base, info.closed, api::kGammaPageSize, sweep.cursor);
     } else {
-      url = api::GammaEventsKeysetUrl(base, info.closed, kKeysetLimit, sweep.cursor);
+      url = api::GammaEventsKeysetUrl(base, info.closed, api::kGammaPageSize, sweep.cursor);
     }
     const http::Request request{url, info.route, "gamma"};
     auto page = FetchPage<api::GammaPage>(
         ctx, *client, request, nullptr, info.dataset,
-        [&](std::string_view body, std::string* error) -> std::optional<api::GammaPage> {
+        [&](std::string_view body) -> api::Result<api::GammaPage> {
           const api::Lineage lineage = ctx.Lineage(info.source);
-          if (list == GammaList::kTags) return api::ParseGammaTags(body, lineage, error);
-          if (list == GammaList::kEventsOpen || list == GammaList::kEventsClosed) {
-            return api::ParseGammaEventsKeysetPage(body, lineage, error);
+          if (list == GammaList::kTags) {
+            auto tags = api::ParseGammaTags(parser, body, lineage);
+            if (!tags.ok()) return api::Result<api::GammaPage>::Error(tags.error());
+            api::GammaPage page;
+            static_cast<api::RowPage&>(page) = std::move(tags).value();
+            return page;
           }
-          return api::ParseGammaMarketsKeysetPage(body, lineage, error);
+          if (list == GammaList::kEventsOpen || list == GammaList::kEventsClosed) {
+            return api::ParseGammaEventsPage(parser, body, lineage);
+          }
+          return api::ParseGammaMarketsPage(parser, body, lineage);
         });
     if (!page) return false;
     ctx.RecordSkips(info.dataset, page->skipped);

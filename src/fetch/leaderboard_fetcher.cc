@@ -5,7 +5,8 @@
 #include <atomic>
 #include <thread>
 
-#include "api/data.h"
+#include "api/data_api.h"
+#include "api/parser.h"
 #include "fetch/sweep.h"
 
 namespace polypipe::fetch {
@@ -17,19 +18,20 @@ struct Board {
 };
 
 // Walks one board; true when complete.
-bool FetchBoard(Context& ctx, http::Client& client, const Board& board) {
+bool FetchBoard(Context& ctx, http::Client& client, api::Parser& parser, const Board& board) {
   const std::string base = ctx.config().api.data_api_base;
   Sweep sweep = Sweep::For(ctx.store().Progress("leaderboard"), board.Key(), ctx.run_id());
   while (!sweep.done && !ctx.stopping()) {
     const int64_t offset = sweep.cursor.empty() ? 0 : std::stoll(sweep.cursor);
-    const http::Request request{api::LeaderboardUrl(base, board.category, board.period, board.order,
-                                                    api::kLeaderboardPageSize, offset),
-                                "data_leaderboard", "data"};
-    auto page = FetchPage<api::LeaderboardPage>(
-        ctx, client, request, nullptr, "leaderboard",
-        [&](std::string_view body, std::string* error) {
-          return api::ParseLeaderboardPage(body, ctx.run_started_us(), board.category, board.period,
-                                           board.order, ctx.Lineage("data:/v1/leaderboard"), error);
+    const http::Request request{
+        api::LeaderboardUrl(base, board.category, board.period, board.order,
+                            api::kLeaderboardPageSize, static_cast<int>(offset)),
+        "data_leaderboard", "data"};
+    auto page = FetchPage<api::RowPage>(
+        ctx, client, request, nullptr, "leaderboard", [&](std::string_view body) {
+          return api::ParseLeaderboardPage(parser, body, ctx.run_started_us(), board.category,
+                                           board.period, board.order,
+                                           ctx.Lineage(std::string(api::kLeaderboardRoute)));
         });
     if (!page) return false;
     ctx.RecordSkips("leaderboard", page->skipped);
@@ -53,9 +55,11 @@ bool FetchBoard(Context& ctx, http::Client& client, const Board& board) {
 
 bool FetchLeaderboard(Context& ctx, int workers) {
   std::vector<Board> boards;
-  for (const char* c : api::kLeaderboardCategories) {
-    for (const char* p : api::kLeaderboardPeriods) {
-      for (const char* o : api::kLeaderboardOrders) boards.push_back({c, p, o});
+  for (std::string_view c : api::kLeaderboardCategories) {
+    for (std::string_view p : api::kLeaderboardPeriods) {
+      for (std::string_view o : api::kLeaderboardOrders) {
+        boards.push_back({std::string(c), std::string(p), std::string(o)});
+      }
     }
   }
   DatasetCounters& counters = ctx.counters("leaderboard");
@@ -66,8 +70,9 @@ bool FetchLeaderboard(Context& ctx, int workers) {
   for (int w = 0; w < std::max(1, workers); ++w) {
     threads.emplace_back([&] {
       auto client = ctx.NewClient();
+      api::Parser parser;
       for (size_t i = next++; i < boards.size() && !ctx.stopping(); i = next++) {
-        if (FetchBoard(ctx, *client, boards[i])) {
+        if (FetchBoard(ctx, *client, parser, boards[i])) {
           ++complete;
           counters.units_done.fetch_add(1, std::memory_order_relaxed);
         }

@@ -67,7 +67,8 @@ std::optional<std::vector<ListedMarket>> LoadMarketList(Context& ctx, bool with_
       " SELECT m.condition_id, m.closed, m.enable_order_book, t.ids, "
       "floor(epoch(g.start_date))::BIGINT, floor(epoch(g.created_at))::BIGINT, "
       "floor(epoch(g.closed_time))::BIGINT, "
-      "floor(epoch(g.end_date))::BIGINT, floor(epoch(TRY_CAST(m.end_date_iso AS TIMESTAMP)))::BIGINT, "
+      "floor(epoch(g.end_date))::BIGINT, floor(epoch(TRY_CAST(m.end_date_iso AS "
+      "TIMESTAMP)))::BIGINT, "
       "g.volume_num FROM m LEFT JOIN t USING (condition_id) LEFT JOIN g USING (condition_id) "
       "ORDER BY m.f, m.r";
   if (ctx.limit() > 0) sql += fmt::format(" LIMIT {}", ctx.limit());

@@ -6,7 +6,8 @@
 #include <atomic>
 #include <thread>
 
-#include "api/clob.h"
+#include "api/clob_api.h"
+#include "api/parser.h"
 #include "fetch/price_group.h"
 #include "fetch/run_log.h"
 #include "fetch/sweep.h"
@@ -15,7 +16,7 @@
 namespace polypipe::fetch {
 namespace {
 
-constexpr size_t kTokensPerRequest = 20;
+constexpr size_t kTokensPerRequest = api::kMaxBatchPriceTokens;
 constexpr int64_t kDaySeconds = 86'400;
 
 std::vector<PriceGroup> Plan(Context& ctx, const std::vector<ListedMarket>& markets) {
@@ -68,12 +69,13 @@ std::vector<PriceGroup> Plan(Context& ctx, const std::vector<ListedMarket>& mark
             static_cast<std::ptrdiff_t>(std::min(tokens.size(), i + kTokensPerRequest)));
     groups.emplace_back(std::move(chunk), res.ladder, window);
   }
-  counters.units_total = static_cast<int64_t>(tokens.size());
+  counters.units_total.fetch_add(static_cast<int64_t>(tokens.size()));  // called once per pass
   return groups;
 }
 
 // Walks one group to its end; true when complete.
-bool RunGroup(Context& ctx, http::Client& client, PriceGroup& group, int tokens) {
+bool RunGroup(Context& ctx, http::Client& client, api::Parser& parser, PriceGroup& group,
+              int tokens) {
   const std::string url = api::BatchPricesUrl(ctx.config().api.clob_api_base);
   const int timestamp = api::PricesSchema().Index("timestamp");
   const int token_column = api::PricesSchema().Index("token_id");
@@ -82,10 +84,10 @@ bool RunGroup(Context& ctx, http::Client& client, PriceGroup& group, int tokens)
     const std::string body =
         api::BatchPricesBody(r->token_ids, r->start_ts, r->end_ts, r->fidelity);
     const http::Request request{url, "clob_batch_prices_history", "clob"};
-    auto page = FetchPage<api::PricesPage>(
-        ctx, client, request, &body, "prices", [&](std::string_view text, std::string* error) {
-          return api::ParseBatchPricesHistory(text, r->fidelity,
-                                              ctx.Lineage("clob:/batch-prices-history"), error);
+    auto page =
+        FetchPage<api::RowPage>(ctx, client, request, &body, "prices", [&](std::string_view text) {
+          return api::ParseBatchPricesHistory(parser, text, r->fidelity,
+                                              ctx.Lineage(std::string(api::kBatchPricesRoute)));
         });
     if (!page) return false;
     ctx.RecordSkips("prices", page->skipped);
@@ -115,8 +117,9 @@ bool FetchPrices(Context& ctx, const std::vector<ListedMarket>& markets, int wor
   for (int w = 0; w < std::max(1, workers); ++w) {
     threads.emplace_back([&] {
       auto client = ctx.NewClient();
+      api::Parser parser;
       for (size_t i = next++; i < groups.size() && !ctx.stopping(); i = next++) {
-        if (RunGroup(ctx, *client, groups[i], groups[i].size())) ++finished;
+        if (RunGroup(ctx, *client, parser, groups[i], groups[i].size())) ++finished;
       }
     });
   }

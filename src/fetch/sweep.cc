@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include "api/error_body.h"
+
 namespace polypipe::fetch {
 
 nlohmann::json Sweep::ToJson() const {

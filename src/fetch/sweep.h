@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "api/result.h"
 #include "fetch/context.h"
 
 namespace polypipe::fetch {
@@ -40,10 +41,10 @@ bool MarkSnapshotComplete(Context& ctx, const std::string& dataset);
 std::string CompleteSnapshotRun(Context& ctx, const std::string& dataset);
 
 // Sends `request` (POST when `post_body` is given) and parses the body with `parse`, which
-// returns nullopt and sets its error when the body is not a valid page. A 200 the parser rejects
-// (a truncated or garbled body) is asked for again, up to retry.max_attempts times. Failures are
-// recorded on `ctx`: a 4xx or a body that never parses is a stream error of `dataset`; a host that
-// keeps failing is fatal. Returns nullopt on any failure and when the run is stopping.
+// returns an api::Result<Page> (an error when the body is not a valid page). A 200 the parser
+// rejects (a truncated or garbled body) is asked for again, up to retry.max_attempts times.
+// Failures are recorded on `ctx`: a 4xx or a body that never parses is a stream error of `dataset`;
+// a host that keeps failing is fatal. Returns nullopt on any failure and when the run is stopping.
 template <typename Page, typename Parse>
 std::optional<Page> FetchPage(Context& ctx, http::Client& client, const http::Request& request,
                               const std::string* post_body, const std::string& dataset,
@@ -66,13 +67,13 @@ std::optional<Page> FetchPage(Context& ctx, http::Client& client, const http::Re
   for (int attempt = 0; attempt < attempts && !ctx.stopping(); ++attempt) {
     std::optional<std::string> body = detail::Send(ctx, client, request, post_body, dataset);
     if (!body) return std::nullopt;
-    error.clear();
-    std::optional<Page> page = parse(*body, &error);
+    api::Result<Page> page = parse(std::string_view(*body));
     client.Recycle(std::move(*body));
-    if (page) {
+    if (page.ok()) {
       ctx.counters(dataset).pages.fetch_add(1, std::memory_order_relaxed);
-      return page;
+      return std::move(page).value();
     }
+    error = page.error();
     ctx.counters(dataset).bad_pages.fetch_add(1, std::memory_order_relaxed);
   }
   if (!ctx.stopping()) {

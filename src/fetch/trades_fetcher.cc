@@ -3,17 +3,18 @@
 #include <fmt/core.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
-#include "api/data.h"
+#include "api/data_api.h"
+#include "api/parser.h"
 #include "fetch/sweep.h"
 #include "fetch/trade_feed.h"
 
 namespace polypipe::fetch {
 namespace {
 
-constexpr size_t kMarketsPerFeed = 20;
-constexpr int kTradesPageSize = 1000;
+constexpr size_t kMarketsPerFeed = api::kMaxConditionsPerTradesUrl;
 
 struct PlannedFeed {
   std::string key;  // progress key "feed:<run>:<n>"
@@ -76,18 +77,18 @@ std::vector<PlannedFeed> Plan(Context& ctx, const std::vector<ListedMarket>& mar
 }
 
 // Pages one feed to its end; true when it finished.
-bool RunFeed(Context& ctx, http::Client& client, PlannedFeed& planned,
+bool RunFeed(Context& ctx, http::Client& client, api::Parser& parser, PlannedFeed& planned,
              const TradeFeed::Columns& columns) {
   const std::string base = ctx.config().api.data_api_base;
   TradeFeed& feed = planned.feed;
   DatasetCounters& counters = ctx.counters("trades");
   while (!feed.finished() && !ctx.stopping()) {
     const http::Request request{
-        api::TradesUrl(base, feed.condition_ids(), kTradesPageSize, feed.cursor()),
+        api::TradesUrl(base, feed.condition_ids(), api::kTradesPageSize, feed.cursor()),
         "data_v2_trades", "data"};
     auto page = FetchPage<api::TradesPage>(
-        ctx, client, request, nullptr, "trades", [&](std::string_view body, std::string* error) {
-          return api::ParseTradesPage(body, ctx.Lineage("data:/v2/trades"), error);
+        ctx, client, request, nullptr, "trades", [&](std::string_view body) {
+          return api::ParseTradesPage(parser, body, ctx.Lineage(std::string(api::kTradesRoute)));
         });
     if (!page) return false;
     ctx.RecordSkips("trades", page->skipped);
@@ -132,8 +133,9 @@ bool FetchTrades(Context& ctx, const std::vector<ListedMarket>& markets, int wor
   for (int w = 0; w < std::max(1, workers); ++w) {
     threads.emplace_back([&] {
       auto client = ctx.NewClient();
+      api::Parser parser;
       for (size_t i = next++; i < feeds.size() && !ctx.stopping(); i = next++) {
-        if (RunFeed(ctx, *client, feeds[i], columns)) ++finished;
+        if (RunFeed(ctx, *client, parser, feeds[i], columns)) ++finished;
       }
     });
   }
