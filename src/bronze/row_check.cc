@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "bronze/utf8.h"
+
 namespace polypipe::bronze {
 namespace {
 
@@ -78,6 +80,28 @@ bool CheckRow(const Schema& schema, const Row& row, std::string* why) {
     }
   }
   return true;
+}
+
+size_t RepairRowText(Row* row) {
+  size_t changed = 0;
+  for (Cell& cell : *row) {
+    if (auto* s = std::get_if<std::string>(&cell)) {
+      if (!IsValidUtf8(*s)) {
+        *s = RepairUtf8(*s);
+        ++changed;
+      }
+    } else if (auto* list = std::get_if<std::vector<std::string>>(&cell)) {
+      bool cell_changed = false;
+      for (std::string& e : *list) {
+        if (!IsValidUtf8(e)) {
+          e = RepairUtf8(e);
+          cell_changed = true;
+        }
+      }
+      if (cell_changed) ++changed;
+    }
+  }
+  return changed;
 }
 
 }  // namespace polypipe::bronze

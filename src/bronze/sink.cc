@@ -86,6 +86,9 @@ Status Sink::Append(std::vector<Row>&& rows, nlohmann::json progress) {
                             }),
              rows.end());
   if (rejected > 0) rows_rejected_.fetch_add(rejected, std::memory_order_relaxed);
+  size_t repaired = 0;
+  for (Row& row : rows) repaired += RepairRowText(&row);
+  if (repaired > 0) cells_repaired_.fetch_add(repaired, std::memory_order_relaxed);
   const bool has_progress = progress.is_object() && !progress.empty();
 
   std::unique_lock<std::mutex> lock(mu_);

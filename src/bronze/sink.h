@@ -56,7 +56,8 @@ class Sink {
 
   // Queues `rows`, then merges `progress` (a JSON object, or null for none) key by key into the
   // progress that will be committed with them: progress is never committed before the rows appended
-  // with or before it. Rows that do not fit the schema are dropped and counted (rows_rejected()).
+  // with or before it. Rows that do not fit the schema are dropped and counted (rows_rejected());
+  // strings that are not valid UTF-8 get U+FFFD for their bad bytes (cells_repaired()).
   // Blocks while the buffer is full and the persister busy. Returns the sticky error if the Sink
   // has failed (the rows are then not queued), or an error if `progress` is not an object.
   Status Append(std::vector<Row>&& rows, nlohmann::json progress = {});
@@ -85,6 +86,7 @@ class Sink {
   uint64_t peak_rows_buffered() const {
     return peak_rows_buffered_.load(std::memory_order_relaxed);
   }
+  uint64_t cells_repaired() const { return cells_repaired_.load(std::memory_order_relaxed); }
   // Why the first rejected row was rejected; empty if none was.
   std::string first_rejection() const;
 
@@ -127,6 +129,7 @@ class Sink {
   std::atomic<uint64_t> bytes_committed_{0};
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> rows_rejected_{0};
+  std::atomic<uint64_t> cells_repaired_{0};
   std::atomic<uint64_t> appends_blocked_{0};
   std::atomic<uint64_t> peak_rows_buffered_{0};
 

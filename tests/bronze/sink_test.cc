@@ -243,6 +243,23 @@ TEST_F(SinkTest, RowsThatDoNotFitAreCountedAndSkipped) {
   EXPECT_EQ(store_->Progress("trades"), (json{{"s", 1}}));
 }
 
+TEST_F(SinkTest, InvalidUtf8IsRepairedSoTheFileStaysReadable) {
+  Sink sink(*store_, testing::TradeSchema(), Options());
+  std::vector<Row> rows = Trades(0, 3, kDay0Seconds);
+  rows[0][7] = std::string("bad \xff\xfe title");
+  rows[1][20] = std::vector<std::string>{"ok", "cut \xc3"};
+  rows[2][21] = std::string("{\"k\": \"\xed\xa0\x80\"}");  // a UTF-16 surrogate, encoded
+  ASSERT_TRUE(sink.Append(std::move(rows)).ok());
+  ASSERT_TRUE(sink.Close().ok());
+  EXPECT_EQ(sink.cells_repaired(), 3u);
+  QueryResult r = Query("SELECT title, tags[2], raw FROM " + ReadParquetSql(tmp_.path(), "trades") +
+                        " ORDER BY name");
+  ASSERT_EQ(r.rows.size(), 3u);
+  EXPECT_EQ(r.rows[0][0], "bad \uFFFD\uFFFD title");
+  EXPECT_EQ(r.rows[1][1], "cut \uFFFD");
+  EXPECT_EQ(r.rows[2][2], "{\"k\": \"\uFFFD\uFFFD\uFFFD\"}");
+}
+
 TEST_F(SinkTest, ProgressMustBeAnObject) {
   Sink sink(*store_, testing::TradeSchema(), Options());
   Status s = sink.Append(Trades(0, 1, kDay0Seconds), json::array({1, 2}));
