@@ -40,7 +40,7 @@ class DatasetCounters {
   std::atomic<int64_t> pages{0};         // pages parsed
   std::atomic<int64_t> skipped{0};       // rows the parser refused
   std::atomic<int64_t> units_done{0};    // streams finished (markets, tokens, boards, sweeps)
-  std::atomic<int64_t> units_total{-1};  // streams planned; -1 while unknown
+  std::atomic<int64_t> units_total{0};  // streams planned; 0 while unknown
   std::atomic<int64_t> stream_errors{0};
   std::atomic<int64_t> bad_pages{0};  // 200 responses the parser rejected (asked again)
 
