@@ -159,7 +159,7 @@ Result<TradesPage> ParseTradesPage(Parser& parser, std::string_view body, const 
   ondemand::document doc;
   if (auto e = state.IteratePage(body).get(doc)) return R::Error(JsonError(lineage, body, e));
   ondemand::json_type kind;
-  if (auto e = RootKind(doc, kind)) return R::Error(JsonError(lineage, body, e));
+  if (auto e = doc.type().get(kind)) return R::Error(JsonError(lineage, body, e));
   if (kind != ondemand::json_type::object) {
     return R::Error(BodyError(lineage, body, "expected a JSON object with a 'data' array"));
   }

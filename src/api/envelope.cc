@@ -15,11 +15,6 @@ std::string JsonError(const Lineage& lineage, std::string_view body, simdjson::e
   return BodyError(lineage, body, fmt::format("invalid JSON ({})", simdjson::error_message(error)));
 }
 
-simdjson::error_code RootKind(simdjson::ondemand::document& doc,
-                              simdjson::ondemand::json_type& kind) {
-  return doc.type().get(kind);
-}
-
 simdjson::error_code AtEnd(simdjson::ondemand::document& doc) {
   const char* rest = nullptr;
   return doc.current_location().get(rest) ? simdjson::SUCCESS : simdjson::TRAILING_CONTENT;
@@ -38,7 +33,7 @@ std::string ParseListBody(Parser::State& state, std::string_view body, const Row
   ondemand::document doc;
   if (auto e = state.IteratePage(body).get(doc)) return JsonError(lineage, body, e);
   ondemand::json_type kind;
-  if (auto e = RootKind(doc, kind)) return JsonError(lineage, body, e);
+  if (auto e = doc.type().get(kind)) return JsonError(lineage, body, e);
   const char* end = BodyEnd(state, body);
   if (kind == ondemand::json_type::array) {
     ondemand::array array;
@@ -93,7 +88,7 @@ std::string ParseObjectBody(Parser::State& state, std::string_view body, const R
   ondemand::document doc;
   if (auto e = state.IteratePage(body).get(doc)) return JsonError(lineage, body, e);
   ondemand::json_type kind;
-  if (auto e = RootKind(doc, kind)) return JsonError(lineage, body, e);
+  if (auto e = doc.type().get(kind)) return JsonError(lineage, body, e);
   if (kind != ondemand::json_type::object)
     return BodyError(lineage, body, "expected a JSON object");
   ondemand::value value;

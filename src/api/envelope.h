@@ -24,9 +24,6 @@ std::string BodyError(const Lineage& lineage, std::string_view body, std::string
 // BodyError for a simdjson failure: "<source>: invalid JSON (<what simdjson said>); body: ...".
 std::string JsonError(const Lineage& lineage, std::string_view body, simdjson::error_code error);
 
-// The root value's kind, or an error when the body is not JSON at all.
-simdjson::error_code RootKind(simdjson::ondemand::document& doc,
-                              simdjson::ondemand::json_type& kind);
 // SUCCESS when nothing follows the root value (call after consuming it), else TRAILING_CONTENT.
 simdjson::error_code AtEnd(simdjson::ondemand::document& doc);
 

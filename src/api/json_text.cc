@@ -147,19 +147,6 @@ error_code AppendMinified(ondemand::value value, std::string& out) {
   return simdjson::INCORRECT_TYPE;
 }
 
-error_code AppendMinifiedText(Parser::State& state, std::string_view json, std::string& out) {
-  ondemand::document doc;
-  if (auto e = state.IterateScratch(json).get(doc)) return e;
-  ondemand::value root;
-  if (auto e = doc.get_value().get(root)) return e;
-  const size_t mark = out.size();
-  if (auto e = AppendMinified(root, out)) {
-    out.resize(mark);
-    return e;
-  }
-  return simdjson::SUCCESS;
-}
-
 std::string Excerpt(const char* begin, const char* end, size_t limit) {
   size_t n = 0;
   const size_t avail = static_cast<size_t>(end - begin);

@@ -5,7 +5,7 @@
 // copied from a body into a JSON column goes through AppendMinified, which re-reads every scalar:
 // a column of kind kJson always holds valid JSON, even when the body around it was not.
 //
-// Thread-safety: pure functions (the State overloads use that Parser's scratch document).
+// Thread-safety: pure functions.
 
 #pragma once
 
@@ -13,8 +13,6 @@
 
 #include <string>
 #include <string_view>
-
-#include "api/parser_state.h"
 
 namespace polypipe::api {
 
@@ -29,11 +27,6 @@ std::string_view TrimToken(std::string_view token);
 
 // Appends `value` (consumed) as minified JSON. Fails when any part of it is not valid JSON.
 simdjson::error_code AppendMinified(simdjson::ondemand::value value, std::string& out);
-
-// Appends the JSON text `json` (one object or array) minified and validated, using the scratch
-// document of `state`.
-simdjson::error_code AppendMinifiedText(Parser::State& state, std::string_view json,
-                                        std::string& out);
 
 // The JSON text starting at `begin` (an object, array or scalar) up to its end, `limit` bytes or
 // `end`, whichever comes first; cut on a UTF-8 character boundary.

@@ -1,8 +1,8 @@
 // Parser::State: the simdjson parsers and padded buffers a Parser owns. Internal to src/api.
 //
 // Two parsers, because decoding a page sometimes needs a second document while the page is still
-// being walked: JSON held inside strings (Gamma's `outcomes`, `clobTokenIds`, ...) and nested
-// objects or arrays, which are validated and minified through `scratch`.
+// being walked: lists are read through `scratch`, both the JSON held inside strings (Gamma's
+// `outcomes`, `clobTokenIds`, ...) and arrays, which are first copied out of the page minified.
 //
 // Thread-safety: none (see Parser).
 
