@@ -65,6 +65,22 @@ TEST(Partitioner, SnapshotsUseFetchedAtElseTheWriteTime) {
   EXPECT_EQ(parts[1].rows, (std::vector<uint32_t>{1}));
 }
 
+TEST(Partitioner, TimestampPartitionColumn) {
+  Schema schema;
+  schema.dataset = "prices";
+  schema.columns = {{"t", ColumnType::kTimestamp}, {"p", ColumnType::kDouble}};
+  schema.partition_column = 0;
+  const int64_t t0 = kDay0Seconds * kSecond;
+  const auto parts = PartitionRows(schema, {Row{t0 - 1, 0.5}, Row{t0, 0.6}, Row{t0 + 1, 0.7}}, 0);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].date, "2025-12-31");
+  EXPECT_EQ(parts[0].max_event_us, t0 - 1);
+  EXPECT_EQ(parts[1].date, "2026-01-01");
+  EXPECT_EQ(parts[1].rows, (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(parts[1].min_event_us, t0);
+  EXPECT_EQ(parts[1].max_event_us, t0 + 1);
+}
+
 TEST(Partitioner, SchemaWithoutFetchedAtUsesTheWriteTime) {
   Schema schema;
   schema.dataset = "x";
