@@ -129,6 +129,7 @@ class Progress {
                        {"rate_limited", s.rate_limited},
                        {"unavailable", s.unavailable},
                        {"server_errors", s.server_errors},
+                       {"blocked", s.blocked},
                        {"client_errors", s.client_errors},
                        {"transport_errors", s.transport_errors},
                        {"retries", s.retries},

@@ -354,8 +354,11 @@ Result Client::Call(const Request& request, const std::string_view* post_body) {
     }
 
     throttled = 0;
-    if (status >= 500) {
-      counters.server_errors.fetch_add(1, std::memory_order_relaxed);
+    // Cloudflare's HTML block page (403) comes and goes at the edge (bursts, long query strings
+    // near the limit): back off and ask again like a 5xx. A JSON 403 is the API's own answer.
+    const bool blocked = status == 403 && result.response.kind == BodyKind::kHtml;
+    if (status >= 500 || blocked) {
+      (blocked ? counters.blocked : counters.server_errors).fetch_add(1, std::memory_order_relaxed);
       ++failures;
       if (failures >= max_failures) {
         result.response.body = h.body;

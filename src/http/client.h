@@ -9,10 +9,11 @@
 //     server's Retry-After, else for an exponential backoff, then retries; up to
 //     RateLimitedAttempts() such answers are allowed in a call;
 //   - 503: pauses the route the same way and retries, counted as a failure;
-//   - other 5xx and retryable transport errors (refused, reset, timeout, cut-short body, empty
-//     reply): backs off with full jitter and retries, up to max_attempts failures in a call;
-//   - any other status (4xx other than 429, 3xx: redirects are not followed): kClientError at
-//     once, never retried;
+//   - other 5xx, Cloudflare's HTML 403 block page, and retryable transport errors (refused,
+//     reset, timeout, cut-short body, empty reply): backs off with full jitter and retries, up to
+//     max_attempts failures in a call;
+//   - any other status (4xx other than 429 and the HTML 403, 3xx: redirects are not followed):
+//     kClientError at once, never retried;
 //   - once the shared stop flag is set, returns kCancelled promptly, also from a transfer in
 //     progress (noticed within about a second) and from any wait.
 // A 200 with broken JSON cannot be told from a good one here; the API layer reports it.

@@ -8,6 +8,7 @@ RouteStats& RouteStats::operator+=(const RouteStats& o) {
   rate_limited += o.rate_limited;
   unavailable += o.unavailable;
   server_errors += o.server_errors;
+  blocked += o.blocked;
   client_errors += o.client_errors;
   transport_errors += o.transport_errors;
   retries += o.retries;
@@ -23,6 +24,7 @@ RouteStats Stats::Counters::Load() const {
   s.rate_limited = rate_limited.load(kOrder);
   s.unavailable = unavailable.load(kOrder);
   s.server_errors = server_errors.load(kOrder);
+  s.blocked = blocked.load(kOrder);
   s.client_errors = client_errors.load(kOrder);
   s.transport_errors = transport_errors.load(kOrder);
   s.retries = retries.load(kOrder);

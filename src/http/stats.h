@@ -17,14 +17,15 @@
 namespace polypipe::http {
 
 // Counts for one route key. Every response lands in exactly one of ok, rate_limited,
-// unavailable, server_errors, client_errors; a transfer that got no complete response counts
-// as a transport error.
+// unavailable, server_errors, blocked, client_errors; a transfer that got no complete response
+// counts as a transport error.
 struct RouteStats {
   int64_t requests = 0;          // attempts sent (including retries)
   int64_t ok = 0;                // 2xx responses
   int64_t rate_limited = 0;      // 429
   int64_t unavailable = 0;       // 503
   int64_t server_errors = 0;     // other 5xx
+  int64_t blocked = 0;           // 403 with an HTML body: Cloudflare's block page
   int64_t client_errors = 0;     // other non-2xx statuses (4xx other than 429)
   int64_t transport_errors = 0;  // refused, reset, timed out, truncated, empty reply
   int64_t retries = 0;           // attempts after the first of a call
@@ -38,7 +39,7 @@ class Stats {
   // The live counters of one route.
   struct Counters {
     std::atomic<int64_t> requests{0}, ok{0}, rate_limited{0}, unavailable{0}, server_errors{0},
-        client_errors{0}, transport_errors{0}, retries{0}, bytes_received{0};
+        blocked{0}, client_errors{0}, transport_errors{0}, retries{0}, bytes_received{0};
 
     RouteStats Load() const;
   };

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <map>
 #include <thread>
 
 #include "tests/fetch/fetch_harness.h"
@@ -14,7 +15,9 @@ namespace {
 using nlohmann::json;
 using polysim::testing::Process;
 
-int64_t Int(const std::optional<std::string>& v) { return v ? std::stoll(*v) : -1; }
+int64_t Int(const std::optional<std::string>& v) {
+  return v ? std::stoll(*v) : -1;
+}
 
 // Checks every dataset's row count and the per-market / per-token detail against the truth.
 void ExpectMatchesTruth(FetchHarness& h) {
@@ -46,18 +49,21 @@ void ExpectUniqueKeys(FetchHarness& h) {
   auto t = h.Query(
       "SELECT count(*), count(DISTINCT (transaction_hash, condition_id, token_id, proxy_wallet, "
       "side, price, size, timestamp, outcome_index, fill_seq)), count(*) FILTER (WHERE fill_seq > "
-      "0) FROM " + h.Scan("trades"));
+      "0) FROM " +
+      h.Scan("trades"));
   ASSERT_EQ(t.rows.size(), 1u);
   EXPECT_EQ(t.rows[0][0], t.rows[0][1]);
   EXPECT_GT(Int(t.rows[0][2]), 0) << "the universe has identical fills; all must be kept";
-  auto p = h.Query("SELECT count(*), count(DISTINCT (token_id, timestamp)) FROM " + h.Scan("prices"));
+  auto p =
+      h.Query("SELECT count(*), count(DISTINCT (token_id, timestamp)) FROM " + h.Scan("prices"));
   EXPECT_EQ(p.rows[0][0], p.rows[0][1]);
   auto m = h.Query("SELECT count(*), count(DISTINCT condition_id) FROM " + h.Scan("markets"));
   EXPECT_EQ(m.rows[0][0], m.rows[0][1]);
   auto g = h.Query("SELECT count(*), count(DISTINCT id) FROM " + h.Scan("gamma_markets"));
   EXPECT_EQ(g.rows[0][0], g.rows[0][1]);
-  auto l = h.Query("SELECT count(*), count(DISTINCT (category, time_period, order_by, rank)) FROM " +
-                   h.Scan("leaderboard"));
+  auto l =
+      h.Query("SELECT count(*), count(DISTINCT (category, time_period, order_by, rank)) FROM " +
+              h.Scan("leaderboard"));
   EXPECT_EQ(l.rows[0][0], l.rows[0][1]);
 }
 
@@ -85,6 +91,208 @@ TEST(FetchE2E, CompleteRunMatchesTheTruthWithUniqueKeys) {
   EXPECT_EQ(h.Count("trades"), trades);
   EXPECT_EQ(h.Count("prices"), prices);
   EXPECT_EQ(h.Count("markets"), 2 * h.sim().Truth()["datasets"]["markets"].get<int64_t>());
+}
+
+// --- Crash safety: the same rows as an uninterrupted run, whatever instant the process dies ---
+
+class FetchCrashTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void SetUpTestSuite() {
+    FetchHarness h("fetch-reference");
+    const Outcome r = h.Fetch();
+    ASSERT_EQ(r.code, 0) << r.output;
+    for (const std::string& d : kDatasets) reference_[d] = h.Checksum(d);
+  }
+  static std::map<std::string, std::string> reference_;
+};
+std::map<std::string, std::string> FetchCrashTest::reference_;
+
+void ExpectSameRows(FetchHarness& h, const std::map<std::string, std::string>& reference) {
+  for (const std::string& d : kDatasets) EXPECT_EQ(h.Checksum(d), reference.at(d)) << d;
+}
+
+TEST_P(FetchCrashTest, KilledAtACommitStepThenRerunGivesTheUninterruptedRows) {
+  ASSERT_FALSE(reference_.empty());
+  FetchHarness h("fetch-crash");
+  const Outcome crashed = h.Fetch({}, {"POLYPIPE_FAILPOINT=" + GetParam()});
+  ASSERT_EQ(crashed.code, 128 + SIGKILL) << "the failpoint was not reached:\n" << crashed.output;
+  const Outcome rerun = h.Fetch();
+  ASSERT_EQ(rerun.code, 0) << rerun.output;
+  EXPECT_NE(rerun.output.find("resuming run"), std::string::npos) << rerun.output;
+  EXPECT_EQ(h.StagedFiles(), 0);
+  ExpectSameRows(h, reference_);
+}
+
+INSTANTIATE_TEST_SUITE_P(Failpoints, FetchCrashTest,
+                         ::testing::Values("bronze.before_stage:5", "bronze.mid_stage:2",
+                                           "bronze.after_stage:7", "bronze.mid_commit:9",
+                                           "bronze.after_commit:11", "bronze.mid_rename:3",
+                                           "bronze.after_commit:40"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& c : name) {
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return name;
+                         });
+
+TEST_F(FetchCrashTest, KilledAtRandomMomentsThenRerunGivesTheUninterruptedRows) {
+  ASSERT_FALSE(reference_.empty());
+  FetchHarness h("fetch-kill");
+  for (int delay_ms : {150, 400, 700}) {
+    Process p =
+        polysim::testing::Spawn(h.FetchArgs(), (h.data_dir().parent_path() / "log").string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    kill(p.pid, SIGKILL);
+    p.Wait(30);
+  }
+  const Outcome rerun = h.Fetch();
+  ASSERT_EQ(rerun.code, 0) << rerun.output;
+  EXPECT_EQ(h.StagedFiles(), 0);
+  ExpectSameRows(h, reference_);
+}
+
+// --- Interruption: SIGINT commits what is in memory, exits 130, and the rerun completes ---
+
+TEST_F(FetchCrashTest, SigintStopsCleanlyAndTheRerunCompletes) {
+  json config = TestConfig();
+  config["rate_limits"]["data_leaderboard"] = {{"requests", 30}, {"window_seconds", 1}};
+  FetchHarness h("fetch-sigint", SimClient::DefaultOptions(), config);
+  Process p = polysim::testing::Spawn(h.FetchArgs(), (h.data_dir().parent_path() / "log").string());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  ASSERT_EQ(kill(p.pid, SIGINT), 0);
+  EXPECT_EQ(p.Wait(30), 130);
+  EXPECT_EQ(h.StagedFiles(), 0);
+  const int64_t partial = h.Count("leaderboard");
+  EXPECT_GT(partial, 0) << "rows fetched before the signal are committed";
+  EXPECT_LT(partial, h.sim().Truth()["datasets"]["leaderboard"].get<int64_t>());
+  const Outcome rerun = h.Fetch();
+  ASSERT_EQ(rerun.code, 0) << rerun.output;
+  ExpectSameRows(h, reference_);
+}
+
+// --- Faults: every kind polysim injects is survived, with complete data and counted faults ---
+
+TEST_F(FetchCrashTest, FaultsAreSurvivedWithCompleteDataAndCounted) {
+  for (auto mode : {polysim::LimitMode::kRejectJson, polysim::LimitMode::kRejectCloudflare}) {
+    polysim::ServerOptions sim = SimClient::DefaultOptions();
+    sim.traffic.faults = {0.05, 0.03, 0.03, 0.02, 0, 1, 11};
+    sim.traffic.mode = mode;
+    sim.traffic.rules = {{"/data/v2/trades", 4, 1}, {"/clob/batch-prices-history", 30, 1}};
+    FetchHarness h("fetch-faults", sim);
+    const Outcome r = h.Fetch();
+    ASSERT_EQ(r.code, 0) << r.output;
+    ExpectSameRows(h, reference_);
+    const json report = json::parse(
+        std::ifstream(h.data_dir() / "_runs" /
+                      (json::parse(polysim::testing::RunToEnd({POLYPIPE_BINARY, "status", "--json",
+                                                               "--data-dir", h.data_dir().string()})
+                                       .output)["last_run"]["run_id"]
+                           .get<std::string>() +
+                       ".json")));
+    int64_t retries = 0, limited = 0, failed = 0, blocked = 0;
+    for (const auto& [route, s] : report["http"].items()) {
+      retries += s["retries"].get<int64_t>();
+      limited += s["rate_limited"].get<int64_t>();
+      failed += s["server_errors"].get<int64_t>() + s["unavailable"].get<int64_t>() +
+                s["transport_errors"].get<int64_t>();
+      blocked += s["blocked"].get<int64_t>();
+    }
+    EXPECT_GT(retries, 0);
+    EXPECT_GT(limited, 0);
+    EXPECT_GT(failed, 0);
+    EXPECT_GT(blocked, 0);
+    int64_t bad_pages = 0;
+    for (const auto& [name, d] : report["datasets"].items())
+      bad_pages += d["bad_pages"].get<int64_t>();
+    EXPECT_GT(bad_pages, 0) << "truncated bodies are counted and asked again";
+  }
+}
+
+// --- Incremental: a second run after the clock moved fetches only the new trades ---
+
+TEST(FetchE2E, SecondRunFetchesOnlyNewTrades) {
+  FetchHarness h("fetch-incremental");
+  ASSERT_EQ(h.Fetch().code, 0);
+  const int64_t before = h.sim().Truth()["datasets"]["trades"].get<int64_t>();
+  ASSERT_EQ(h.Count("trades"), before);
+  auto advanced = h.sim().Post("/__sim/advance?seconds=432000", "");
+  ASSERT_TRUE(advanced);
+  const json truth = h.sim().Truth();
+  const int64_t after = truth["datasets"]["trades"].get<int64_t>();
+  ASSERT_GT(after, before) << "the clock must add trades to open markets";
+  const Outcome r = h.Fetch();
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(h.Count("trades"), after);
+  auto runs =
+      h.Query("SELECT _run_id, count(*) FROM " + h.Scan("trades") + " GROUP BY 1 ORDER BY 1");
+  ASSERT_EQ(runs.rows.size(), 2u);
+  EXPECT_EQ(Int(runs.rows[1][1]), after - before) << "the second run fetched only new trades";
+  ExpectUniqueKeys(h);
+  auto dup =
+      h.Query("SELECT count(*) - count(DISTINCT (token_id, timestamp)) FROM " + h.Scan("prices"));
+  EXPECT_EQ(Int(dup.rows[0][0]), 0);
+}
+
+// --- Errors: one clear line and the documented exit code ---
+
+TEST(FetchE2E, BadConfigIsAUsageError) {
+  FetchHarness h("fetch-badconfig");
+  std::ofstream(h.config_path()) << R"({"retry": {"max_attempts": "many"}})";
+  const Outcome r = h.Fetch();
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("retry.max_attempts"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(h.data_dir())) << "nothing is written";
+}
+
+TEST(FetchE2E, UnreachableHostFailsWithOneLine) {
+  FetchHarness h("fetch-unreachable");
+  std::vector<std::string> args = h.FetchArgs({"--mode", "leaderboard"});
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--data-api") args[i + 1] = "http://127.0.0.1:1/data";
+  }
+  const Outcome r = polysim::testing::RunToEnd(args, 120);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("127.0.0.1:1"), std::string::npos) << r.output;
+  EXPECT_EQ(h.Count("leaderboard"), 0);
+}
+
+TEST(FetchE2E, UnwritableDataDirFailsWithOneLine) {
+  FetchHarness h("fetch-unwritable");
+  const fs::path file = h.data_dir().parent_path() / "not-a-dir";
+  std::ofstream(file) << "x";
+  std::vector<std::string> args = h.FetchArgs({"--mode", "markets"});
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--data-dir") args[i + 1] = (file / "data").string();
+  }
+  const Outcome r = polysim::testing::RunToEnd(args, 60);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("not-a-dir"), std::string::npos) << r.output;
+}
+
+TEST(FetchE2E, MalformedResponsesCommitNothingAndFail) {
+  polysim::ServerOptions sim = SimClient::DefaultOptions();
+  sim.traffic.faults.truncate = 1.0;
+  FetchHarness h("fetch-malformed", sim);
+  const Outcome r = h.Fetch({"--mode", "leaderboard"});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("leaderboard"), std::string::npos) << r.output;
+  EXPECT_EQ(h.Count("leaderboard"), 0);
+  EXPECT_EQ(h.StagedFiles(), 0);
+}
+
+TEST(FetchE2E, ASecondFetchOnTheSameDataDirIsRefused) {
+  json config = TestConfig();
+  config["rate_limits"]["data_leaderboard"] = {{"requests", 20}, {"window_seconds", 1}};
+  FetchHarness h("fetch-lock", SimClient::DefaultOptions(), config);
+  Process first = polysim::testing::Spawn(h.FetchArgs({"--mode", "leaderboard"}),
+                                          (h.data_dir().parent_path() / "log").string());
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  const Outcome second = h.Fetch({"--mode", "leaderboard"});
+  EXPECT_EQ(second.code, 1) << second.output;
+  EXPECT_NE(second.output.find("in use"), std::string::npos) << second.output;
+  kill(first.pid, SIGTERM);
+  EXPECT_EQ(first.Wait(30), 130);
 }
 
 }  // namespace

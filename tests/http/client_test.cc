@@ -229,19 +229,28 @@ TEST(Client, TruncatedJsonWithAValidFramingIsNotDetectedHere) {
   EXPECT_TRUE(nlohmann::json::parse(r.response.body, nullptr, false).is_discarded());
 }
 
-TEST(Client, CloudflareBlockPageIsAClientErrorNotRetried) {
+TEST(Client, CloudflareBlockPageIsRetriedAndCountedThenFails) {
   Fixture f(Sim(Faults({.html_403 = 1.0})));
   const Result r = f.client_.Get(f.At("/gamma/tags", "/gamma/tags"));
-  EXPECT_EQ(r.outcome, Outcome::kClientError);
+  EXPECT_EQ(r.outcome, Outcome::kServerError);
   EXPECT_EQ(r.response.status, 403);
   EXPECT_EQ(r.response.kind, BodyKind::kHtml);
-  EXPECT_EQ(r.attempts, 1);
+  EXPECT_EQ(r.attempts, FastOptions().retry.max_attempts);
   EXPECT_NE(r.error.find("/gamma/tags"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("403"), std::string::npos) << r.error;
   EXPECT_EQ(r.error.find('\n'), std::string::npos);
   const RouteStats s = f.stats_.Snapshot().at("/gamma/tags");
-  EXPECT_EQ(s.client_errors, 1);
-  EXPECT_EQ(s.requests, 1);
+  EXPECT_EQ(s.blocked, FastOptions().retry.max_attempts);
+  EXPECT_EQ(s.client_errors, 0);
+}
+
+TEST(Client, OccasionalBlockPagesAreRetriedToSuccess) {
+  Fixture f(Sim(Faults({.html_403 = 0.3})));
+  for (int i = 0; i < 20; ++i) {
+    const Result r = f.client_.Get(f.At("/gamma/tags?limit=5", "/gamma/tags"));
+    ASSERT_TRUE(r.ok()) << r.error;
+  }
+  EXPECT_GT(f.stats_.Snapshot().at("/gamma/tags").blocked, 0);
 }
 
 TEST(Client, NotFoundAndBadRequestAreClientErrorsNotRetried) {
