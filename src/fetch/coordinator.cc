@@ -1,6 +1,7 @@
 #include "fetch/coordinator.h"
 
 #include <fmt/core.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -135,7 +136,12 @@ class Progress {
                        {"retries", s.retries},
                        {"bytes", s.bytes_received}};
     }
-    return {{"datasets", datasets}, {"http", routes}, {"seconds", Seconds()}};
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return {{"datasets", datasets},
+            {"http", routes},
+            {"seconds", Seconds()},
+            {"peak_rss_bytes", static_cast<int64_t>(usage.ru_maxrss) * 1024}};
   }
 
  private:
