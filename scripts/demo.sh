@@ -2,8 +2,9 @@
 # make demo / make run: runs the pipeline end to end.
 #   scripts/demo.sh sim    against a polysim started here on a free loopback port
 #   scripts/demo.sh real   against the real Polymarket hosts
-# What runs today: polysim up, a health request, the simulated universe's summary, a clean stop.
-# The fetch, load-silver and check stages join as they are built (see README "Status").
+# sim: polysim on a free loopback port, `polypipe fetch --mode all` into data/demo (emptied first),
+# Bronze compared with the simulator's ground truth, `polypipe status`, a clean stop.
+# real: `polypipe fetch --mode all` into data/ with the shipped config (the real hosts).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,28 +35,35 @@ case "$mode" in
     base="http://127.0.0.1:$(cat "$work/port")"
     echo "demo: polysim serving on $base"
     echo "demo: health: $(curl -fsS "$base/__sim/health")"
-    curl -fsS "$base/__sim/truth?detail=false" | python3 -c '
+    data="${DEMO_DATA:-$root/data/demo}"
+    rm -rf "$data"
+    echo "demo: polypipe fetch --mode all into $data"
+    "$build/polypipe" fetch --mode all --data-dir "$data" --config "$root/config/polypipe.json" \
+      --data-api "$base/data" --clob-api "$base/clob" --gamma-api "$base/gamma"
+    echo "demo: Bronze against the simulator's ground truth"
+    "$build/polypipe" status --json --data-dir "$data" >"$work/status.json"
+    curl -fsS "$base/__sim/truth?detail=false" >"$work/truth.json"
+    python3 - "$work/status.json" "$work/truth.json" <<'PY'
 import json, sys
-truth = json.load(sys.stdin)
-print("demo: the simulated universe holds (rows a complete fetch must produce):")
-for name, rows in truth["datasets"].items():
-    print(f"  {name:18} {rows:>12,}")
-'
-    echo "demo: polypipe $("$build/polypipe" --version | cut -d" " -f2) built; fetch, load-silver and check are not built yet"
+status = json.load(open(sys.argv[1]))
+truth = json.load(open(sys.argv[2]))["datasets"]
+ok = True
+print(f"  {'dataset':18} {'bronze rows':>12} {'truth':>12}")
+for name, want in truth.items():
+    got = status["datasets"].get(name, {}).get("rows", 0)
+    ok &= got == want
+    print(f"  {name:18} {got:>12,} {want:>12,}  {'ok' if got == want else 'MISMATCH'}")
+sys.exit(0 if ok else 1)
+PY
+    echo "demo: polypipe status"
+    "$build/polypipe" status --data-dir "$data"
+    echo "demo: done; Bronze is in $data (load-silver and check are not built yet)"
     ;;
   real)
-    # One cheap request per service, to show whether the hosts answer from this machine.
-    ok=1
-    for url in "https://clob.polymarket.com/markets/0x0000000000000000000000000000000000000000000000000000000000000000" \
-               "https://data-api.polymarket.com/v1/leaderboard?limit=1" \
-               "https://gamma-api.polymarket.com/tags?limit=1"; do
-      code=$(curl -sS -m 15 -o /dev/null -w 'HTTP %{http_code}' "$url" 2>/dev/null) || code="unreachable"
-      echo "run: ${url%%\?*} -> $code"
-      case "$code" in "HTTP 2"*|"HTTP 404") ;; *) ok=0 ;; esac
-    done
-    [ "$ok" = 1 ] || { echo "run: the real hosts cannot be reached from here" >&2; exit 1; }
-    echo "run: fetching from the real hosts needs 'polypipe fetch', which is not built yet" >&2
-    exit 1
+    # The real hosts, the shipped config (official limits with a margin), Bronze in data/.
+    "$build/polypipe" fetch --mode all --data-dir "${RUN_DATA:-$root/data}" \
+      --config "$root/config/polypipe.json"
+    "$build/polypipe" status --data-dir "${RUN_DATA:-$root/data}"
     ;;
   *)
     echo "usage: scripts/demo.sh sim|real" >&2

@@ -36,10 +36,10 @@ namespace polypipe::fetch {
 // Live counters of one dataset, for the progress display and the run report.
 class DatasetCounters {
  public:
-  std::atomic<int64_t> rows{0};          // rows handed to the Sink
-  std::atomic<int64_t> pages{0};         // pages parsed
-  std::atomic<int64_t> skipped{0};       // rows the parser refused
-  std::atomic<int64_t> units_done{0};    // streams finished (markets, tokens, boards, sweeps)
+  std::atomic<int64_t> rows{0};         // rows handed to the Sink
+  std::atomic<int64_t> pages{0};        // pages parsed
+  std::atomic<int64_t> skipped{0};      // rows the parser refused
+  std::atomic<int64_t> units_done{0};   // streams finished (markets, tokens, boards, sweeps)
   std::atomic<int64_t> units_total{0};  // streams planned; 0 while unknown
   std::atomic<int64_t> stream_errors{0};
   std::atomic<int64_t> bad_pages{0};  // 200 responses the parser rejected (asked again)

@@ -28,6 +28,7 @@ void PriceGroup::OpenNextWindow() {
   const int64_t end = window_start_ + window_ - 1;
   for (State& s : tokens_) {
     s.pending = s.token.from <= s.token.to && s.token.from <= end;
+    s.window_fidelity = s.token.fidelity;
   }
 }
 
@@ -72,13 +73,15 @@ nlohmann::json PriceGroup::Complete(const std::map<std::string, int64_t>& newest
       continue;
     }
     const auto newest = newest_point.find(s.token.token_id);
-    if (newest == newest_point.end() && s.token.traded) {
+    if (newest == newest_point.end() && s.token.traded && !s.token.locked) {
       auto higher = std::upper_bound(ladder_.begin(), ladder_.end(), s.token.fidelity);
       if (higher != ladder_.end()) {
         s.token.fidelity = *higher;  // ask again, coarser, in this window
         continue;
       }
+      s.token.fidelity = s.window_fidelity;  // empty all the way up: nothing learnt
     }
+    if (newest != newest_point.end()) s.token.locked = true;
     const int64_t covered = std::min(s.token.to, end);
     s.token.from = covered + 1;
     s.pending = false;
@@ -89,7 +92,8 @@ nlohmann::json PriceGroup::Complete(const std::map<std::string, int64_t>& newest
     } else {
       continue;  // nothing new: the progress stays
     }
-    progress[s.token.token_id] = {{"to", s.committed}, {"f", s.token.fidelity}};
+    progress[s.token.token_id] = {
+        {"to", s.committed}, {"f", s.token.fidelity}, {"locked", s.token.locked}};
   }
   return progress;
 }

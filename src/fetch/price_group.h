@@ -4,10 +4,12 @@
 // Time is cut into windows aligned to multiples of the window length (15 days by default, the
 // API's maximum), so tokens of markets alive at the same time share requests. Within a window the
 // tokens are asked at their current fidelity; a token of a traded market whose window comes back
-// empty walks up the fidelity ladder (resolved markets answer only coarse fidelities) and keeps the
-// fidelity that produced data for its later windows. A token's progress is the last second its
-// committed windows cover, plus its fidelity; for an open market, whose series is still growing,
-// it is the time of its newest point instead, so the next run continues right after it.
+// empty walks up the fidelity ladder (resolved markets answer only coarse fidelities). The first
+// fidelity that produces data is locked for the token's later windows; a window empty all the way
+// up the ladder (say, a sliver of the market's life holding no coarse point) changes nothing. A
+// token's progress is the last second its committed windows cover, plus its fidelity; for an open
+// market, whose series is still growing, it is the time of its newest point instead, so the next
+// run continues right after it.
 //
 // Thread-safety: none; one worker drives a group.
 
@@ -29,8 +31,9 @@ class PriceGroup {
     int64_t from = 0;  // first second still to fetch
     int64_t to = 0;    // last second to fetch (inclusive)
     int fidelity = 60;
-    bool traded = true;  // an empty window walks the ladder only for traded markets
-    bool open = false;   // the series still grows: progress stops at the newest point
+    bool traded = true;   // an empty window walks the ladder only for traded markets
+    bool open = false;    // the series still grows: progress stops at the newest point
+    bool locked = false;  // the fidelity has produced data: no more ladder walks
   };
   struct Request {
     int64_t start_ts = 0, end_ts = 0;  // inclusive, end - start < window length
@@ -47,7 +50,7 @@ class PriceGroup {
 
   // Reports the newest point time of each token of the last request that returned points (in
   // range, see InRange). Returns the progress of the tokens that finished the current window:
-  // token id -> {"to": covered second, "f": fidelity}.
+  // token id -> {"to": covered second, "f": fidelity, "locked": bool}.
   nlohmann::json Complete(const std::map<std::string, int64_t>& newest_point);
 
   // Whether a point of `token_id` at time t belongs to the current window's answer (the API can
@@ -60,8 +63,9 @@ class PriceGroup {
  private:
   struct State {
     Token token;
-    bool pending = false;   // waiting for an answer in the current window
-    int64_t committed = 0;  // progress: the last second known fetched
+    bool pending = false;     // waiting for an answer in the current window
+    int64_t committed = 0;    // progress: the last second known fetched
+    int window_fidelity = 0;  // the fidelity the current window was first asked at
   };
   int64_t WindowStart(int64_t t) const { return t - Mod(t); }
   int64_t Mod(int64_t t) const { return ((t % window_) + window_) % window_; }

@@ -51,6 +51,7 @@ std::vector<PriceGroup> Plan(Context& ctx, const std::vector<ListedMarket>& mark
         if (it != progress.end() && it->is_object()) {
           t.from = std::max(t.from, it->value("to", int64_t{0}) + 1);
           t.fidelity = it->value("f", t.fidelity);
+          t.locked = it->value("locked", false);
         }
       }
       if (t.from <= t.to) tokens.push_back(std::move(t));

@@ -96,6 +96,21 @@ TEST(FetchE2E, CompleteRunMatchesTheTruthWithUniqueKeys) {
   EXPECT_EQ(h.Count("markets"), 2 * h.sim().Truth()["datasets"]["markets"].get<int64_t>());
 }
 
+// A bigger universe (more short-lived resolved markets): a window holding no coarse point must not
+// push a token up the fidelity ladder past the fidelity the truth expects.
+TEST(FetchE2E, LargerUniverseMatchesTheTruth) {
+  polysim::ServerOptions sim = SimClient::DefaultOptions();
+  sim.universe.seed = 42;
+  sim.universe.markets = 500;
+  sim.universe.history_days = 60;
+  sim.universe.heavy_trades = 20'000;
+  FetchHarness h("fetch-larger", sim);
+  const Outcome r = h.Fetch();
+  ASSERT_EQ(r.code, 0) << r.output;
+  ExpectMatchesTruth(h);
+  ExpectUniqueKeys(h);
+}
+
 // --- Crash safety: the same rows as an uninterrupted run, whatever instant the process dies ---
 
 class FetchCrashTest : public ::testing::TestWithParam<std::string> {

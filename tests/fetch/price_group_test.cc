@@ -59,13 +59,30 @@ TEST(PriceGroupTest, EmptyWindowOfATradedMarketWalksTheLadderAndKeepsTheFidelity
   EXPECT_FALSE(group.Next());
 }
 
-TEST(PriceGroupTest, TheLadderEndsAndTheWindowIsDoneEmpty) {
-  PriceGroup group({{"r", 0, 10, 720, true}}, {60, 720, 1440}, kWindow);
+TEST(PriceGroupTest, AWindowEmptyUpTheWholeLadderKeepsTheFidelity) {
+  PriceGroup group({{"r", 0, 150, 720, true}}, {60, 720, 1440}, kWindow);
   ASSERT_EQ(group.Next()->fidelity, 720);
   EXPECT_FALSE(group.Complete({}).contains("r"));
   ASSERT_EQ(group.Next()->fidelity, 1440);
   auto progress = group.Complete({});
-  EXPECT_EQ(progress["r"]["to"], 10);
+  EXPECT_EQ(progress["r"]["to"], 99);
+  EXPECT_EQ(progress["r"]["f"], 720);  // 1440 found nothing either: back to 720
+  auto r = group.Next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->fidelity, 720);
+  EXPECT_EQ(group.Complete({{"r", 120}})["r"]["locked"], true);
+  EXPECT_FALSE(group.Next());
+}
+
+TEST(PriceGroupTest, ALockedFidelityNeverWalksAgain) {
+  PriceGroup group({{"r", 0, 250, 720, true, false, true}}, {60, 720, 1440}, kWindow);
+  for (int window = 0; window < 3; ++window) {
+    auto r = group.Next();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->fidelity, 720);
+    auto progress = group.Complete({});  // empty windows of a locked token: done as they are
+    EXPECT_EQ(progress["r"]["f"], 720);
+  }
   EXPECT_FALSE(group.Next());
 }
 
