@@ -254,6 +254,48 @@ TEST(FetchE2E, SecondRunFetchesOnlyNewTrades) {
   EXPECT_EQ(Int(dup.rows[0][0]), 0);
 }
 
+// --- --limit and --timeout ---
+
+TEST(FetchE2E, LimitTakesTheFirstMarketsOfTheListAndOnlyTheirTrades) {
+  FetchHarness h("fetch-limit");
+  const Outcome r = h.Fetch({"--mode", "trades", "--limit", "10"});
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(h.Count("markets"), 10);
+  EXPECT_EQ(h.Count("market_tokens"), 20);
+  const json truth = h.sim().Truth();
+  auto ids = h.Query("SELECT condition_id FROM " + h.Scan("markets"));
+  int64_t want = 0;
+  for (const auto& row : ids.rows) want += truth["market_trades"].value(*row[0], int64_t{0});
+  EXPECT_EQ(h.Count("trades"), want);
+  auto outside =
+      h.Query("SELECT count(*) FROM " + h.Scan("trades") +
+              " WHERE condition_id NOT IN (SELECT condition_id FROM " + h.Scan("markets") + ")");
+  EXPECT_EQ(Int(outside.rows[0][0]), 0);
+  EXPECT_EQ(h.Count("leaderboard"), 0) << "--mode trades fetches nothing else";
+}
+
+TEST(FetchE2E, TimeoutStopsCleanlyWithExitZeroAndTheNextRunResumes) {
+  json config = TestConfig();
+  config["rate_limits"]["data_leaderboard"] = {{"requests", 20}, {"window_seconds", 1}};
+  FetchHarness h("fetch-timeout", SimClient::DefaultOptions(), config);
+  const Outcome stopped = h.Fetch({"--mode", "leaderboard", "--timeout", "1"});
+  ASSERT_EQ(stopped.code, 0) << stopped.output;
+  EXPECT_NE(stopped.output.find("timed_out"), std::string::npos) << stopped.output;
+  const int64_t partial = h.Count("leaderboard");
+  EXPECT_GT(partial, 0);
+  EXPECT_LT(partial, h.sim().Truth()["datasets"]["leaderboard"].get<int64_t>());
+  json fast = TestConfig();
+  std::ofstream(h.config_path()) << fast.dump();
+  const Outcome resumed = h.Fetch({"--mode", "leaderboard"});
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming run"), std::string::npos) << resumed.output;
+  EXPECT_EQ(h.Count("leaderboard"), h.sim().Truth()["datasets"]["leaderboard"].get<int64_t>());
+  auto runs = h.Query("SELECT count(DISTINCT _run_id), count(DISTINCT snapshot_ts) FROM " +
+                      h.Scan("leaderboard"));
+  EXPECT_EQ(Int(runs.rows[0][0]), 1) << "one snapshot, completed by the resumed run";
+  EXPECT_EQ(Int(runs.rows[0][1]), 1);
+}
+
 // --- Errors: one clear line and the documented exit code ---
 
 TEST(FetchE2E, BadConfigIsAUsageError) {
