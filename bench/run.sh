@@ -1,29 +1,468 @@
 #!/usr/bin/env bash
 # make bench: every benchmark, figures printed to stdout and kept in bench/out/.
+#
+# Cases (BENCH_ONLY, default all of them, in this order):
+#   sim         polysim alone: serving rate and memory
+#   saturation  polypipe against a rate-limited polysim (reject mode): achieved rate as % of the
+#               limit L and 429s as % of requests, for trades and for batch price history
+#   throughput  polypipe with every limit off on a ~2M-trade universe: trades/s, MB/s, requests per
+#               1,000 trades, against DuckDB alone turning polysim's dumped pages into Parquet and
+#               against curl alone fetching the same pages
+#   memory      peak RSS of `fetch --mode trades` on ~2M and ~8M trades
+#
+# Environment:
+#   BENCH_SECONDS        seconds per polysim serving case (default 5)
+#   BENCH_FETCH_SECONDS  --timeout of each saturation fetch (default 60)
+#   BENCH_RATES          the limits L (requests per second) the saturation cases try (default "50 20")
+#   BENCH_SCALE          multiplies the trade counts of the throughput and memory universes
+#                        (default 1; 0.1 for a quick check)
+#   BENCH_ONLY           a subset of the cases above, e.g. "saturation memory"
+#   BUILD                build directory holding polypipe, polysim and bench/ (default build)
+#   TMPDIR               where data directories and dumps go (the throughput dump is ~1.6 GB)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-build}
+[[ $build = /* ]] || build="$root/$build"
 out="$root/bench/out"
 mkdir -p "$out"
 seconds=${BENCH_SECONDS:-5}
-echo "== polysim serving rate"
-"$root/build/bench/sim_load" "$seconds" | tee "$out/sim_load.txt"
+fetch_seconds=${BENCH_FETCH_SECONDS:-60}
+rates=${BENCH_RATES:-50 20}
+scale=${BENCH_SCALE:-1}
+only=${BENCH_ONLY:-sim saturation throughput memory}
+polypipe="$build/polypipe"
+polysim="$build/polysim"
+ticks=$(getconf CLK_TCK)
 
-echo "== polysim memory: a universe of ~100M trades against one of ~10k"
-rss_of() {
-  local dir port pid rss
-  dir=$(mktemp -d)
-  "$root/build/polysim" --port 0 --port-file "$dir/port" "$@" >/dev/null 2>&1 &
-  pid=$!
-  for _ in $(seq 1 200); do [ -s "$dir/port" ] && break; sleep 0.05; done
-  port=$(cat "$dir/port")
-  trades=$(curl -fsS "http://127.0.0.1:$port/__sim/truth?detail=false" |
-           python3 -c 'import json,sys; print(json.load(sys.stdin)["datasets"]["trades"])')
-  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
-  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-  rm -rf "$dir"
-  printf "  %-48s trades %'14d  RSS %'8d kB\n" "$*" "$trades" "$rss"
+# Everything started or created here is stopped or removed on any exit.
+pids=()
+dirs=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  if ((${#dirs[@]})); then rm -rf "${dirs[@]}"; fi
 }
-{
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wants() { [[ " $only " == *" $1 "* ]]; }
+calc() { awk "BEGIN { printf \"%.${2:-1}f\", ($1) }"; }
+# meets VALUE OP TARGET -> "met" or "MISSED"
+meets() { awk "BEGIN { print (($1) $2 ($3)) ? \"met\" : \"MISSED\" }"; }
+
+summary="$out/summary.txt"
+: >"$summary"
+# figure NAME VALUE TARGET VERDICT: one row of the final table.
+figure() { printf "  %-58s %18s  %-14s %s\n" "$1" "$2" "$3" "$4" >>"$summary"; }
+
+# make_dir: a new temporary directory in the caller's variable `dir`, removed on exit.
+make_dir() {
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/polypipe-bench.XXXXXX")
+  dirs+=("$dir")
+}
+
+# start_sim DIR FLAGS...: polysim on a free loopback port; sets sim_pid and sim_port.
+start_sim() {
+  local dir=$1
+  shift
+  rm -f "$dir/port"
+  "$polysim" --port 0 --port-file "$dir/port" "$@" >"$dir/polysim.log" 2>&1 &
+  sim_pid=$!
+  pids+=("$sim_pid")
+  for _ in $(seq 1 600); do
+    [ -s "$dir/port" ] && break
+    kill -0 "$sim_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if [ ! -s "$dir/port" ]; then
+    echo "  polysim did not start: $(tail -3 "$dir/polysim.log")"
+    return 1
+  fi
+  sim_port=$(cat "$dir/port")
+}
+stop_sim() {
+  kill -TERM "$sim_pid" 2>/dev/null || true
+  wait "$sim_pid" 2>/dev/null || true
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+sim_truth() {
+  curl -fsS "http://127.0.0.1:$sim_port/__sim/truth?detail=false" |
+    python3 -c "import json,sys; print(json.load(sys.stdin)['datasets']['$1'])"
+}
+
+# write_config FILE [LIMITER REQUESTS WINDOW | queue DATASET ROWS]...: every limiter unlimited
+# but those named; queues (flush thresholds) at their defaults but those named.
+write_config() {
+  python3 - "$@" <<'EOF'
+import json, sys
+path, rest = sys.argv[1], sys.argv[2:]
+limits = {k: {"requests": 0, "window_seconds": 1} for k in (
+    "data", "data_v2_trades", "data_leaderboard", "clob", "clob_markets", "clob_prices_history",
+    "clob_batch_prices_history", "gamma", "gamma_markets", "gamma_events", "gamma_tags")}
+queues = {}
+for i in range(0, len(rest), 3):
+    if rest[i] == "queue":
+        queues[rest[i + 1]] = int(rest[i + 2])
+    else:
+        limits[rest[i]] = {"requests": int(rest[i + 1]), "window_seconds": float(rest[i + 2])}
+config = {"rate_limits": limits}
+if queues:
+    config["queues"] = queues
+with open(path, "w") as f:
+    json.dump(config, f, indent=1)
+EOF
+}
+
+# fetch DIR MODE [FLAGS...]: polypipe fetch against polysim, bounded to 15 minutes. Sets report
+# (the run report's path), pp_wall/pp_user/pp_sys (polypipe's seconds) and sim_cpu (polysim's CPU
+# seconds meanwhile). The log is DIR/fetch-MODE.log.
+fetch() {
+  local dir=$1 mode=$2
+  shift 2
+  local base="http://127.0.0.1:$sim_port" before code=0
+  local pid sampler
+  before=$(cpu_ticks "$sim_pid")
+  timeout --kill-after=30 900 /usr/bin/time -o "$dir/time" -f '%e %U %S' \
+    "$polypipe" fetch --mode "$mode" --config "$dir/config.json" --data-dir "$dir/data" \
+    --data-api "$base/data" --clob-api "$base/clob" --gamma-api "$base/gamma" "$@" \
+    >"$dir/fetch-$mode.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  python3 "$root/bench/thread_cpu.py" "$pid" polypipe >"$dir/threads-$mode.txt" 2>&1 &
+  sampler=$!
+  pids+=("$sampler")
+  wait "$pid" || code=$?
+  wait "$sampler" || true
+  sim_cpu=$(calc "($(cpu_ticks "$sim_pid") - $before) / $ticks" 1)
+  read -r pp_wall pp_user pp_sys < <(tail -1 "$dir/time")
+  # The newest by time: two runs started in the same second are named X and X-2, and "X-2.json"
+  # sorts before "X.json".
+  report=$(ls -t "$dir/data/_runs/"*.json 2>/dev/null | head -1)
+  if ((code != 0)) || [ -z "$report" ]; then
+    echo "  polypipe fetch --mode $mode failed (exit $code); the end of its log:"
+    tail -5 "$dir/fetch-$mode.log" | sed 's/^/    /'
+    return 1
+  fi
+}
+read_report() { eval "$(python3 "$root/bench/run_report.py" "$report" "$1" "$2")"; }
+parquet_bytes() { find "$1" -name '*.parquet' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
+
+# ---------------------------------------------------------------------------------------------
+sim_cases() {
+  echo "== polysim serving rate"
+  "$build/bench/sim_load" "$seconds" | tee "$out/sim_load.txt"
+
+  echo "== polysim memory: a universe of ~100M trades against one of ~10k"
+  rss_of() {
+    local dir trades rss
+    make_dir
+    start_sim "$dir" "$@" || return 1
+    trades=$(sim_truth trades)
+    rss=$(awk '/VmRSS/ {print $2}' "/proc/$sim_pid/status")
+    stop_sim
+    rm -rf "$dir"
+    printf "  %-48s trades %'14d  RSS %'8d kB\n" "$*" "$trades" "$rss" |
+      tee -a "$out/sim_memory.txt"
+  }
+  : >"$out/sim_memory.txt"
   rss_of --markets 1000 --mean-trades 10 --heavy-markets 0
   rss_of --markets 1000 --mean-trades 10 --heavy-markets 100 --heavy-trades 1000000
-} | tee "$out/sim_memory.txt"
+}
+
+# saturation trades|prices L: polysim rejects above L requests/s on the route; polypipe is
+# configured with the same limit. Achieved rate = route requests / run seconds.
+saturation() {
+  local kind=$1 limit=$2 dir sim_route limiter mode universe prefetch
+  make_dir
+  if [ "$kind" = trades ]; then
+    sim_route=/data/v2/trades limiter=data_v2_trades mode=trades
+    # 8 markets of 1M trades: 60 s at 50 pages/s reads 3M, and four workers each find a long feed.
+    universe=(--markets 2000 --mean-trades 50 --heavy-markets 8 --heavy-trades 1000000)
+    prefetch=(markets)
+  else
+    sim_route=/clob/batch-prices-history limiter=clob_batch_prices_history mode=prices
+    # 4,000 markets over three years: ~8,000 tokens in 15-day windows, 20 tokens per request.
+    universe=(--markets 4000 --mean-trades 5 --heavy-markets 0 --history-days 1095)
+    prefetch=(markets gamma)
+  fi
+  echo "-- $kind, L = $limit req/s (polysim --rate-mode reject-json --rate-limit $sim_route=$limit/1)"
+  start_sim "$dir" --rate-mode reject-json --rate-limit "$sim_route=$limit/1" "${universe[@]}" ||
+    return 1
+  write_config "$dir/config.json" "$limiter" "$limit" 1
+  local m
+  for m in "${prefetch[@]}"; do fetch "$dir" "$m" || return 1; done
+  fetch "$dir" "$mode" --timeout "$fetch_seconds" || return 1
+  read_report "$limiter" "$kind"
+  local stats
+  stats=$(curl -fsS "http://127.0.0.1:$sim_port/__sim/stats" |
+    python3 -c "import json,sys; s=json.load(sys.stdin); r=s.get('routes',s).get('$sim_route',{}); print(json.dumps(r, separators=(',',':')))")
+  stop_sim
+  cp "$report" "$out/saturation-$kind-$limit.json"
+  local rate pct p429 okrate
+  rate=$(calc "$r_requests / $r_seconds" 1)
+  okrate=$(calc "$r_ok / $r_seconds" 1)
+  pct=$(calc "100 * $r_requests / $r_seconds / $limit" 1)
+  p429=$(calc "$r_requests > 0 ? 100 * $r_rate_limited / $r_requests : 0" 2)
+  printf "  run %s after %.1f s: %'d requests (%'d ok, %d 429s, %d retries, %d errors), %'d rows\n" \
+    "$r_state" "$r_seconds" "$r_requests" "$r_ok" "$r_rate_limited" "$r_retries" "$r_errors" \
+    "$r_rows"
+  printf "  achieved %s req/s = %s%% of L (ok %s req/s); 429s %s%% of requests\n" "$rate" "$pct" \
+    "$okrate" "$p429"
+  printf "  CPU seconds: polypipe %.1f user + %.1f sys, polysim %s, over %.1f s wall\n" \
+    "$pp_user" "$pp_sys" "$sim_cpu" "$pp_wall"
+  cat "$dir/threads-$mode.txt"
+  echo "  polysim's view of $sim_route: $stats"
+  [ "$r_state" = timed_out ] ||
+    echo "  note: the run ended ($r_state) before --timeout; the universe ran out of work"
+  grep -E '^progress' "$dir/fetch-$mode.log" | tail -3 | sed 's/^/  /' || true
+  figure "saturation $kind L=$limit: achieved rate % of L" "$pct%" ">= 95%" \
+    "$(meets "$pct" '>=' 95)"
+  figure "saturation $kind L=$limit: 429s % of requests" "$p429%" "<= 0.5%" \
+    "$(meets "$p429" '<=' 0.5)"
+  rm -rf "$dir"
+}
+
+saturation_cases() {
+  echo "== rate saturation: polypipe against polysim in reject mode, ${fetch_seconds}s per run"
+  local kind limit
+  for kind in trades prices; do
+    for limit in $rates; do
+      saturation "$kind" "$limit" || figure "saturation $kind L=$limit" "failed" "" "MISSED"
+    done
+  done
+}
+
+# The throughput universe: ~2M trades at scale 1 (4 markets of 425k and 2,000 ordinary ones).
+throughput_universe() {
+  local factor=$1
+  echo --markets $((2000 * factor)) --mean-trades "$(calc "200 * $scale" 0)" \
+    --heavy-markets $((4 * factor)) --heavy-trades "$(calc "425000 * $scale" 0)" --history-days 60
+}
+
+# trades_run DIR LABEL [CONFIG ARGS]: markets list (not timed), then `fetch --mode trades` with
+# every limit off (and write_config's further arguments). Prints the figures; sets t_*.
+trades_run() {
+  local dir=$1 label=$2
+  shift 2
+  write_config "$dir/config.json" "$@"
+  fetch "$dir" markets || return 1
+  local list_seconds=$pp_wall
+  fetch "$dir" trades || return 1
+  read_report data_v2_trades trades
+  cp "$report" "$out/$label.json"
+  t_rows=$r_rows t_seconds=$r_seconds t_requests=$r_requests t_markets=$r_streams_planned
+  t_json=$r_bytes t_rss=$r_peak_rss t_wall=$pp_wall
+  t_parquet=$(parquet_bytes "$dir/data/trades")
+  printf "  markets list: %.1f s (not counted); trades run %s: %'d rows in %.1f s (%.1f s wall)\n" \
+    "$list_seconds" "$r_state" "$t_rows" "$t_seconds" "$pp_wall"
+  printf "  %s trades/s; JSON received %s MB/s (%s MB); Parquet written %s MB/s (%s MB)\n" \
+    "$(calc "$t_rows / $t_seconds" 0)" "$(calc "$t_json / $t_seconds / 1e6")" \
+    "$(calc "$t_json / 1e6")" "$(calc "$t_parquet / $t_seconds / 1e6" 2)" \
+    "$(calc "$t_parquet / 1e6")"
+  printf "  CPU seconds: polypipe %.1f user + %.1f sys, polysim %s, over %.1f s wall (2 cores: %.0f)\n" \
+    "$pp_user" "$pp_sys" "$sim_cpu" "$pp_wall" "$(calc "2 * $pp_wall")"
+  cat "$dir/threads-trades.txt"
+  printf "  peak RSS %s MB; %'d requests, %d retries, %d errors, %d skipped rows\n" \
+    "$(calc "$t_rss / 1048576")" "$t_requests" "$r_retries" "$r_errors" "$r_skipped"
+}
+
+throughput_case() {
+  echo "== throughput: fetch --mode trades with every limit off, against DuckDB and curl alone"
+  local dir universe truth
+  make_dir
+  read -r -a universe <<<"$(throughput_universe 1)"
+  start_sim "$dir" "${universe[@]}" || return 1
+  truth=$(sim_truth trades)
+  printf "  universe: %s -> %'d trades (polysim truth)\n" "${universe[*]}" "$truth"
+  trades_run "$dir" throughput-2m || return 1
+  rss_2m=$t_rss rss_2m_rows=$t_rows
+  [ "$t_rows" = "$truth" ] || echo "  note: $t_rows rows fetched, truth says $truth"
+
+  # Requests against the lower bound: every page full, 20 markets per feed.
+  local bound per_k per_market
+  bound=$(calc "$t_rows / 1000 + $t_markets / 20" 0)
+  per_k=$(calc "1000 * $t_requests / $t_rows" 3)
+  per_market=$(calc "$t_requests / $t_markets" 3)
+  printf "  requests: %'d for %'d trades and %'d markets = %s per 1,000 trades, %s per market\n" \
+    "$t_requests" "$t_rows" "$t_markets" "$per_k" "$per_market"
+  printf "  lower bound trades/1000 + markets/20 = %'d (%s per 1,000 trades, %s per market); " \
+    "$bound" "$(calc "1000 * $bound / $t_rows" 3)" "$(calc "$bound / $t_markets" 3)"
+  printf "actual / bound = %s\n" "$(calc "$t_requests / $bound" 3)"
+
+  # curl alone over the same pages (one condition per request, cursor chains from the dump), four
+  # keep-alive connections like polypipe's four trade workers: what polysim can serve here.
+  echo "  dumping the same universe (polysim --dump; not timed)"
+  local t0 dump_seconds
+  t0=$(date +%s.%N)
+  timeout 900 "$polysim" --dump "$dir/dump" "${universe[@]}" >"$dir/dump.log" 2>&1 || {
+    echo "  polysim --dump failed: $(tail -2 "$dir/dump.log")"
+    return 1
+  }
+  dump_seconds=$(calc "$(date +%s.%N) - $t0")
+  local pages dump_bytes
+  pages=$(find "$dir/dump/data/v2/trades" -name '*.json' | wc -l)
+  dump_bytes=$(du -sb "$dir/dump/data/v2/trades" | cut -f1)
+  printf "  dump: %s s, %'d trade pages, %s MB of trade JSON\n" "$dump_seconds" "$pages" \
+    "$(calc "$dump_bytes / 1e6")"
+
+  python3 - "$dir/dump/data/v2/trades" "$sim_port" "$dir/curl" 4 <<'EOF'
+import glob, json, os, sys, urllib.parse
+root, port, prefix, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+markets = {}
+for path in sorted(glob.glob(os.path.join(root, "market-*.json"))):
+    markets.setdefault(os.path.basename(path).rsplit("-", 1)[0], []).append(path)
+chains = []
+for files in markets.values():
+    urls, cid, cursor = [], None, None
+    for path in files:
+        with open(path) as f:
+            page = json.load(f)
+        if cid is None:
+            if not page["data"]:
+                break  # a market without trades: one request, no condition id to name
+            cid = page["data"][0]["condition_id"]
+        url = f"http://127.0.0.1:{port}/data/v2/trades?condition={cid}&limit=1000"
+        if cursor:
+            url += "&cursor=" + urllib.parse.quote(cursor, safe="")
+        urls.append(url)
+        cursor = page["pagination"].get("next_cursor")
+    if urls:
+        chains.append(urls)
+chains.sort(key=len, reverse=True)
+loads = [[] for _ in range(n)]
+for chain in chains:
+    min(loads, key=len).extend(chain)
+for i, urls in enumerate(loads):
+    with open(f"{prefix}-{i}.cfg", "w") as f:
+        for url in urls:
+            f.write(f'url = "{url}"\noutput = "/dev/null"\n')
+EOF
+  local curl_pids=() i before curl_wall curl_ok curl_bytes curl_pages
+  before=$(cpu_ticks "$sim_pid")
+  t0=$(date +%s.%N)
+  for i in 0 1 2 3; do
+    curl -s -K "$dir/curl-$i.cfg" -w '%{http_code} %{size_download}\n' >"$dir/curl-$i.out" &
+    curl_pids+=($!)
+    pids+=($!)
+  done
+  for i in "${curl_pids[@]}"; do wait "$i" || true; done
+  curl_wall=$(calc "$(date +%s.%N) - $t0" 2)
+  local curl_sim_cpu
+  curl_sim_cpu=$(calc "($(cpu_ticks "$sim_pid") - $before) / $ticks" 1)
+  curl_pages=$(cat "$dir"/curl-*.out | wc -l)
+  curl_ok=$(cat "$dir"/curl-*.out | awk '$1 == 200' | wc -l)
+  curl_bytes=$(cat "$dir"/curl-*.out | awk '{ s += $2 } END { print s + 0 }')
+  stop_sim
+  printf "  curl alone, 4 connections: %'d pages (%'d ok) in %s s = %s pages/s, %s MB/s, " \
+    "$curl_pages" "$curl_ok" "$curl_wall" "$(calc "$curl_pages / $curl_wall" 0)" \
+    "$(calc "$curl_bytes / $curl_wall / 1e6")"
+  printf "~%s trades/s (polysim CPU %s s)\n" "$(calc "$t_rows / $curl_wall" 0)" "$curl_sim_cpu"
+
+  # DuckDB alone: the dumped trade pages -> one ZSTD Parquet file.
+  local sql base_out base_wall base_rows
+  sql="COPY (SELECT unnest(data, recursive := true) FROM read_json('$dir/dump/data/v2/trades/*.json')) TO '$dir/baseline.parquet' (FORMAT PARQUET, COMPRESSION ZSTD)"
+  base_out=$(timeout 900 "$build/bench/duckdb_baseline" "$sql" 2>&1) || {
+    echo "  duckdb_baseline failed: $base_out"
+    return 1
+  }
+  base_wall=$(echo "$base_out" | awk '/^total/ { print $2 }')
+  base_rows=$(echo "$base_out" | awk 'NR == 1 { print $3 }')
+  printf "  DuckDB alone (read_json -> COPY ZSTD Parquet): %'d rows in %s s = %s trades/s, " \
+    "$base_rows" "$base_wall" "$(calc "$base_rows / $base_wall" 0)"
+  printf "Parquet %s MB\n" "$(calc "$(stat -c %s "$dir/baseline.parquet") / 1e6")"
+  local ratio
+  ratio=$(calc "$t_seconds / $base_wall" 2)
+  printf "  polypipe / DuckDB wall time = %.1f / %s = %s (target <= 1.5)\n" "$t_seconds" \
+    "$base_wall" "$ratio"
+  printf "  polypipe / curl-alone wall time = %s\n" "$(calc "$t_seconds / $curl_wall" 2)"
+
+  figure "throughput: trades/s (limits off, ~2M trades)" "$(calc "$t_rows / $t_seconds" 0)" "" ""
+  figure "throughput: JSON received MB/s" "$(calc "$t_json / $t_seconds / 1e6")" "" ""
+  figure "throughput: Parquet written MB/s" "$(calc "$t_parquet / $t_seconds / 1e6" 2)" "" ""
+  figure "throughput: polypipe / DuckDB-alone wall time" "$ratio" "<= 1.5" \
+    "$(meets "$ratio" '<=' 1.5)"
+  figure "throughput: curl-alone (polysim serving) trades/s" \
+    "$(calc "$t_rows / $curl_wall" 0)" "" ""
+  figure "requests per 1,000 trades (bound $(calc "1000 * $bound / $t_rows" 3))" "$per_k" "" ""
+  figure "requests per market (bound $(calc "$bound / $t_markets" 3))" "$per_market" "" ""
+  rm -rf "$dir"
+}
+
+memory_case() {
+  echo "== memory: peak RSS of fetch --mode trades, limits off"
+  local dir universe truth
+  if [ -z "${rss_2m:-}" ]; then
+    make_dir
+    read -r -a universe <<<"$(throughput_universe 1)"
+    start_sim "$dir" "${universe[@]}" || return 1
+    printf "  universe: %s -> %'d trades\n" "${universe[*]}" "$(sim_truth trades)"
+    trades_run "$dir" memory-2m || return 1
+    stop_sim
+    rss_2m=$t_rss rss_2m_rows=$t_rows
+    rm -rf "$dir"
+  fi
+  make_dir
+  read -r -a universe <<<"$(throughput_universe 4)"
+  start_sim "$dir" "${universe[@]}" || return 1
+  truth=$(sim_truth trades)
+  printf "  universe: %s -> %'d trades (polysim truth)\n" "${universe[*]}" "$truth"
+  trades_run "$dir" memory-8m || return 1
+  stop_sim
+  rm -rf "$dir"
+  local a b spread rate_8m
+  rate_8m=$(calc "$t_rows / $t_seconds" 0)
+  a=$(calc "$rss_2m / 1048576") b=$(calc "$t_rss / 1048576")
+  spread=$(calc "100 * ($t_rss - $rss_2m) / $rss_2m")
+  printf "  peak RSS: %s MB for %'d trades, %s MB for %'d trades (%s%% apart)\n" "$a" \
+    "$rss_2m_rows" "$b" "$t_rows" "$spread"
+  # What the memory is made of: the same 2M-trade run with a trades queue of 10,000 rows instead
+  # of the configured default (the sink holds up to three queues' worth of rows).
+  local small
+  make_dir
+  read -r -a universe <<<"$(throughput_universe 1)"
+  start_sim "$dir" "${universe[@]}" || return 1
+  echo "  -- the same ~2M run with queues.trades = 10000 (default config: 50000)"
+  trades_run "$dir" memory-2m-queue10k queue trades 10000 || return 1
+  stop_sim
+  rm -rf "$dir"
+  small=$(calc "$t_rss / 1048576")
+  figure "throughput: trades/s (limits off, ~8M trades)" "$rate_8m" "" ""
+  figure "memory: peak RSS, ~2M trades (MB)" "$a" "< 300" "$(meets "$a" '<' 300)"
+  figure "memory: peak RSS, ~8M trades (MB)" "$b" "< 300" "$(meets "$b" '<' 300)"
+  figure "memory: 8M vs 2M peak RSS" "$spread%" "within 10%" \
+    "$(meets "sqrt(($spread) * ($spread))" '<=' 10)"
+  figure "memory: peak RSS, ~2M trades, queues.trades=10000 (MB)" "$small" "< 300" \
+    "$(meets "$small" '<' 300)"
+}
+
+# run_case NAME FUNCTION: runs a case in this shell (so that the trap knows what it started), its
+# output shown and kept in bench/out/NAME.txt; a failed case is reported and the next one runs.
+run_case() {
+  wants "$1" || return 0
+  local fd tee_pid
+  exec {fd}> >(tee "$out/$1.txt")
+  tee_pid=$!
+  "$2" >&"$fd" 2>&1 || {
+    echo "  the $1 case failed" >&"$fd"
+    figure "$1" "failed" "" "MISSED"
+  }
+  exec {fd}>&-
+  wait "$tee_pid" 2>/dev/null || true
+}
+
+run_case sim sim_cases
+echo "load average before the fetcher cases: $(cut -d' ' -f1-3 /proc/loadavg)"
+run_case saturation saturation_cases
+run_case throughput throughput_case
+run_case memory memory_case
+
+if [ -s "$summary" ]; then
+  echo "== summary (bench/out/summary.txt)"
+  printf "  %-58s %18s  %-14s %s\n" figure value target verdict
+  cat "$summary"
+fi
