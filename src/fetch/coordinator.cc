@@ -62,8 +62,16 @@ class Progress {
  public:
   Progress(Context& ctx, Console& console) : ctx_(ctx), console_(console), start_(Clock::now()) {}
 
-  std::vector<std::string> Lines() {
+  // `live`: req/s over the last few seconds (the display); otherwise the run's average.
+  std::vector<std::string> Lines(bool live = false) {
     const double elapsed = Seconds();
+    const auto routes = ctx_.http_stats().Snapshot();
+    if (live && elapsed - sample_at_ >= 3) {
+      last_sample_ = sample_;
+      last_sample_at_ = sample_at_;
+      for (const auto& [route, s] : routes) sample_[route] = s.requests;
+      sample_at_ = elapsed;
+    }
     std::vector<std::string> lines;
     for (const std::string& name : ctx_.datasets()) {
       DatasetCounters& c = ctx_.counters(name);
@@ -80,10 +88,17 @@ class Progress {
       if (c.skipped > 0) line += fmt::format("  skipped {}", Thousands(c.skipped));
       lines.push_back(std::move(line));
     }
-    for (const auto& [route, s] : ctx_.http_stats().Snapshot()) {
+    for (const auto& [route, s] : routes) {
+      double rate = static_cast<double>(s.requests) / std::max(elapsed, 1e-3);
+      if (live && sample_at_ > last_sample_at_) {
+        const auto before = last_sample_.find(route);
+        const auto now = sample_.find(route);
+        rate = static_cast<double>((now == sample_.end() ? 0 : now->second) -
+                                   (before == last_sample_.end() ? 0 : before->second)) /
+               (sample_at_ - last_sample_at_);
+      }
       lines.push_back(fmt::format("  {:<27} {:>8.1f} req/s {:>9} requests  429s {}  retries {}",
-                                  route, static_cast<double>(s.requests) / std::max(elapsed, 1e-3),
-                                  Thousands(s.requests), s.rate_limited, s.retries));
+                                  route, rate, Thousands(s.requests), s.rate_limited, s.retries));
     }
     return lines;
   }
@@ -101,7 +116,7 @@ class Progress {
 
   void Tick() {
     if (console_.live()) {
-      console_.Draw(Lines());
+      console_.Draw(Lines(/*live=*/true));
     } else if (Clock::now() - last_line_ >= std::chrono::seconds(5)) {
       last_line_ = Clock::now();
       console_.Log(OneLine());
@@ -149,6 +164,9 @@ class Progress {
   Console& console_;
   Clock::time_point start_;
   Clock::time_point last_line_ = Clock::now();
+  // Request counts per route at the last two samples (seconds since start), for live rates.
+  std::map<std::string, int64_t> sample_, last_sample_;
+  double sample_at_ = 0, last_sample_at_ = 0;
 };
 
 // Sweeps Gamma lists with up to `workers` threads; marks the dataset's snapshot complete when
