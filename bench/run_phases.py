@@ -3,9 +3,10 @@
 interval (polypipe's `progress Ns: ...; N requests` log lines) and the commits of one dataset
 (<data>/<dataset>/_log/*.json: files and rows per commit, seconds since the previous one).
 
-Usage: run_phases.py FETCH_LOG DATASET_DIR [LIMIT]
-With LIMIT (requests per second), also prints the rate from 15 s on, i.e. after the start-up phase,
-as % of LIMIT.
+Usage: run_phases.py FETCH_LOG DATASET_DIR [LIMIT [VARS_FILE]]
+With LIMIT (requests per second; 0 for none), also prints the rate from 15 s on, i.e. after the
+start-up phase, as % of LIMIT. With VARS_FILE, also writes the figures there as shell assignments
+(steady_pct, commits, files, first_files, first_rows, slowest_seconds, slowest_files).
 """
 import glob
 import json
@@ -20,6 +21,7 @@ PROGRESS = re.compile(r"progress (\d+)s:.*?; ([\d,]+) requests")
 def main():
     log, dataset_dir = sys.argv[1], sys.argv[2]
     limit = float(sys.argv[3]) if len(sys.argv) > 3 else None
+    figures = {}
     points = [(0, 0)]
     with open(log, errors="replace") as f:
         for line in f:
@@ -34,6 +36,7 @@ def main():
         rate = (n1 - n0) / (t1 - t0)
         print(f"  after the first {t0} s: {rate:.1f} req/s = {100 * rate / limit:.1f}% of L "
               f"({t0}-{t1} s)")
+        figures["steady_pct"] = f"{100 * rate / limit:.1f}"
 
     commits = []
     for path in sorted(glob.glob(os.path.join(dataset_dir, "_log", "*.json"))):
@@ -56,6 +59,13 @@ def main():
         print("  slowest commits (seconds since the previous one): " +
               ", ".join(f"#{s} {sec:.1f}s ({n:,} files, {r:,} rows)" for s, n, r, sec in slow))
     print(f"  first commit: {commits[0][1]:,} files, {commits[0][2]:,} rows")
+    figures.update(commits=len(commits), files=files, first_files=commits[0][1],
+                   first_rows=commits[0][2])
+    if slow:
+        figures.update(slowest_seconds=f"{slow[0][3]:.1f}", slowest_files=slow[0][1])
+    if len(sys.argv) > 4:
+        with open(sys.argv[4], "w") as f:
+            f.write(" ".join(f"{k}={v}" for k, v in figures.items()) + "\n")
 
 
 if __name__ == "__main__":

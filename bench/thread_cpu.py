@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Per-thread CPU time of a process, to see which thread bounds a run without a profiler.
 
-Usage: thread_cpu.py ROOT_PID NAME
+Usage: thread_cpu.py ROOT_PID NAME [VARS_FILE]
 Waits (up to 30 s) for a process called NAME among ROOT_PID and its descendants, samples the CPU
 seconds of each of its threads every 0.25 s until it exits, then prints its busiest threads in
 the order they were created (the lowest thread id is the main thread), each with its CPU seconds
 and its share of the process's wall time. The last sample before exit stands for the whole
-thread: threads that end early keep their final figure.
+thread: threads that end early keep their final figure. With VARS_FILE, also writes the busiest
+thread there as shell assignments (busiest_index, busiest_cpu, busiest_share in %, wall).
 """
 import os
 import sys
@@ -72,6 +73,11 @@ def main():
           "(#n = n-th thread created, #0 main):")
     print("   " + "  ".join(f"#{order.index(t)} {cpu[t]:.1f}s ({100 * cpu[t] / wall:.0f}%)"
                             for t in busy))
+    if len(sys.argv) > 3 and cpu:
+        top = max(cpu, key=lambda t: cpu[t])
+        with open(sys.argv[3], "w") as f:
+            f.write(f"busiest_index={order.index(top)} busiest_cpu={cpu[top]:.1f} "
+                    f"busiest_share={100 * cpu[top] / wall:.0f} wall={wall:.1f}\n")
 
 
 if __name__ == "__main__":
