@@ -19,6 +19,9 @@
 #   BENCH_ONLY           a subset of the cases above, e.g. "saturation memory"
 #   BUILD                build directory holding polypipe, polysim and bench/ (default build)
 #   TMPDIR               where data directories and dumps go (the throughput dump is ~1.6 GB)
+#
+# The figures of a run (r_*, busiest_*, ...) are set by eval of the Python helpers' output.
+# shellcheck disable=SC2154,SC2034
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-build}
@@ -94,6 +97,17 @@ stop_sim() {
   wait "$sim_pid" 2>/dev/null || true
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# children_cpu BEFORE AFTER: user and system seconds between two `times` outputs (line 2, e.g.
+# "1m2.500s 0m0.250s", is the shell's waited-for children).
+children_cpu() {
+  awk 'FNR == 2 {
+         for (i = 1; i <= 2; i++) {
+           split($i, p, /[ms]/)
+           v[FILENAME == ARGV[1], i] = p[1] * 60 + p[2]
+         }
+       }
+       END { printf "%.2f %.2f\n", v[0, 1] - v[1, 1], v[0, 2] - v[1, 2] }' "$1" "$2"
+}
 sim_truth() {
   curl -fsS "http://127.0.0.1:$sim_port/__sim/truth?detail=false" |
     python3 -c "import json,sys; print(json.load(sys.stdin)['datasets']['$1'])"
@@ -129,9 +143,13 @@ fetch() {
   local dir=$1 mode=$2
   shift 2
   local base="http://127.0.0.1:$sim_port" before code=0
-  local pid sampler
+  local pid sampler start
   before=$(cpu_ticks "$sim_pid")
-  timeout --kill-after=30 900 /usr/bin/time -o "$dir/time" -f '%e %U %S' \
+  start=$(date +%s.%N)
+  # polypipe's CPU time is that of this shell's children, read with `times` (no subshell) around
+  # the wait: timeout is the direct child, so stopping it stops polypipe and waits for it.
+  times >"$dir/times.before"
+  timeout --kill-after=30 900 \
     "$polypipe" fetch --mode "$mode" --config "$dir/config.json" --data-dir "$dir/data" \
     --data-api "$base/data" --clob-api "$base/clob" --gamma-api "$base/gamma" "$@" \
     >"$dir/fetch-$mode.log" 2>&1 &
@@ -143,12 +161,15 @@ fetch() {
   sampler=$!
   pids+=("$sampler")
   wait "$pid" || code=$?
+  times >"$dir/times.after"
+  pp_wall=$(calc "$(date +%s.%N) - $start")
   wait "$sampler" || true
   sim_cpu=$(calc "($(cpu_ticks "$sim_pid") - $before) / $ticks" 1)
-  read -r pp_wall pp_user pp_sys < <(tail -1 "$dir/time")
+  read -r pp_user pp_sys < <(children_cpu "$dir/times.before" "$dir/times.after")
   # The newest by time: two runs started in the same second are named X and X-2, and "X-2.json"
   # sorts before "X.json".
-  report=$(ls -t "$dir/data/_runs/"*.json 2>/dev/null | head -1)
+  report=$(find "$dir/data/_runs" -maxdepth 1 -name '[0-9]*.json' -printf '%T@ %p\n' 2>/dev/null |
+    sort -n | tail -1 | cut -d' ' -f2-)
   if ((code != 0)) || [ -z "$report" ]; then
     echo "  polypipe fetch --mode $mode failed (exit $code); the end of its log:"
     tail -5 "$dir/fetch-$mode.log" | sed 's/^/    /'
