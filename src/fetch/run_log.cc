@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -50,13 +51,23 @@ nlohmann::json ReadJson(const fs::path& path) {
   return nlohmann::json::parse(text.str(), nullptr, false);
 }
 
+// Start order of a run id: its second, then the -N suffix of runs begun within that second
+// ("X" < "X-2" < "X-10"; plain name order would put "X-2" before "X").
+std::pair<std::string, long> StartOrder(const std::string& run_id) {
+  const size_t dash = run_id.find('-');
+  if (dash == std::string::npos) return {run_id, 1};
+  char* end = nullptr;
+  const long n = std::strtol(run_id.c_str() + dash + 1, &end, 10);
+  return {run_id.substr(0, dash), n};
+}
+
 std::optional<fs::path> NewestReport(const fs::path& dir) {
   std::optional<fs::path> newest;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const fs::path& p = entry.path();
     if (p.extension() != ".json" || p.filename().string().front() == '.') continue;
-    if (!newest || p.filename() > newest->filename()) newest = p;
+    if (!newest || StartOrder(p.stem().string()) > StartOrder(newest->stem().string())) newest = p;
   }
   return newest;
 }

@@ -1,0 +1,62 @@
+// RunLog: resume-or-begin, and which run is the newest when several begin within one second.
+
+#include "fetch/run_log.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace polypipe::fetch {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RunLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("polypipe-runlog-" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  RunLog Begin(bool fresh = false) {
+    std::string error;
+    auto log = RunLog::Begin(dir_.string(), "all", fresh, &error);
+    EXPECT_TRUE(log) << error;
+    return std::move(*log);
+  }
+  fs::path dir_;
+};
+
+TEST_F(RunLogTest, AnUnfinishedRunIsResumedAndAFinishedOneFollowed) {
+  RunLog first = Begin();
+  EXPECT_FALSE(first.resumed());
+  ASSERT_FALSE(first.Save("interrupted"));
+  RunLog again = Begin();
+  EXPECT_TRUE(again.resumed());
+  EXPECT_EQ(again.run_id(), first.run_id());
+  EXPECT_EQ(again.started_at_us(), first.started_at_us());
+  ASSERT_FALSE(again.Save("finished"));
+  RunLog next = Begin();
+  EXPECT_FALSE(next.resumed());
+  EXPECT_NE(next.run_id(), first.run_id());
+  EXPECT_EQ(RunLog::Latest(dir_.string())["run_id"], first.run_id()) << "next has not saved yet";
+}
+
+TEST_F(RunLogTest, RunsBegunWithinOneSecondAreOrderedByTheirSuffix) {
+  // Many runs inside one second get ids X, X-2, ..., X-11; the newest must be the last begun,
+  // though "X-11" < "X-2" < "X" as plain names.
+  std::string last;
+  for (int i = 0; i < 11; ++i) {
+    RunLog log = Begin(/*fresh=*/true);
+    ASSERT_FALSE(log.Save(i == 10 ? "interrupted" : "finished"));
+    last = log.run_id();
+  }
+  if (last.find('-') == std::string::npos) GTEST_SKIP() << "the runs straddled a second";
+  EXPECT_EQ(RunLog::Latest(dir_.string())["run_id"], last);
+  RunLog resumed = Begin();
+  EXPECT_TRUE(resumed.resumed());
+  EXPECT_EQ(resumed.run_id(), last);
+}
+
+}  // namespace
+}  // namespace polypipe::fetch
