@@ -63,7 +63,8 @@ void Context::OpenSink(const bronze::Schema& schema) {
   bronze::SinkOptions options;
   auto it = config_.queues.find(schema.dataset);
   options.flush_rows = static_cast<size_t>(it == config_.queues.end() ? 10000 : it->second);
-  options.max_rows = options.flush_rows * 2;
+  // A classic double buffer: one batch being written, one filling; at most two batches in memory.
+  options.max_rows = options.flush_rows;
   options.run_id = run_id_;
   std::lock_guard lock(mu_);
   sinks_[schema.dataset] = std::make_unique<bronze::Sink>(store_, schema, options);

@@ -3,34 +3,35 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cstring>
+#include <functional>
+#include <string_view>
 
 namespace polypipe::fetch {
 namespace {
 
-// FNV-1a over the identity cells; a collision only renumbers two different rows, whose keys
-// still differ in the columns that made them different.
-std::string Digest(const bronze::Row& row, const std::vector<int>& identity) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](const void* data, size_t n) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  };
+// A 64-bit digest of the identity cells (libstdc++'s string hash, eight bytes at a time, mixed
+// per cell). A collision only renumbers two different rows, whose keys still differ in the columns
+// that made them different.
+uint64_t Digest(const bronze::Row& row, const std::vector<int>& identity) {
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  auto mix = [&h](uint64_t v) { h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2); };
   for (int c : identity) {
     const bronze::Cell& cell = row[static_cast<size_t>(c)];
-    const auto tag = static_cast<unsigned char>(cell.index());
-    mix(&tag, 1);
+    mix(cell.index());
     if (const auto* s = std::get_if<std::string>(&cell)) {
-      mix(s->data(), s->size());
-      mix("\0", 1);
+      mix(std::hash<std::string_view>{}(*s));
     } else if (const auto* i = std::get_if<int64_t>(&cell)) {
-      mix(i, sizeof *i);
+      mix(static_cast<uint64_t>(*i));
     } else if (const auto* d = std::get_if<double>(&cell)) {
-      mix(d, sizeof *d);
+      uint64_t bits;
+      std::memcpy(&bits, d, sizeof bits);
+      mix(bits);
     } else if (const auto* b = std::get_if<bool>(&cell)) {
-      mix(b, sizeof *b);
+      mix(*b ? 1 : 2);
     }
   }
-  return fmt::format("{:016x}", h);
+  return h;
 }
 
 }  // namespace
@@ -123,8 +124,11 @@ nlohmann::json TradeFeed::ToJson() const {
                       {"cursor", cursor_},
                       {"finished", finished_},
                       {"pages", pages_},
-                      {"run_ts", run_ts_},
-                      {"run_counts", run_counts_}};
+                      {"run_ts", run_ts_}};
+  // Digests as hex text: JSON numbers lose 64-bit precision in many readers.
+  nlohmann::json counts = nlohmann::json::object();
+  for (const auto& [digest, n] : run_counts_) counts[fmt::format("{:016x}", digest)] = n;
+  j["run_counts"] = std::move(counts);
   return j;
 }
 
@@ -148,7 +152,9 @@ std::optional<TradeFeed> TradeFeed::FromJson(const nlohmann::json& j) {
     feed.finished_ = j.at("finished").get<bool>();
     feed.pages_ = j.at("pages").get<int64_t>();
     feed.run_ts_ = j.at("run_ts").get<int64_t>();
-    feed.run_counts_ = j.at("run_counts").get<std::map<std::string, int64_t>>();
+    for (const auto& [digest, n] : j.at("run_counts").items()) {
+      feed.run_counts_[std::stoull(digest, nullptr, 16)] = n.get<int64_t>();
+    }
     return feed;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "bronze/row.h"
@@ -77,7 +78,7 @@ class TradeFeed {
   int64_t foreign_rows_ = 0;
   // Identical-fill numbering within the current timestamp.
   int64_t run_ts_ = INT64_MIN;
-  std::map<std::string, int64_t> run_counts_;  // identity digest -> rows seen so far
+  std::unordered_map<uint64_t, int64_t> run_counts_;  // identity digest -> rows seen so far
 };
 
 }  // namespace polypipe::fetch
