@@ -201,8 +201,9 @@ sim_cases() {
   rss_of --markets 1000 --mean-trades 10 --heavy-markets 100 --heavy-trades 1000000
 }
 
-# saturation trades|prices L: polysim rejects above L requests/s on the route; polypipe is
-# configured with the same limit. Achieved rate = route requests / run seconds.
+# saturation trades|prices L: polysim rejects above L requests/s on the route, as 10 L per sliding
+# 10-second window (the official limits' window); polypipe is configured with the same limit.
+# Achieved rate = route requests / run seconds.
 saturation() {
   local kind=$1 limit=$2 dir sim_route limiter mode universe prefetch
   make_dir
@@ -217,10 +218,11 @@ saturation() {
     universe=(--markets 4000 --mean-trades 5 --heavy-markets 0 --history-days 1095)
     prefetch=(markets gamma)
   fi
-  echo "-- $kind, L = $limit req/s (polysim --rate-mode reject-json --rate-limit $sim_route=$limit/1)"
-  start_sim "$dir" --rate-mode reject-json --rate-limit "$sim_route=$limit/1" "${universe[@]}" ||
-    return 1
-  write_config "$dir/config.json" "$limiter" "$limit" 1
+  local window=10 per_window=$((limit * 10))
+  echo "-- $kind, L = $limit req/s (polysim --rate-mode reject-json --rate-limit $sim_route=$per_window/$window)"
+  start_sim "$dir" --rate-mode reject-json --rate-limit "$sim_route=$per_window/$window" \
+    "${universe[@]}" || return 1
+  write_config "$dir/config.json" "$limiter" "$per_window" "$window"
   local m
   for m in "${prefetch[@]}"; do fetch "$dir" "$m" || return 1; done
   fetch "$dir" "$mode" --timeout "$fetch_seconds" || return 1

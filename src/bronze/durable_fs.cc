@@ -64,6 +64,15 @@ Status SyncPath(const std::string& path) {
   return Status::Ok();
 }
 
+Status SyncFileSystem(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus("open", path, errno);
+  if (::syncfs(fd.get()) != 0) return ErrnoStatus("syncfs", path, errno);
+  if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync", path, errno);
+  if (fd.Close() != 0) return ErrnoStatus("close", path, errno);
+  return Status::Ok();
+}
+
 Status WriteFileSynced(const std::string& path, std::string_view content) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) return ErrnoStatus("create", path, errno);

@@ -32,7 +32,8 @@ struct Column {
 };
 
 // std::monostate is SQL NULL. The alternative held must match the column's type (see ColumnType).
-using Cell = std::variant<std::monostate, int64_t, double, bool, std::string, std::vector<std::string>>;
+using Cell =
+    std::variant<std::monostate, int64_t, double, bool, std::string, std::vector<std::string>>;
 using Row = std::vector<Cell>;
 
 struct Schema {
