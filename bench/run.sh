@@ -487,12 +487,13 @@ memory_case() {
   printf "  peak RSS: %s MB for %'d trades, %s MB for %'d trades (%s%% apart)\n" "$a" \
     "$rss_2m_rows" "$b" "$t_rows" "$spread"
   # What the memory is made of: the same 2M-trade run with a trades queue of 10,000 rows instead
-  # of the configured default (the sink holds up to three queues' worth of rows).
+  # of the configured default (the sink holds at most two queues' worth of rows: one batch being
+  # written, one filling).
   local small
   make_dir
   read -r -a universe <<<"$(throughput_universe 1)"
   start_sim "$dir" "${universe[@]}" || return 1
-  echo "  -- the same ~2M run with queues.trades = 10000 (default config: 50000)"
+  echo "  -- the same ~2M run with queues.trades = 10000 (default config: 25000)"
   trades_run "$dir" memory-2m-queue10k queue trades 10000 || return 1
   stop_sim
   rm -rf "$dir"
@@ -500,9 +501,9 @@ memory_case() {
   figure "throughput: trades/s (limits off, ~8M trades)" "$rate_8m" "" ""
   if [ "$(meets "$a" '<' 300)" = MISSED ] || [ "$(meets "$b" '<' 300)" = MISSED ]; then
     explain "peak RSS $a MB (2M) and $b MB (8M): it follows the trades queue, not the trade" \
-      "count. The sink holds up to three batches of queues.trades rows (default 50,000); with" \
+      "count. The sink holds at most two batches of queues.trades rows (default 25,000); with" \
       "10,000 the same 2M run peaks at $small MB, i.e." \
-      "$(calc "($rss_2m - $t_rss) / 1024 / 120000" 1) KB per buffered row."
+      "$(calc "($rss_2m - $t_rss) / 1024 / 30000" 1) KB per buffered row."
   fi
   figure "memory: peak RSS, ~2M trades (MB)" "$a" "< 300" "$(meets "$a" '<' 300)"
   figure "memory: peak RSS, ~8M trades (MB)" "$b" "< 300" "$(meets "$b" '<' 300)"
