@@ -54,16 +54,16 @@ class FetchHarness {
 
   // The fetch command line pointed at this polysim and data directory, plus `extra` flags.
   std::vector<std::string> FetchArgs(const std::vector<std::string>& extra = {}) const {
-    std::vector<std::string> args = {POLYPIPE_BINARY,  "fetch",      "--data-dir",
-                                     data_dir().string(), "--config", config_path().string(),
-                                     "--data-api",     base() + "/data", "--clob-api",
-                                     base() + "/clob", "--gamma-api", base() + "/gamma"};
+    std::vector<std::string> args = {POLYPIPE_BINARY,     "fetch",          "--data-dir",
+                                     data_dir().string(), "--config",       config_path().string(),
+                                     "--data-api",        base() + "/data", "--clob-api",
+                                     base() + "/clob",    "--gamma-api",    base() + "/gamma"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
 
-  Outcome Fetch(const std::vector<std::string>& extra = {}, const std::vector<std::string>& env = {},
-                double seconds = 240) {
+  Outcome Fetch(const std::vector<std::string>& extra = {},
+                const std::vector<std::string>& env = {}, double seconds = 240) {
     return polysim::testing::RunToEnd(FetchArgs(extra), seconds, env);
   }
 
@@ -91,8 +91,10 @@ class FetchHarness {
     const std::string exclude = dataset == "leaderboard"
                                     ? "_fetched_at, _run_id, _source, snapshot_ts"
                                     : "_fetched_at, _run_id, _source";
-    auto r = Query("SELECT count(*)::VARCHAR || ':' || sum(hash(t)::HUGEINT)::VARCHAR FROM (SELECT * "
-                   "EXCLUDE (" + exclude + ") FROM " + Scan(dataset) + ") t");
+    auto r = Query(
+        "SELECT count(*)::VARCHAR || ':' || sum(hash(t)::HUGEINT)::VARCHAR FROM (SELECT * "
+        "EXCLUDE (" +
+        exclude + ") FROM " + Scan(dataset) + ") t");
     return r.rows.empty() || !r.rows[0][0] ? "?" : *r.rows[0][0];
   }
   // Files left in _staging folders (must be none after a run or a recovery).
@@ -111,7 +113,7 @@ class FetchHarness {
 };
 
 inline const std::vector<std::string> kDatasets = {
-    "markets", "market_tokens", "trades", "prices", "leaderboard", "gamma_markets",
-    "gamma_events", "gamma_categories"};
+    "markets",     "market_tokens", "trades",       "prices",
+    "leaderboard", "gamma_markets", "gamma_events", "gamma_categories"};
 
 }  // namespace polypipe::testing

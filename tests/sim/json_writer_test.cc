@@ -10,8 +10,8 @@ namespace polysim {
 namespace {
 
 TEST(JsonWriter, StringsRoundTripWithEveryEscapeAtEveryOffset) {
-  const std::string specials[] = {"\"", "\\", "\n", "\r", "\t", std::string(1, '\0'), "\x01",
-                                  "\x1f", "“quoted”", "ü", "/"};
+  const std::string specials[] = {"\"",   "\\",   "\n",       "\r", "\t", std::string(1, '\0'),
+                                  "\x01", "\x1f", "“quoted”", "ü",  "/"};
   for (const auto& special : specials) {
     for (size_t pos = 0; pos < 20; ++pos) {
       std::string value = std::string(pos, 'a') + special + std::string(19 - pos, 'b');
