@@ -132,18 +132,6 @@ class TokensField : public CustomField {
   RowPage pending_;  // tokens of the market being decoded
 };
 
-// Reads a string-or-null cursor value into `out`; false when it is neither.
-bool ReadCursor(ondemand::value value, std::string& out, simdjson::error_code& error) {
-  ondemand::json_type kind;
-  if ((error = value.type().get(kind))) return true;
-  if (kind == ondemand::json_type::null) return true;
-  if (kind != ondemand::json_type::string) return false;
-  std::string_view cursor;
-  if ((error = value.get_string().get(cursor))) return true;
-  out = std::string(cursor);
-  return true;
-}
-
 }  // namespace
 
 const bronze::Schema& ClobMarketsSchema() {
@@ -192,14 +180,12 @@ Result<ClobMarketsPage> ParseClobMarketsPage(Parser& parser, std::string_view bo
   using R = Result<ClobMarketsPage>;
   Parser::State& state = parser.state();
   ondemand::document doc;
-  if (auto e = state.IteratePage(body).get(doc)) return R::Error(JsonError(lineage, body, e));
-  ondemand::json_type kind;
-  if (auto e = doc.type().get(kind)) return R::Error(JsonError(lineage, body, e));
-  if (kind != ondemand::json_type::object) {
-    return R::Error(BodyError(lineage, body, "expected a JSON object with a 'data' array"));
-  }
   ondemand::object root;
-  if (auto e = doc.get_object().get(root)) return R::Error(JsonError(lineage, body, e));
+  if (std::string error =
+          OpenRootObject(state, body, lineage, "a JSON object with a 'data' array", doc, root);
+      !error.empty()) {
+    return R::Error(std::move(error));
+  }
 
   ClobMarketsPage page;
   TokensField tokens(state, lineage, body, page.tokens);
@@ -222,10 +208,13 @@ Result<ClobMarketsPage> ParseClobMarketsPage(Parser& parser, std::string_view bo
       }
       saw_data = true;
     } else if (key == "next_cursor") {
-      simdjson::error_code e = simdjson::SUCCESS;
-      const bool ok = ReadCursor(value, page.next_cursor, e);
-      if (e) return R::Error(JsonError(lineage, body, e));
-      if (!ok) return R::Error(BodyError(lineage, body, "'next_cursor' is not a string"));
+      std::optional<std::string> cursor;
+      bool is_string = true;
+      if (auto e = ReadCursor(value, cursor, &is_string)) {
+        return R::Error(JsonError(lineage, body, e));
+      }
+      if (!is_string) return R::Error(BodyError(lineage, body, "'next_cursor' is not a string"));
+      page.next_cursor = cursor.value_or("");
     } else if (key == "error") {
       bool is_null = false;
       if (value.is_null().get(is_null) || !is_null) {
@@ -270,14 +259,12 @@ Result<RowPage> ParseBatchPricesHistory(Parser& parser, std::string_view body, i
   using R = Result<RowPage>;
   Parser::State& state = parser.state();
   ondemand::document doc;
-  if (auto e = state.IteratePage(body).get(doc)) return R::Error(JsonError(lineage, body, e));
-  ondemand::json_type kind;
-  if (auto e = doc.type().get(kind)) return R::Error(JsonError(lineage, body, e));
-  if (kind != ondemand::json_type::object) {
-    return R::Error(BodyError(lineage, body, "expected a JSON object with a 'history' map"));
-  }
   ondemand::object root;
-  if (auto e = doc.get_object().get(root)) return R::Error(JsonError(lineage, body, e));
+  if (std::string error =
+          OpenRootObject(state, body, lineage, "a JSON object with a 'history' map", doc, root);
+      !error.empty()) {
+    return R::Error(std::move(error));
+  }
 
   const RowDecoder& decoder = Prices();
   const int token_column = decoder.column("token_id");

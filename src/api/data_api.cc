@@ -110,11 +110,9 @@ std::string ReadPagination(ondemand::value value, TradesPage& page, bool& saw_ha
       if ((error = v.get_bool().get(page.has_more))) return "";
       saw_has_more = true;
     } else if (key == "next_cursor") {
-      if (kind == ondemand::json_type::null) continue;
-      if (kind != ondemand::json_type::string) return "'pagination.next_cursor' is not a string";
-      std::string_view cursor;
-      if ((error = v.get_string().get(cursor))) return "";
-      if (!cursor.empty()) page.next_cursor = std::string(cursor);
+      bool is_string = true;
+      if ((error = ReadCursor(v, page.next_cursor, &is_string))) return "";
+      if (!is_string) return "'pagination.next_cursor' is not a string";
     }
   }
   return "";
@@ -157,14 +155,12 @@ Result<TradesPage> ParseTradesPage(Parser& parser, std::string_view body, const 
   using R = Result<TradesPage>;
   Parser::State& state = parser.state();
   ondemand::document doc;
-  if (auto e = state.IteratePage(body).get(doc)) return R::Error(JsonError(lineage, body, e));
-  ondemand::json_type kind;
-  if (auto e = doc.type().get(kind)) return R::Error(JsonError(lineage, body, e));
-  if (kind != ondemand::json_type::object) {
-    return R::Error(BodyError(lineage, body, "expected a JSON object with a 'data' array"));
-  }
   ondemand::object root;
-  if (auto e = doc.get_object().get(root)) return R::Error(JsonError(lineage, body, e));
+  if (std::string error =
+          OpenRootObject(state, body, lineage, "a JSON object with a 'data' array", doc, root);
+      !error.empty()) {
+    return R::Error(std::move(error));
+  }
 
   TradesPage page;
   const Row prototype = Trades().Prototype(lineage);

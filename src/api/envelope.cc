@@ -26,6 +26,35 @@ namespace polypipe::api {
 
 namespace ondemand = simdjson::ondemand;
 
+std::string OpenRootObject(Parser::State& state, std::string_view body, const Lineage& lineage,
+                           std::string_view expected, ondemand::document& doc,
+                           ondemand::object& root) {
+  if (auto e = state.IteratePage(body).get(doc)) return JsonError(lineage, body, e);
+  ondemand::json_type kind;
+  if (auto e = doc.type().get(kind)) return JsonError(lineage, body, e);
+  if (kind != ondemand::json_type::object) {
+    return BodyError(lineage, body, fmt::format("expected {}", expected));
+  }
+  if (auto e = doc.get_object().get(root)) return JsonError(lineage, body, e);
+  return "";
+}
+
+simdjson::error_code ReadCursor(ondemand::value value, std::optional<std::string>& cursor,
+                                bool* is_string) {
+  *is_string = true;
+  ondemand::json_type kind;
+  if (auto e = value.type().get(kind)) return e;
+  if (kind == ondemand::json_type::null) return simdjson::SUCCESS;
+  if (kind != ondemand::json_type::string) {
+    *is_string = false;
+    return simdjson::SUCCESS;
+  }
+  std::string_view text;
+  if (auto e = value.get_string().get(text)) return e;
+  if (!text.empty()) cursor = std::string(text);
+  return simdjson::SUCCESS;
+}
+
 std::string ParseListBody(Parser::State& state, std::string_view body, const RowDecoder& decoder,
                           const bronze::Row& prototype, const Lineage& lineage,
                           std::string_view list_key, RowPage& page,
@@ -66,15 +95,9 @@ std::string ParseListBody(Parser::State& state, std::string_view body, const Row
       }
       saw_list = true;
     } else if (key == "next_cursor" && next_cursor) {
-      ondemand::json_type cursor_kind;
-      if (auto e = value.type().get(cursor_kind)) return JsonError(lineage, body, e);
-      if (cursor_kind == ondemand::json_type::string) {
-        std::string_view cursor;
-        if (auto e = value.get_string().get(cursor)) return JsonError(lineage, body, e);
-        if (!cursor.empty()) *next_cursor = std::string(cursor);
-      } else if (cursor_kind != ondemand::json_type::null) {
-        return BodyError(lineage, body, "'next_cursor' is not a string");
-      }
+      bool is_string = true;
+      if (auto e = ReadCursor(value, *next_cursor, &is_string)) return JsonError(lineage, body, e);
+      if (!is_string) return BodyError(lineage, body, "'next_cursor' is not a string");
     }
   }
   if (auto e = AtEnd(doc)) return JsonError(lineage, body, e);

@@ -27,6 +27,18 @@ std::string JsonError(const Lineage& lineage, std::string_view body, simdjson::e
 // SUCCESS when nothing follows the root value (call after consuming it), else TRAILING_CONTENT.
 simdjson::error_code AtEnd(simdjson::ondemand::document& doc);
 
+// Starts iterating a body whose root must be a JSON object, into `doc` and `root`. `expected`
+// names the shape for the error ("a JSON object with a 'data' array"). Returns an empty string,
+// or the one-line error.
+std::string OpenRootObject(Parser::State& state, std::string_view body, const Lineage& lineage,
+                           std::string_view expected, simdjson::ondemand::document& doc,
+                           simdjson::ondemand::object& root);
+
+// Reads a cursor value: a string (kept when not empty) or null (nothing). Sets `*is_string`
+// false, and leaves `cursor` alone, for any other type. Returns the simdjson error, if any.
+simdjson::error_code ReadCursor(simdjson::ondemand::value value, std::optional<std::string>& cursor,
+                                bool* is_string);
+
 // Parses a list body: a bare JSON array of objects, or (when `list_key` is not empty) an object
 // holding that array under `list_key` next to an optional string "next_cursor" (Gamma's keyset
 // pages). Fills `page` and `next_cursor` (nullopt when absent, null or ""). Returns an empty
