@@ -2,7 +2,9 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 
 #include "fetch/run_log.h"
 #include "version.h"
@@ -57,6 +59,25 @@ std::unique_ptr<http::Client> Context::NewClient() {
   options.retry.max_delay = config_.retry.max_delay;
   options.retry.exponential_base = config_.retry.exponential_base;
   return std::make_unique<http::Client>(throttle_, http_stats_, options, stop_);
+}
+
+bool Context::RunTasks(size_t count, int workers,
+                       const std::function<bool(http::Client&, api::Parser&, size_t)>& task) {
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> succeeded{0};
+  std::vector<std::thread> threads;
+  const size_t n = std::min<size_t>(static_cast<size_t>(std::max(1, workers)), count);
+  for (size_t w = 0; w < n; ++w) {
+    threads.emplace_back([&] {
+      auto client = NewClient();
+      api::Parser parser;
+      for (size_t i = next++; i < count && !stopping(); i = next++) {
+        if (task(*client, parser, i)) ++succeeded;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  return succeeded == count;
 }
 
 void Context::OpenSink(const bronze::Schema& schema) {

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "api/lineage.h"
+#include "api/parser.h"
 #include "api/skip.h"
 #include "bronze/sink.h"
 #include "bronze/store.h"
@@ -76,6 +78,12 @@ class Context {
 
   // A new HTTP client (one per worker thread).
   std::unique_ptr<http::Client> NewClient();
+
+  // Runs task(client, parser, i) for every i in [0, count) on up to `workers` threads, each with
+  // its own HTTP client and JSON parser, until all ran or the run stops. True when every task ran
+  // and returned true.
+  bool RunTasks(size_t count, int workers,
+                const std::function<bool(http::Client&, api::Parser&, size_t)>& task);
 
   // Opens the Sink of `dataset` (schema from the API layer) with the configured queue threshold.
   // REQUIRES: called before any fetcher runs, once per dataset.

@@ -173,21 +173,11 @@ class Progress {
 // all are. True if complete.
 bool FetchGammaLists(Context& ctx, std::vector<GammaList> lists, const std::string& dataset,
                      int workers) {
-  std::vector<char> done(lists.size(), 0);
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> threads;
-  for (int w = 0; w < std::min<int>(workers, static_cast<int>(lists.size())); ++w) {
-    threads.emplace_back([&] {
-      for (size_t i = next++; i < lists.size() && !ctx.stopping(); i = next++) {
-        done[i] = FetchGammaList(ctx, lists[i]);
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  for (char d : done) {
-    if (!d) return false;
-  }
-  return MarkSnapshotComplete(ctx, dataset);
+  const bool complete =
+      ctx.RunTasks(lists.size(), workers, [&](http::Client& client, api::Parser& parser, size_t i) {
+        return FetchGammaList(ctx, client, parser, lists[i]);
+      });
+  return complete && MarkSnapshotComplete(ctx, dataset);
 }
 
 }  // namespace

@@ -36,12 +36,10 @@ ListInfo Info(GammaList list) {
 
 }  // namespace
 
-bool FetchGammaList(Context& ctx, GammaList list) {
+bool FetchGammaList(Context& ctx, http::Client& client, api::Parser& parser, GammaList list) {
   const ListInfo info = Info(list);
   const std::string base = ctx.config().api.gamma_api_base;
   Sweep sweep = Sweep::For(ctx.store().Progress(info.dataset), info.key, ctx.run_id());
-  auto client = ctx.NewClient();
-  api::Parser parser;
   while (!sweep.done && !ctx.stopping()) {
     std::string url;
     if (list == GammaList::kTags) {
@@ -54,7 +52,7 @@ bool FetchGammaList(Context& ctx, GammaList list) {
     }
     const http::Request request{url, info.route, "gamma"};
     auto page = FetchPage<api::GammaPage>(
-        ctx, *client, request, nullptr, info.dataset,
+        ctx, client, request, nullptr, info.dataset,
         [&](std::string_view body) -> api::Result<api::GammaPage> {
           const api::Lineage lineage = ctx.Lineage(info.source);
           if (list == GammaList::kTags) {

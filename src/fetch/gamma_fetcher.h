@@ -14,6 +14,6 @@ namespace polypipe::fetch {
 enum class GammaList { kMarketsOpen, kMarketsClosed, kEventsOpen, kEventsClosed, kTags };
 
 // Walks one list to its end; true when it is complete for this run.
-bool FetchGammaList(Context& ctx, GammaList list);
+bool FetchGammaList(Context& ctx, http::Client& client, api::Parser& parser, GammaList list);
 
 }  // namespace polypipe::fetch

@@ -2,8 +2,6 @@
 
 #include <fmt/core.h>
 
-#include <atomic>
-#include <thread>
 
 #include "api/data_api.h"
 #include "api/parser.h"
@@ -64,24 +62,14 @@ bool FetchLeaderboard(Context& ctx, int workers) {
   }
   DatasetCounters& counters = ctx.counters("leaderboard");
   counters.units_total = static_cast<int64_t>(boards.size());
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> complete{0};
-  std::vector<std::thread> threads;
-  for (int w = 0; w < std::max(1, workers); ++w) {
-    threads.emplace_back([&] {
-      auto client = ctx.NewClient();
-      api::Parser parser;
-      for (size_t i = next++; i < boards.size() && !ctx.stopping(); i = next++) {
-        if (FetchBoard(ctx, *client, parser, boards[i])) {
-          ++complete;
-          counters.units_done.fetch_add(1, std::memory_order_relaxed);
-        }
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  if (complete != boards.size()) return false;
-  return MarkSnapshotComplete(ctx, "leaderboard");
+  const bool complete = ctx.RunTasks(boards.size(), workers,
+                                     [&](http::Client& client, api::Parser& parser, size_t i) {
+                                       if (!FetchBoard(ctx, client, parser, boards[i]))
+                                         return false;
+                                       counters.units_done.fetch_add(1, std::memory_order_relaxed);
+                                       return true;
+                                     });
+  return complete && MarkSnapshotComplete(ctx, "leaderboard");
 }
 
 }  // namespace polypipe::fetch

@@ -3,8 +3,6 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
 #include "api/clob_api.h"
 #include "api/parser.h"
@@ -112,20 +110,10 @@ bool RunGroup(Context& ctx, http::Client& client, api::Parser& parser, PriceGrou
 
 bool FetchPrices(Context& ctx, const std::vector<ListedMarket>& markets, int workers) {
   std::vector<PriceGroup> groups = Plan(ctx, markets);
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> finished{0};
-  std::vector<std::thread> threads;
-  for (int w = 0; w < std::max(1, workers); ++w) {
-    threads.emplace_back([&] {
-      auto client = ctx.NewClient();
-      api::Parser parser;
-      for (size_t i = next++; i < groups.size() && !ctx.stopping(); i = next++) {
-        if (RunGroup(ctx, *client, parser, groups[i], groups[i].size())) ++finished;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  return finished == groups.size();
+  return ctx.RunTasks(groups.size(), workers,
+                      [&](http::Client& client, api::Parser& parser, size_t i) {
+                        return RunGroup(ctx, client, parser, groups[i], groups[i].size());
+                      });
 }
 
 }  // namespace polypipe::fetch

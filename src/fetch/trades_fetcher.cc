@@ -2,9 +2,7 @@
 
 #include <fmt/core.h>
 
-#include <atomic>
 #include <set>
-#include <thread>
 
 #include "api/data_api.h"
 #include "api/parser.h"
@@ -127,20 +125,10 @@ bool FetchTrades(Context& ctx, const std::vector<ListedMarket>& markets, int wor
   counters.units_total = planned_markets;
   const TradeFeed::Columns columns = TradeColumns();
 
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> finished{0};
-  std::vector<std::thread> threads;
-  for (int w = 0; w < std::max(1, workers); ++w) {
-    threads.emplace_back([&] {
-      auto client = ctx.NewClient();
-      api::Parser parser;
-      for (size_t i = next++; i < feeds.size() && !ctx.stopping(); i = next++) {
-        if (RunFeed(ctx, *client, parser, feeds[i], columns)) ++finished;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  return finished == feeds.size();
+  return ctx.RunTasks(feeds.size(), workers,
+                      [&](http::Client& client, api::Parser& parser, size_t i) {
+                        return RunFeed(ctx, client, parser, feeds[i], columns);
+                      });
 }
 
 }  // namespace polypipe::fetch
