@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "bronze/duckdb_session.h"
 #include "bronze/reader.h"
 #include "fetch/sweep.h"
 
@@ -46,20 +47,20 @@ std::optional<std::vector<ListedMarket>> LoadMarketList(Context& ctx, bool with_
 
   std::string sql = fmt::format(
       "WITH m AS (SELECT condition_id, closed, enable_order_book, end_date_iso, filename AS f, "
-      "file_row_number AS r FROM read_parquet('{}', filename = true, file_row_number = true) "
+      "file_row_number AS r FROM read_parquet({}, filename = true, file_row_number = true) "
       "WHERE _run_id = '{}')",
-      bronze::GlobFor(dir, "markets"), markets_run);
+      bronze::QuoteSqlString(bronze::GlobFor(dir, "markets")), markets_run);
   sql += tokens
              ? fmt::format(
                    ", t AS (SELECT condition_id, string_agg(token_id, ',' ORDER BY outcome_index) "
-                   "AS ids FROM read_parquet('{}') WHERE _run_id = '{}' GROUP BY condition_id)",
-                   bronze::GlobFor(dir, "market_tokens"), tokens_run)
+                   "AS ids FROM read_parquet({}) WHERE _run_id = '{}' GROUP BY condition_id)",
+                   bronze::QuoteSqlString(bronze::GlobFor(dir, "market_tokens")), tokens_run)
              : ", t AS (SELECT NULL::VARCHAR AS condition_id, NULL::VARCHAR AS ids)";
   sql += gamma ? fmt::format(
                      ", g AS (SELECT condition_id, start_date, created_at, closed_time, end_date, "
-                     "volume_num FROM read_parquet('{}') WHERE _run_id = '{}' QUALIFY row_number() "
+                     "volume_num FROM read_parquet({}) WHERE _run_id = '{}' QUALIFY row_number() "
                      "OVER (PARTITION BY condition_id ORDER BY _fetched_at DESC) = 1)",
-                     bronze::GlobFor(dir, "gamma_markets"), gamma_run)
+                     bronze::QuoteSqlString(bronze::GlobFor(dir, "gamma_markets")), gamma_run)
                : ", g AS (SELECT NULL::VARCHAR AS condition_id, NULL::TIMESTAMP AS start_date, "
                  "NULL::TIMESTAMP AS created_at, NULL::TIMESTAMP AS closed_time, NULL::TIMESTAMP "
                  "AS end_date, NULL::DOUBLE AS volume_num)";

@@ -274,6 +274,14 @@ TEST(FetchE2E, LimitTakesTheFirstMarketsOfTheListAndOnlyTheirTrades) {
   EXPECT_EQ(h.Count("leaderboard"), 0) << "--mode trades fetches nothing else";
 }
 
+TEST(FetchE2E, ADataDirWithAQuoteInItsPathWorks) {
+  FetchHarness h("fetch-o'quote");
+  const Outcome r = h.Fetch({"--mode", "trades", "--limit", "5"});
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(h.Count("markets"), 5);
+  EXPECT_GT(h.Count("trades"), 0);
+}
+
 TEST(FetchE2E, TimeoutStopsCleanlyWithExitZeroAndTheNextRunResumes) {
   json config = TestConfig();
   config["rate_limits"]["data_leaderboard"] = {{"requests", 20}, {"window_seconds", 1}};

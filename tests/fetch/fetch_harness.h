@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bronze/duckdb_session.h"
 #include "bronze/reader.h"
 #include "tests/sim/process.h"
 #include "tests/sim/sim_client.h"
@@ -77,7 +78,8 @@ class FetchHarness {
     return result;
   }
   std::string Scan(const std::string& dataset) const {
-    return "read_parquet('" + bronze::GlobFor(data_dir().string(), dataset) + "')";
+    return "read_parquet(" + bronze::QuoteSqlString(bronze::GlobFor(data_dir().string(), dataset)) +
+           ")";
   }
   int64_t Count(const std::string& dataset) {
     if (!bronze::HasCommittedFiles(data_dir().string(), dataset)) return 0;
