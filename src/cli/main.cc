@@ -11,6 +11,8 @@
 #include "cli/status.h"
 #include "fetch/config.h"
 #include "fetch/coordinator.h"
+#include "silver/checker.h"
+#include "silver/loader.h"
 #include "version.h"
 
 namespace {
@@ -91,9 +93,13 @@ int Fetch(const FetchArgs& args, const CLI::App& cmd) {
   return polypipe::fetch::RunFetch(config, options, g_stop, g_interrupted);
 }
 
-int NotBuilt(const char* command) {
-  fmt::print(stderr, "polypipe {}: not implemented yet\n", command);
-  return kExitFailure;
+int LoadSilver(const LoadSilverArgs& args) {
+  polypipe::silver::LoadOptions options;
+  options.bronze_dir = args.bronze;
+  options.silver_path = args.silver;
+  options.threads = args.threads;
+  options.dry_run = args.dry_run;
+  return polypipe::silver::RunLoadSilver(options);
 }
 
 }  // namespace
@@ -150,8 +156,8 @@ int main(int argc, char** argv) {
   }
 
   if (fetch_cmd->parsed()) return Fetch(fetch, *fetch_cmd);
-  if (load_cmd->parsed()) return NotBuilt("load-silver");
+  if (load_cmd->parsed()) return LoadSilver(load);
   if (status_cmd->parsed()) return polypipe::cli::Status(status.data_dir, status.json);
-  if (check_cmd->parsed()) return NotBuilt("check");
+  if (check_cmd->parsed()) return polypipe::silver::RunCheck(check.silver);
   return kExitUsage;
 }

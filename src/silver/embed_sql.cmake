@@ -1,0 +1,18 @@
+# Writes OUTPUT, a C++ file defining polypipe::silver::EmbeddedSql(name) over the .sql files in
+# INPUTS (name = file name without ".sql"). Run at build time by CMakeLists.txt.
+set(body "// Generated from src/silver/sql/*.sql by embed_sql.cmake; do not edit.\n")
+string(APPEND body "#include \"silver/sql.h\"\n\nnamespace polypipe::silver {\n\n")
+string(APPEND body "std::string_view EmbeddedSql(std::string_view name) {\n")
+foreach(path IN LISTS INPUTS)
+  get_filename_component(name ${path} NAME_WE)
+  file(READ ${path} text)
+  string(FIND "${text}" ")sql\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${path} contains the raw-string terminator )sql\"")
+  endif()
+  string(APPEND body "  if (name == \"${name}\") return R\"sql(${text})sql\";\n")
+endforeach()
+string(APPEND body "  return {};\n}\n\n}  // namespace polypipe::silver\n")
+file(WRITE ${OUTPUT}.tmp "${body}")
+file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)
+file(REMOVE ${OUTPUT}.tmp)

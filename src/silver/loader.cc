@@ -1,0 +1,404 @@
+#include "silver/loader.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "bronze/commit_record.h"
+#include "bronze/duckdb_session.h"
+#include "bronze/durable_fs.h"
+#include "bronze/failpoint.h"
+#include "silver/bronze_log.h"
+#include "silver/silver_db.h"
+#include "silver/sql.h"
+
+namespace polypipe::silver {
+namespace {
+
+using bronze::QuoteSqlString;
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string Grouped(int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+// A commit record chosen for this load.
+struct PlannedCommit {
+  const BronzeCommit* commit;
+  std::vector<const BronzeFile*> files;  // not loaded before
+};
+
+struct DatasetPlan {
+  DatasetLoad summary;
+  std::vector<BronzeCommit> commits;  // everything in the log
+  std::vector<PlannedCommit> planned;
+};
+
+// Prints DuckDB's progress for statements that run long, so a big load is not silent.
+class ProgressTicker {
+ public:
+  ProgressTicker(const SilverDb* db, std::FILE* out, std::string label)
+      : db_(db), out_(out), label_(std::move(label)) {
+    if (out_ == nullptr) return;
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~ProgressTicker() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Loop() {
+    const auto start = Clock::now();
+    std::unique_lock<std::mutex> lock(mu_);
+    // Bounded by the load itself: the destructor ends the loop.
+    while (!cv_.wait_for(lock, std::chrono::seconds(5), [this] { return done_; })) {
+      const double pct = db_->Progress();
+      if (pct >= 0) {
+        fmt::print(out_, "  {:<16} … {:.0f}% of the current statement, {:.0f} s\n", label_, pct,
+                   SecondsSince(start));
+      } else {
+        fmt::print(out_, "  {:<16} … {:.0f} s\n", label_, SecondsSince(start));
+      }
+      std::fflush(out_);
+    }
+  }
+
+  const SilverDb* db_;
+  std::FILE* out_;
+  std::string label_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+Status RunSql(SilverDb& db, const std::string& name) {
+  const std::string_view sql = EmbeddedSql(name);
+  if (sql.empty()) return Status::Error(fmt::format("no embedded SQL named {}", name));
+  Status s = db.Execute(std::string(sql));
+  if (!s.ok()) return Status::Error(fmt::format("{}.sql: {}", name, s.message()));
+  return s;
+}
+
+// read_parquet over the listed files (relative to the Bronze directory), paths quoted.
+std::string ReadParquetOf(const std::string& bronze_dir, const std::vector<std::string>& paths) {
+  std::string list;
+  for (const std::string& p : paths) {
+    if (!list.empty()) list += ", ";
+    list += QuoteSqlString(bronze_dir + "/" + p);
+  }
+  return fmt::format("read_parquet([{}], union_by_name = true)", list);
+}
+
+std::string CommitLogPath(const std::string& bronze_dir, const BronzeCommit& c) {
+  return fmt::format("{}/{}/_log/{}", bronze_dir, c.dataset, bronze::CommitLogFileName(c.seq));
+}
+
+}  // namespace
+
+Loader::Loader(LoadOptions options, std::FILE* progress)
+    : options_(std::move(options)), progress_(progress) {}
+
+void Loader::Say(const std::string& line) const {
+  if (progress_ == nullptr) return;
+  fmt::print(progress_, "{}\n", line);
+  std::fflush(progress_);
+}
+
+Status Loader::Run(LoadReport* report) {
+  *report = LoadReport{};
+  failure_kind_ = FailureKind::kFailure;
+  const auto start = Clock::now();
+  std::string bronze_dir = options_.bronze_dir;
+  while (bronze_dir.size() > 1 && bronze_dir.back() == '/') bronze_dir.pop_back();
+  if (!bronze::IsDirectory(bronze_dir)) {
+    failure_kind_ = FailureKind::kUsage;
+    return Status::Error(fmt::format("--bronze {}: no such directory", bronze_dir));
+  }
+  std::error_code ec;
+  const std::string bronze_abs = std::filesystem::absolute(bronze_dir, ec).lexically_normal();
+
+  // 1. What Bronze has committed.
+  std::vector<DatasetPlan> plans;
+  for (const std::string& dataset : kBronzeDatasets) {
+    DatasetPlan plan;
+    plan.summary.dataset = dataset;
+    Status s = ReadCommits(bronze_dir, dataset, &plan.commits);
+    if (!s.ok()) return s;
+    plans.push_back(std::move(plan));
+  }
+
+  // 2. What Silver has loaded.
+  std::unique_ptr<SilverDb> db;
+  const bool exists = bronze::PathExists(options_.silver_path);
+  if (options_.dry_run && !exists) {
+    // Nothing loaded yet; nothing to open (a dry run creates no file).
+  } else {
+    if (!exists) {
+      const std::string parent = bronze::DirName(options_.silver_path);
+      if (!parent.empty() && !bronze::IsDirectory(parent)) {
+        Status s = bronze::MakeDirs(parent);
+        if (!s.ok()) return s;
+      }
+    }
+    SilverDbOptions db_options;
+    db_options.read_only = options_.dry_run;
+    db_options.threads = options_.threads;
+    Status s = SilverDb::Open(options_.silver_path, db_options, &db);
+    if (!s.ok()) return s;
+  }
+  std::set<std::string> loaded_commits, loaded_files;
+  bool has_schema = false;
+  if (db) {
+    Status s = db->TableExists("loader", "commits", &has_schema);
+    if (!s.ok()) return s;
+    if (has_schema) {
+      QueryResult r;
+      s = db->Query("SELECT dataset || '/' || seq || '/' || run_id FROM loader.commits", &r);
+      if (s.ok()) {
+        for (const auto& row : r.rows) loaded_commits.insert(row[0].value_or(""));
+        s = db->Query("SELECT path FROM loader.files", &r);
+      }
+      if (!s.ok()) return Status::Error(fmt::format("{}: {}", options_.silver_path, s.message()));
+      for (const auto& row : r.rows) loaded_files.insert(row[0].value_or(""));
+    }
+  }
+
+  // 3. The plan: commit records not loaded before whose files are all in place.
+  for (DatasetPlan& plan : plans) {
+    for (const BronzeCommit& c : plan.commits) {
+      const bool loaded =
+          loaded_commits.count(fmt::format("{}/{}/{}", c.dataset, c.seq, c.run_id)) > 0;
+      if (loaded) {
+        plan.summary.loaded_before += static_cast<int64_t>(c.files.size());
+        continue;
+      }
+      if (!c.in_place) {
+        ++plan.summary.pending;
+        continue;
+      }
+      PlannedCommit pc{&c, {}};
+      for (const BronzeFile& f : c.files) {
+        if (loaded_files.count(f.path)) continue;
+        pc.files.push_back(&f);
+        ++plan.summary.files;
+        plan.summary.rows += f.rows;
+      }
+      ++plan.summary.commits;
+      plan.planned.push_back(std::move(pc));
+    }
+    report->files += plan.summary.files;
+    report->rows += plan.summary.rows;
+  }
+  int64_t new_commits = 0;
+  for (const DatasetPlan& plan : plans) new_commits += plan.summary.commits;
+
+  if (options_.dry_run) {
+    for (const DatasetPlan& plan : plans) report->datasets.push_back(plan.summary);
+    report->seconds = SecondsSince(start);
+    failure_kind_ = FailureKind::kNone;
+    return Status::Ok();
+  }
+
+  if (new_commits == 0) {
+    if (!has_schema) {  // a first load of an empty Bronze still leaves queryable, empty tables
+      Status s = db->Execute("BEGIN TRANSACTION");
+      if (s.ok()) s = RunSql(*db, "schema");
+      if (s.ok()) s = RunSql(*db, "gold");
+      if (s.ok()) s = db->Execute("COMMIT");
+      if (!s.ok()) {
+        db->Execute("ROLLBACK");
+        return s;
+      }
+    }
+    for (const DatasetPlan& plan : plans) report->datasets.push_back(plan.summary);
+    report->seconds = SecondsSince(start);
+    failure_kind_ = FailureKind::kNone;
+    return Status::Ok();
+  }
+
+  // 4. One transaction: schema, datasets in dependency order, links, bookkeeping, Gold.
+  Status s = db->Execute("BEGIN TRANSACTION");
+  if (!s.ok()) return s;
+  auto fail = [&](Status error) {
+    db->Execute("ROLLBACK");
+    return error;
+  };
+  s = RunSql(*db, "schema");
+  if (!s.ok()) return fail(s);
+  int64_t load_id = 0;
+  s = db->QueryInt("SELECT coalesce(max(load_id), 0) + 1 FROM loader.loads", &load_id);
+  if (!s.ok()) return fail(s);
+  s = db->Execute(
+      fmt::format("CREATE OR REPLACE TEMP TABLE load_ctx AS SELECT {}::BIGINT AS load_id, "
+                  "now()::TIMESTAMP AS started_at; "
+                  "CREATE OR REPLACE TEMP TABLE affected_markets (condition_id VARCHAR);",
+                  load_id));
+  if (!s.ok()) return fail(s);
+  report->load_id = load_id;
+  Say(fmt::format("load-silver: load {}: {} files, {} rows from {} into {}", load_id,
+                  Grouped(report->files), Grouped(report->rows), bronze_dir, options_.silver_path));
+
+  bool markets_changed = false;
+  auto run_step = [&](const std::string& label, const std::string& sql_name) {
+    ProgressTicker ticker(db.get(), progress_, label);
+    return RunSql(*db, sql_name);
+  };
+  for (DatasetPlan& plan : plans) {
+    const std::string& dataset = plan.summary.dataset;
+    const auto t0 = Clock::now();
+    std::vector<std::string> paths;
+    for (const PlannedCommit& pc : plan.planned) {
+      for (const BronzeFile* f : pc.files) paths.push_back(f->path);
+    }
+    if (!paths.empty()) {
+      s = db->Execute(fmt::format("CREATE OR REPLACE TEMP VIEW new_{} AS SELECT * FROM {}", dataset,
+                                  ReadParquetOf(bronze_dir, paths)));
+      if (s.ok()) s = run_step(dataset, "load_" + dataset);
+      if (!s.ok()) return fail(Status::Error(fmt::format("loading {}: {}", dataset, s.message())));
+      if (dataset == "gamma_events" || dataset == "markets" || dataset == "market_tokens" ||
+          dataset == "gamma_markets") {
+        markets_changed = true;
+      }
+    }
+    if (dataset == "gamma_markets" && markets_changed) {
+      s = run_step("markets (merge)", "merge_markets");
+      if (!s.ok()) return fail(Status::Error(fmt::format("merging markets: {}", s.message())));
+    }
+    plan.summary.seconds = SecondsSince(t0);
+    if (plan.summary.commits > 0) {
+      Say(fmt::format("  {:<16} {:>6} files {:>12} rows {:>8.2f} s", dataset,
+                      Grouped(plan.summary.files), Grouped(plan.summary.rows),
+                      plan.summary.seconds));
+    }
+  }
+  s = run_step("links", "link_keys");
+  if (!s.ok()) return fail(s);
+
+  // Bookkeeping: the commit records and files of this load, and the trade streams they carry.
+  std::string commit_values, file_values, trade_logs;
+  for (const DatasetPlan& plan : plans) {
+    for (const PlannedCommit& pc : plan.planned) {
+      const BronzeCommit& c = *pc.commit;
+      int64_t rows = 0;
+      for (const BronzeFile* f : pc.files) {
+        rows += f->rows;
+        file_values += fmt::format("{}({}, {}, {}, {}, {})", file_values.empty() ? "" : ", ",
+                                   QuoteSqlString(c.dataset), c.seq, QuoteSqlString(f->path),
+                                   f->rows, load_id);
+      }
+      commit_values += fmt::format("{}({}, {}, {}, {}, {}, {})", commit_values.empty() ? "" : ", ",
+                                   QuoteSqlString(c.dataset), c.seq, QuoteSqlString(c.run_id),
+                                   pc.files.size(), rows, load_id);
+      if (c.dataset == "trades") {
+        trade_logs +=
+            (trade_logs.empty() ? "" : ", ") + QuoteSqlString(CommitLogPath(bronze_dir, c));
+      }
+    }
+  }
+  s = db->Execute("INSERT INTO loader.commits VALUES " + commit_values);
+  if (s.ok() && !file_values.empty()) {
+    s = db->Execute("INSERT INTO loader.files VALUES " + file_values);
+  }
+  if (s.ok() && !trade_logs.empty()) {
+    s = db->Execute(
+        fmt::format("CREATE OR REPLACE TEMP TABLE batch_streams AS "
+                    "SELECT substr(e.key, 8) AS condition_id, (e.value->>'done')::BOOLEAN AS done, "
+                    "(e.value->>'w')::BIGINT AS watermark, (e.value->>'oldest')::BIGINT AS oldest, "
+                    "e.value->>'run' AS run_id, {} AS load_id "
+                    "FROM read_text([{}]) t, json_each(t.content::JSON, '$.progress') e "
+                    "WHERE e.key LIKE 'market:%' "
+                    "QUALIFY row_number() OVER (PARTITION BY e.key "
+                    "ORDER BY (t.content::JSON->>'seq')::BIGINT DESC) = 1; "
+                    "MERGE INTO loader.trade_streams d USING batch_streams b "
+                    "ON d.condition_id = b.condition_id "
+                    "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *;",
+                    load_id, trade_logs));
+  }
+  if (s.ok()) {
+    s = db->Execute(fmt::format(
+        "INSERT INTO loader.loads SELECT load_id, started_at, now()::TIMESTAMP, {}, {}, {} "
+        "FROM load_ctx",
+        QuoteSqlString(bronze_abs), report->files, report->rows));
+  }
+  if (s.ok()) s = RunSql(*db, "gold");
+  if (!s.ok()) return fail(s);
+
+  bronze::Failpoint("silver.mid_load");
+  {
+    ProgressTicker ticker(db.get(), progress_, "commit");
+    s = db->Execute("COMMIT");
+  }
+  if (!s.ok()) return fail(s);
+  for (const DatasetPlan& plan : plans) report->datasets.push_back(plan.summary);
+  report->seconds = SecondsSince(start);
+  failure_kind_ = FailureKind::kNone;
+  return Status::Ok();
+}
+
+int RunLoadSilver(const LoadOptions& options) {
+  const bool show_progress = true;
+  Loader loader(options, show_progress && !options.dry_run ? stdout : nullptr);
+  LoadReport report;
+  const Status s = loader.Run(&report);
+  if (!s.ok()) {
+    fmt::print(stderr, "polypipe load-silver: {}\n", s.message());
+    return loader.failure_kind() == FailureKind::kUsage ? 2 : 1;
+  }
+  if (options.dry_run) {
+    fmt::print("load-silver --dry-run: {} would be loaded into {} (nothing written)\n",
+               options.bronze_dir, options.silver_path);
+    fmt::print("  {:<16} {:>8} {:>8} {:>14} {:>8} {:>14}\n", "dataset", "commits", "files", "rows",
+               "pending", "loaded before");
+    for (const DatasetLoad& d : report.datasets) {
+      fmt::print("  {:<16} {:>8} {:>8} {:>14} {:>8} {:>14}\n", d.dataset, Grouped(d.commits),
+                 Grouped(d.files), Grouped(d.rows), Grouped(d.pending), Grouped(d.loaded_before));
+    }
+    fmt::print("  {:<16} {:>8} {:>8} {:>14}\n", "total", "", Grouped(report.files),
+               Grouped(report.rows));
+    return 0;
+  }
+  int64_t pending = 0;
+  for (const DatasetLoad& d : report.datasets) pending += d.pending;
+  if (report.load_id == 0) {
+    fmt::print("load-silver: nothing new to load from {} ({} is up to date)\n", options.bronze_dir,
+               options.silver_path);
+  } else {
+    fmt::print("load-silver: load {} committed: {} files, {} Bronze rows in {:.2f} s ({} rows/s)\n",
+               report.load_id, Grouped(report.files), Grouped(report.rows), report.seconds,
+               Grouped(static_cast<int64_t>(report.rows / std::max(report.seconds, 1e-6))));
+  }
+  if (pending > 0) {
+    fmt::print(
+        "load-silver: {} commit record(s) whose files are still being placed by a fetch "
+        "are left for the next load\n",
+        pending);
+  }
+  return 0;
+}
+
+}  // namespace polypipe::silver

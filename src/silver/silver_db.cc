@@ -1,0 +1,144 @@
+#include "silver/silver_db.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+#include "bronze/duckdb_session.h"
+
+namespace polypipe::silver {
+
+std::string FirstLine(const std::string& message) {
+  std::string line = message.substr(0, message.find('\n'));
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+  return line;
+}
+
+Status SilverDb::Open(const std::string& path, const SilverDbOptions& options,
+                      std::unique_ptr<SilverDb>* db) {
+  db->reset();
+  duckdb_config config = nullptr;
+  if (duckdb_create_config(&config) != DuckDBSuccess) {
+    return Status::Error("cannot create a DuckDB configuration");
+  }
+  std::vector<std::pair<const char*, std::string>> settings = {
+      {"autoinstall_known_extensions", "false"},
+      {"autoload_known_extensions", "false"},
+      {"access_mode", options.read_only ? "READ_ONLY" : "READ_WRITE"},
+  };
+  if (options.threads > 0) settings.emplace_back("threads", std::to_string(options.threads));
+  for (const auto& [name, value] : settings) {
+    if (duckdb_set_config(config, name, value.c_str()) != DuckDBSuccess) {
+      duckdb_destroy_config(&config);
+      return Status::Error(fmt::format("DuckDB rejected setting {}={}", name, value));
+    }
+  }
+  duckdb_database handle = nullptr;
+  char* error = nullptr;
+  const duckdb_state opened = duckdb_open_ext(path.c_str(), &handle, config, &error);
+  duckdb_destroy_config(&config);
+  if (opened != DuckDBSuccess) {
+    Status s = Status::Error(
+        fmt::format("cannot open {}: {}", path, FirstLine(error ? error : "unknown error")));
+    if (error) duckdb_free(error);
+    return s;
+  }
+  duckdb_connection conn = nullptr;
+  if (duckdb_connect(handle, &conn) != DuckDBSuccess) {
+    duckdb_close(&handle);
+    return Status::Error(fmt::format("cannot connect to {}", path));
+  }
+  std::unique_ptr<SilverDb> opened_db(new SilverDb(path, handle, conn));
+  Status s = opened_db->Execute("SET TimeZone = 'UTC'");
+  if (!s.ok()) return s;
+  *db = std::move(opened_db);
+  return Status::Ok();
+}
+
+SilverDb::~SilverDb() {
+  duckdb_disconnect(&conn_);
+  duckdb_close(&db_);
+}
+
+Status SilverDb::Execute(const std::string& sql) {
+  duckdb_result result;
+  const duckdb_state state = duckdb_query(conn_, sql.c_str(), &result);
+  Status s;
+  if (state != DuckDBSuccess) {
+    const char* error = duckdb_result_error(&result);
+    s = Status::Error(FirstLine(error ? error : "DuckDB query failed"));
+  }
+  duckdb_destroy_result(&result);
+  return s;
+}
+
+Status SilverDb::Query(const std::string& sql, QueryResult* result) {
+  *result = QueryResult{};
+  std::string inner = sql;
+  while (!inner.empty() &&
+         (inner.back() == ';' || std::isspace(static_cast<unsigned char>(inner.back())))) {
+    inner.pop_back();
+  }
+  const std::string wrapped = "SELECT COLUMNS(*)::VARCHAR FROM (" + inner + "\n) AS silver_query";
+  duckdb_result res;
+  if (duckdb_query(conn_, wrapped.c_str(), &res) != DuckDBSuccess) {
+    const char* error = duckdb_result_error(&res);
+    Status s = Status::Error(FirstLine(error ? error : "DuckDB query failed"));
+    duckdb_destroy_result(&res);
+    return s;
+  }
+  const idx_t columns = duckdb_column_count(&res);
+  for (idx_t c = 0; c < columns; ++c) {
+    const char* name = duckdb_column_name(&res, c);
+    result->columns.push_back(name ? name : "");
+  }
+  while (duckdb_data_chunk chunk = duckdb_fetch_chunk(res)) {
+    const idx_t n = duckdb_data_chunk_get_size(chunk);
+    const size_t base = result->rows.size();
+    result->rows.resize(base + n, std::vector<std::optional<std::string>>(columns));
+    for (idx_t c = 0; c < columns; ++c) {
+      duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, c);
+      auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vec));
+      uint64_t* validity = duckdb_vector_get_validity(vec);
+      for (idx_t r = 0; r < n; ++r) {
+        if (validity != nullptr && !duckdb_validity_row_is_valid(validity, r)) continue;
+        result->rows[base + r][c] =
+            std::string(duckdb_string_t_data(&data[r]), duckdb_string_t_length(data[r]));
+      }
+    }
+    duckdb_destroy_data_chunk(&chunk);
+  }
+  duckdb_destroy_result(&res);
+  return Status::Ok();
+}
+
+Status SilverDb::QueryInt(const std::string& sql, int64_t* value) {
+  *value = 0;
+  QueryResult r;
+  Status s = Query(sql, &r);
+  if (!s.ok()) return s;
+  if (r.rows.empty() || r.rows[0].empty() || !r.rows[0][0]) return Status::Ok();
+  try {
+    *value = std::stoll(*r.rows[0][0]);
+  } catch (const std::exception&) {
+    return Status::Error(fmt::format("expected an integer, got \"{}\"", *r.rows[0][0]));
+  }
+  return Status::Ok();
+}
+
+Status SilverDb::TableExists(const std::string& schema, const std::string& table, bool* exists) {
+  int64_t n = 0;
+  Status s = QueryInt(fmt::format("SELECT count(*) FROM information_schema.tables WHERE "
+                                  "table_schema = {} AND table_name = {}",
+                                  bronze::QuoteSqlString(schema), bronze::QuoteSqlString(table)),
+                      &n);
+  *exists = n > 0;
+  return s;
+}
+
+double SilverDb::Progress() const {
+  const duckdb_query_progress_type p = duckdb_query_progress(conn_);
+  return p.percentage;
+}
+
+}  // namespace polypipe::silver

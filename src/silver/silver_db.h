@@ -1,0 +1,74 @@
+// SilverDb: the Silver DuckDB database file (`data/polymarket.duckdb` by default), opened with one
+// connection. It can never reach the network (extension auto-install and auto-load are off;
+// parquet and json are built into the library) and runs in UTC, so that TIMESTAMP values mean
+// the same thing on every machine.
+//
+// DuckDB itself allows one writing process per file: a second writer (or a reader beside a writer)
+// fails to open with DuckDB's lock message, which Open passes on.
+//
+// Thread-safety: one thread at a time, except Progress, which may be called from another thread
+// while a statement runs (it reads DuckDB's progress counter).
+
+#pragma once
+
+#include <duckdb.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bronze/reader.h"
+#include "bronze/status.h"
+
+namespace polypipe::silver {
+
+using bronze::QueryResult;
+using bronze::Status;
+
+struct SilverDbOptions {
+  bool read_only = false;
+  int threads = 0;  // 0: DuckDB's default (one per core)
+};
+
+class SilverDb {
+ public:
+  // Opens (creating when writable and missing) the database file at `path`.
+  static Status Open(const std::string& path, const SilverDbOptions& options,
+                     std::unique_ptr<SilverDb>* db);
+  ~SilverDb();
+
+  SilverDb(const SilverDb&) = delete;
+  SilverDb& operator=(const SilverDb&) = delete;
+
+  const std::string& path() const { return path_; }
+  duckdb_connection connection() const { return conn_; }
+
+  // Runs one or more statements (separated by ';'), discarding results.
+  Status Execute(const std::string& sql);
+
+  // Runs one query; every value is returned as DuckDB's text cast (nullopt for NULL).
+  Status Query(const std::string& sql, QueryResult* result);
+
+  // Runs a query whose first cell is an integer (NULL reads as 0).
+  Status QueryInt(const std::string& sql, int64_t* value);
+
+  // True if `schema`.`table` exists.
+  Status TableExists(const std::string& schema, const std::string& table, bool* exists);
+
+  // The running statement's progress in percent, or -1 when DuckDB cannot tell.
+  double Progress() const;
+
+ private:
+  SilverDb(std::string path, duckdb_database db, duckdb_connection conn)
+      : path_(std::move(path)), db_(db), conn_(conn) {}
+
+  std::string path_;
+  duckdb_database db_;
+  duckdb_connection conn_;
+};
+
+// DuckDB's message without its trailing detail lines: one line for stderr.
+std::string FirstLine(const std::string& message);
+
+}  // namespace polypipe::silver

@@ -1,0 +1,63 @@
+-- TraderDim and TradeFact from the new trades files. Fills are deduplicated by their natural key
+-- (transaction_hash, condition_id, token_hash, wallet_address, side, price, size, timestamp,
+-- outcome_index, fill_seq), within the batch and against what is loaded: a re-fetched copy of a
+-- fill collides, two identical fills (fill_seq 0 and 1) stay apart. Trade ids are assigned in
+-- (timestamp, natural key) order. A fill whose token or market is not in the dimensions is kept
+-- with NULL surrogates (an orphan: `check` reports it; link_keys.sql links it later).
+-- Input: view new_trades, table load_ctx.
+
+CREATE OR REPLACE TEMP TABLE batch_trades AS
+SELECT DISTINCT ON (transaction_hash, condition_id, token_id, proxy_wallet, side, price, size,
+                    "timestamp", outcome_index, fill_seq)
+       transaction_hash, condition_id, token_id AS token_hash, proxy_wallet AS wallet_address,
+       side, price, size, make_timestamp("timestamp" * 1000000) AS "timestamp",
+       outcome_index::INTEGER AS outcome_index, fill_seq::INTEGER AS fill_seq
+FROM new_trades;
+
+CREATE OR REPLACE TEMP TABLE batch_trade_wallets AS
+SELECT proxy_wallet AS wallet_address,
+       arg_max(nullif(name, ''), "timestamp") FILTER (WHERE nullif(name, '') IS NOT NULL) AS name,
+       arg_max(nullif(pseudonym, ''), "timestamp") FILTER (WHERE nullif(pseudonym, '') IS NOT NULL) AS pseudonym,
+       arg_max(nullif(profile_image, ''), "timestamp") FILTER (WHERE nullif(profile_image, '') IS NOT NULL) AS profile_image,
+       make_timestamp(min("timestamp") * 1000000) AS first_trade_at,
+       make_timestamp(max("timestamp") * 1000000) AS last_trade_at
+FROM new_trades
+WHERE proxy_wallet IS NOT NULL AND proxy_wallet <> ''
+GROUP BY proxy_wallet;
+
+MERGE INTO TraderDim d
+USING (SELECT (SELECT coalesce(max(trader_id), 0) FROM TraderDim)
+                + row_number() OVER (ORDER BY wallet_address) AS new_id, *
+       FROM batch_trade_wallets) b
+ON d.wallet_address = b.wallet_address
+WHEN MATCHED THEN UPDATE SET
+  name = CASE WHEN b.last_trade_at >= coalesce(d.profile_seen_at, b.last_trade_at) THEN coalesce(b.name, d.name) ELSE d.name END,
+  pseudonym = CASE WHEN b.last_trade_at >= coalesce(d.profile_seen_at, b.last_trade_at) THEN coalesce(b.pseudonym, d.pseudonym) ELSE coalesce(d.pseudonym, b.pseudonym) END,
+  profile_image = CASE WHEN b.last_trade_at >= coalesce(d.profile_seen_at, b.last_trade_at) THEN coalesce(b.profile_image, d.profile_image) ELSE d.profile_image END,
+  profile_seen_at = greatest(d.profile_seen_at, b.last_trade_at),
+  first_trade_at = least(d.first_trade_at, b.first_trade_at),
+  last_trade_at = greatest(d.last_trade_at, b.last_trade_at)
+WHEN NOT MATCHED THEN INSERT
+  (trader_id, wallet_address, name, pseudonym, profile_image, first_trade_at, last_trade_at,
+   profile_seen_at)
+  VALUES (b.new_id, b.wallet_address, b.name, b.pseudonym, b.profile_image, b.first_trade_at,
+          b.last_trade_at, b.last_trade_at);
+
+INSERT INTO TradeFact BY NAME
+SELECT (SELECT coalesce(max(trade_id), 0) FROM TradeFact)
+         + row_number() OVER (ORDER BY n."timestamp", n.transaction_hash, n.condition_id,
+                                       n.token_hash, n.wallet_address, n.side, n.price, n.size,
+                                       n.outcome_index, n.fill_seq) AS trade_id,
+       m.market_id, k.token_id, w.trader_id, n."timestamp", n.side, n.price, n.size,
+       n.price * n.size AS notional, n.outcome_index, n.transaction_hash, n.condition_id,
+       n.token_hash, n.wallet_address, n.fill_seq, (SELECT load_id FROM load_ctx) AS load_id
+FROM batch_trades n
+LEFT JOIN MarketDim m ON m.condition_id = n.condition_id
+LEFT JOIN MarketTokenDim k ON k.token_hash = n.token_hash
+LEFT JOIN TraderDim w ON w.wallet_address = n.wallet_address
+WHERE NOT EXISTS (
+  SELECT 1 FROM TradeFact f
+  WHERE f."timestamp" = n."timestamp" AND f.transaction_hash = n.transaction_hash
+    AND f.condition_id = n.condition_id AND f.token_hash = n.token_hash
+    AND f.wallet_address = n.wallet_address AND f.side = n.side AND f.price = n.price
+    AND f.size = n.size AND f.outcome_index = n.outcome_index AND f.fill_seq = n.fill_seq);
