@@ -114,9 +114,8 @@ std::string ReadParquetOf(const std::string& bronze_dir, const std::vector<std::
   return fmt::format("read_parquet([{}], union_by_name = true)", list);
 }
 
-std::string CommitLogPath(const std::string& bronze_dir, const BronzeCommit& c) {
-  return fmt::format("{}/{}/_log/{}", bronze_dir, c.dataset, bronze::CommitLogFileName(c.seq));
-}
+// The fetcher's progress key of a market's trade feed: "market:<condition id>".
+constexpr char kMarketStreamPrefix[] = "market:";
 
 }  // namespace
 
@@ -299,46 +298,76 @@ Status Loader::Run(LoadReport* report) {
   s = run_step("links", "link_keys");
   if (!s.ok()) return fail(s);
 
-  // Bookkeeping: the commit records and files of this load, and the trade streams they carry.
-  std::string commit_values, file_values, trade_logs;
-  for (const DatasetPlan& plan : plans) {
-    for (const PlannedCommit& pc : plan.planned) {
-      const BronzeCommit& c = *pc.commit;
-      int64_t rows = 0;
-      for (const BronzeFile* f : pc.files) {
-        rows += f->rows;
-        file_values += fmt::format("{}({}, {}, {}, {}, {})", file_values.empty() ? "" : ", ",
-                                   QuoteSqlString(c.dataset), c.seq, QuoteSqlString(f->path),
-                                   f->rows, load_id);
-      }
-      commit_values += fmt::format("{}({}, {}, {}, {}, {}, {})", commit_values.empty() ? "" : ", ",
-                                   QuoteSqlString(c.dataset), c.seq, QuoteSqlString(c.run_id),
-                                   pc.files.size(), rows, load_id);
-      if (c.dataset == "trades") {
-        trade_logs +=
-            (trade_logs.empty() ? "" : ", ") + QuoteSqlString(CommitLogPath(bronze_dir, c));
+  // Bookkeeping: the commit records and files of this load, and the trade feed state the trades
+  // records carry (the newest record's state of each market wins).
+  s = db->Execute(
+      "CREATE OR REPLACE TEMP TABLE batch_streams (condition_id VARCHAR, done BOOLEAN, "
+      "watermark BIGINT, oldest BIGINT, run_id VARCHAR, load_id BIGINT)");
+  if (!s.ok()) return fail(s);
+  {
+    TableAppender commits(*db, nullptr, "loader", "commits");
+    TableAppender files(*db, nullptr, "loader", "files");
+    std::map<std::string, const nlohmann::json*> streams;
+    for (const DatasetPlan& plan : plans) {
+      for (const PlannedCommit& pc : plan.planned) {
+        const BronzeCommit& c = *pc.commit;
+        int64_t rows = 0;
+        for (const BronzeFile* f : pc.files) {
+          rows += f->rows;
+          files.Text(c.dataset);
+          files.Int(static_cast<int64_t>(c.seq));
+          files.Text(f->path);
+          files.Int(f->rows);
+          files.Int(load_id);
+          files.EndRow();
+        }
+        commits.Text(c.dataset);
+        commits.Int(static_cast<int64_t>(c.seq));
+        commits.Text(c.run_id);
+        commits.Int(static_cast<int64_t>(pc.files.size()));
+        commits.Int(rows);
+        commits.Int(load_id);
+        commits.EndRow();
+        if (c.dataset != "trades" || !c.progress.is_object()) continue;
+        for (const auto& [key, value] : c.progress.items()) {
+          if (key.rfind(kMarketStreamPrefix, 0) == 0 && value.is_object()) streams[key] = &value;
+        }
       }
     }
+    TableAppender batch(*db, "temp", "main", "batch_streams");
+    for (const auto& [key, value] : streams) {
+      batch.Text(key.substr(std::string_view(kMarketStreamPrefix).size()));
+      const auto flag = value->find("done");
+      if (flag != value->end() && flag->is_boolean()) {
+        batch.Bool(flag->get<bool>());
+      } else {
+        batch.Null();
+      }
+      for (const char* field : {"w", "oldest"}) {
+        const auto v = value->find(field);
+        if (v != value->end() && v->is_number_integer()) {
+          batch.Int(v->get<int64_t>());
+        } else {
+          batch.Null();
+        }
+      }
+      const auto run = value->find("run");
+      if (run != value->end() && run->is_string()) {
+        batch.Text(run->get<std::string>());
+      } else {
+        batch.Null();
+      }
+      batch.Int(load_id);
+      batch.EndRow();
+    }
+    s = commits.Close();
+    if (s.ok()) s = files.Close();
+    if (s.ok()) s = batch.Close();
+    if (!s.ok()) return fail(Status::Error("recording the load: " + s.message()));
   }
-  s = db->Execute("INSERT INTO loader.commits VALUES " + commit_values);
-  if (s.ok() && !file_values.empty()) {
-    s = db->Execute("INSERT INTO loader.files VALUES " + file_values);
-  }
-  if (s.ok() && !trade_logs.empty()) {
-    s = db->Execute(
-        fmt::format("CREATE OR REPLACE TEMP TABLE batch_streams AS "
-                    "SELECT substr(e.key, 8) AS condition_id, (e.value->>'done')::BOOLEAN AS done, "
-                    "(e.value->>'w')::BIGINT AS watermark, (e.value->>'oldest')::BIGINT AS oldest, "
-                    "e.value->>'run' AS run_id, {} AS load_id "
-                    "FROM read_text([{}]) t, json_each(t.content::JSON, '$.progress') e "
-                    "WHERE e.key LIKE 'market:%' "
-                    "QUALIFY row_number() OVER (PARTITION BY e.key "
-                    "ORDER BY (t.content::JSON->>'seq')::BIGINT DESC) = 1; "
-                    "MERGE INTO loader.trade_streams d USING batch_streams b "
-                    "ON d.condition_id = b.condition_id "
-                    "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *;",
-                    load_id, trade_logs));
-  }
+  s = db->Execute(
+      "MERGE INTO loader.trade_streams d USING batch_streams b ON d.condition_id = b.condition_id "
+      "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *");
   if (s.ok()) {
     s = db->Execute(fmt::format(
         "INSERT INTO loader.loads SELECT load_id, started_at, now()::TIMESTAMP, {}, {}, {} "

@@ -141,4 +141,45 @@ double SilverDb::Progress() const {
   return p.percentage;
 }
 
+TableAppender::TableAppender(SilverDb& db, const char* catalog, const char* schema,
+                             const char* table) {
+  if (duckdb_appender_create_ext(db.connection(), catalog, schema, table, &appender_) !=
+      DuckDBSuccess) {
+    const char* error = appender_ ? duckdb_appender_error(appender_) : nullptr;
+    status_ = Status::Error(fmt::format("cannot append to {}.{}: {}", schema, table,
+                                        FirstLine(error ? error : "unknown error")));
+  }
+}
+
+TableAppender::~TableAppender() {
+  if (appender_ != nullptr) duckdb_appender_destroy(&appender_);
+}
+
+void TableAppender::Track(duckdb_state state) {
+  if (state == DuckDBSuccess || !status_.ok()) return;
+  const char* error = duckdb_appender_error(appender_);
+  status_ = Status::Error(FirstLine(error ? error : "append failed"));
+}
+
+void TableAppender::Text(const std::string& value) {
+  if (status_.ok()) Track(duckdb_append_varchar_length(appender_, value.data(), value.size()));
+}
+void TableAppender::Int(int64_t value) {
+  if (status_.ok()) Track(duckdb_append_int64(appender_, value));
+}
+void TableAppender::Bool(bool value) {
+  if (status_.ok()) Track(duckdb_append_bool(appender_, value));
+}
+void TableAppender::Null() {
+  if (status_.ok()) Track(duckdb_append_null(appender_));
+}
+void TableAppender::EndRow() {
+  if (status_.ok()) Track(duckdb_appender_end_row(appender_));
+}
+
+Status TableAppender::Close() {
+  if (status_.ok() && appender_ != nullptr) Track(duckdb_appender_close(appender_));
+  return status_;
+}
+
 }  // namespace polypipe::silver

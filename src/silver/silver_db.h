@@ -68,6 +68,32 @@ class SilverDb {
   duckdb_connection conn_;
 };
 
+// Appends rows to one table through DuckDB's appender, inside the connection's open transaction:
+// values travel as typed values, never as SQL text.
+class TableAppender {
+ public:
+  // `catalog` is "temp" for a temporary table, otherwise the database's name (nullptr: default).
+  TableAppender(SilverDb& db, const char* catalog, const char* schema, const char* table);
+  ~TableAppender();
+
+  TableAppender(const TableAppender&) = delete;
+  TableAppender& operator=(const TableAppender&) = delete;
+
+  void Text(const std::string& value);
+  void Int(int64_t value);
+  void Bool(bool value);
+  void Null();
+  void EndRow();
+  // Flushes the rows; the first error of any call above is reported here.
+  Status Close();
+
+ private:
+  void Track(duckdb_state state);
+
+  duckdb_appender appender_ = nullptr;
+  Status status_;
+};
+
 // DuckDB's message without its trailing detail lines: one line for stderr.
 std::string FirstLine(const std::string& message);
 
