@@ -1,6 +1,6 @@
 // ParquetWriter: turns rows of one Schema into ZSTD-compressed Parquet files through an in-memory
-// DuckDB. COPY reads the rows from a table function that fills DuckDB data chunks straight from the
-// Row cells, so values never pass through SQL text and are not copied into a table first.
+// DuckDB. COPY reads the rows from a table function that fills DuckDB data chunks straight from a
+// ColumnBatch, so values never pass through SQL text and are not copied into a table first.
 //
 // Column types map as: kVarchar and kJson -> VARCHAR (JSON stays text, so malformed JSON from the
 // API is kept rather than failing the batch), kBigint -> BIGINT, kDouble -> DOUBLE, kBoolean ->
@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bronze/column_batch.h"
 #include "bronze/duckdb_session.h"
 #include "bronze/row.h"
 #include "bronze/status.h"
@@ -32,10 +33,10 @@ class ParquetWriter {
   ParquetWriter(const ParquetWriter&) = delete;
   ParquetWriter& operator=(const ParquetWriter&) = delete;
 
-  // Writes rows[indices[0]], rows[indices[1]], ... in that order to a new Parquet file at `path`
-  // (which must not exist). On failure a partial file may be left at `path`; the caller removes it.
-  // REQUIRES: every row fits the schema (CheckRow).
-  Status Write(const std::vector<Row>& rows, const std::vector<uint32_t>& indices,
+  // Writes rows indices[0], indices[1], ... of `batch` (of this writer's schema) in that order to a
+  // new Parquet file at `path` (which must not exist). On failure a partial file may be left at
+  // `path`; the caller removes it.
+  Status Write(const ColumnBatch& batch, const std::vector<uint32_t>& indices,
                const std::string& path);
 
  private:
@@ -47,7 +48,7 @@ class ParquetWriter {
   std::unique_ptr<DuckDbSession> session_;
   std::vector<duckdb_logical_type> types_;
   // The batch being written, read by the table function during Write only.
-  const std::vector<Row>* scan_rows_ = nullptr;
+  const ColumnBatch* scan_batch_ = nullptr;
   const std::vector<uint32_t>* scan_ids_ = nullptr;
   size_t scan_pos_ = 0;
 };

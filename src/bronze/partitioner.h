@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "bronze/row.h"
+#include "bronze/column_batch.h"
 
 namespace polypipe::bronze {
 
@@ -28,8 +28,7 @@ struct Partition {
 };
 
 // The partitions of `rows`, sorted by date. `now_us` is the write time used as the last fallback.
-// REQUIRES: rows.size() < 2^32 and every row fits `schema` (CheckRow).
-std::vector<Partition> PartitionRows(const Schema& schema, const std::vector<Row>& rows,
-                                     int64_t now_us);
+// REQUIRES: rows.size() < 2^32 and `rows` holds rows of `schema`.
+std::vector<Partition> PartitionRows(const Schema& schema, const ColumnBatch& rows, int64_t now_us);
 
 }  // namespace polypipe::bronze

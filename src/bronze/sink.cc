@@ -15,9 +15,16 @@
 namespace polypipe::bronze {
 namespace {
 
+// An Append's text, and a buffer's before the Append that fills it, stay below these, so a column
+// of the buffer never reaches ColumnBatch::kMaxTextBytes.
+constexpr size_t kMaxAppendTextBytes = size_t{2} << 30;
+static_assert(2 * kMaxAppendTextBytes <= ColumnBatch::kMaxTextBytes);
+
 SinkOptions Normalized(SinkOptions o) {
   o.flush_rows = std::max<size_t>(o.flush_rows, 1);
   o.max_rows = std::max(o.max_rows, o.flush_rows);
+  o.writer_threads = std::max<size_t>(o.writer_threads, 1);
+  o.flush_text_bytes = std::clamp<size_t>(o.flush_text_bytes, 1, kMaxAppendTextBytes);
   return o;
 }
 
@@ -50,11 +57,9 @@ Sink::Sink(Store& store, const Schema& schema, SinkOptions options)
     static std::atomic<uint64_t> sink_number{0};
     duckdb_temp_dir_ = fmt::format("{}/.duckdb_tmp_{}_{}", store_.StagingDir(schema_.dataset),
                                    ::getpid(), sink_number.fetch_add(1));
-    DuckDbOptions db;
-    db.memory_limit = options_.duckdb_memory_limit;
-    db.threads = options_.duckdb_threads;
-    db.temp_directory = duckdb_temp_dir_;
-    s = ParquetWriter::Open(schema_, db, &writer_);
+    std::unique_ptr<ParquetWriter> writer;
+    s = OpenWriter(&writer);
+    if (s.ok()) writers_.push_back(std::move(writer));
   }
   if (!s.ok()) {
     status_ =
@@ -63,6 +68,14 @@ Sink::Sink(Store& store, const Schema& schema, SinkOptions options)
     return;
   }
   persister_ = std::thread([this] { PersisterLoop(); });
+}
+
+Status Sink::OpenWriter(std::unique_ptr<ParquetWriter>* writer) const {
+  DuckDbOptions db;
+  db.memory_limit = options_.duckdb_memory_limit;
+  db.threads = options_.duckdb_threads;
+  db.temp_directory = duckdb_temp_dir_;
+  return ParquetWriter::Open(schema_, db, writer);
 }
 
 Sink::~Sink() {
@@ -90,29 +103,32 @@ Status Sink::Append(std::vector<Row>&& rows, nlohmann::json progress) {
   for (Row& row : rows) repaired += RepairRowText(&row);
   if (repaired > 0) cells_repaired_.fetch_add(repaired, std::memory_order_relaxed);
   const bool has_progress = progress.is_object() && !progress.empty();
+  const ColumnBatch batch = ColumnBatch::Of(schema_, rows);
+  rows = {};  // freed on the thread that made them
+  if (batch.text_bytes() >= kMaxAppendTextBytes) {
+    return Status::Error(
+        fmt::format("{}: {} rows with {} bytes of text in one column are too "
+                    "many for one append",
+                    schema_.dataset, batch.size(), batch.text_bytes()));
+  }
 
   std::unique_lock<std::mutex> lock(mu_);
   if (rejected > 0 && first_rejection_.empty()) first_rejection_ = std::move(first_why);
   if (!status_.ok()) return status_;
   if (closing_) return Status::Error(fmt::format("the {} sink is closed", schema_.dataset));
-  if (rows.empty() && !has_progress) return Status::Ok();
+  if (batch.empty() && !has_progress) return Status::Ok();
 
   // Backpressure: the persister swaps as soon as it is free (max_rows >= flush_rows), so this wait
   // ends when it takes the buffer or fails.
-  if (active_.rows.size() >= options_.max_rows) {
+  if (FullLocked()) {
     appends_blocked_.fetch_add(1, std::memory_order_relaxed);
-    space_cv_.wait(lock, [&] { return active_.rows.size() < options_.max_rows || !status_.ok(); });
+    space_cv_.wait(lock, [&] { return !FullLocked() || !status_.ok(); });
   }
   if (!status_.ok()) return status_;
   // An Append that waited through a Close must not queue rows nobody will write.
   if (stopped_) return Status::Error(fmt::format("the {} sink is closed", schema_.dataset));
 
-  if (active_.rows.empty()) {
-    active_.rows = std::move(rows);
-  } else {
-    active_.rows.insert(active_.rows.end(), std::make_move_iterator(rows.begin()),
-                        std::make_move_iterator(rows.end()));
-  }
+  active_.rows.Append(batch);
   if (has_progress) {
     for (auto& [key, value] : progress.items()) active_.progress[key] = std::move(value);
   }
@@ -142,7 +158,7 @@ Status Sink::Close() {
     work_cv_.notify_one();
   }
   if (persister_.joinable()) persister_.join();
-  writer_.reset();
+  writers_.clear();
   if (!duckdb_temp_dir_.empty()) {
     std::error_code ec;  // best effort: a leftover is removed by the next recovery
     std::filesystem::remove_all(duckdb_temp_dir_, ec);
@@ -163,7 +179,14 @@ std::string Sink::first_rejection() const {
 
 bool Sink::ShouldSwapLocked() const {
   if (busy_ || !status_.ok() || appended_ == swapped_) return false;
-  return active_.rows.size() >= options_.flush_rows || flush_target_ > swapped_ || closing_;
+  return active_.rows.size() >= options_.flush_rows ||
+         active_.rows.text_bytes() >= options_.flush_text_bytes || flush_target_ > swapped_ ||
+         closing_;
+}
+
+bool Sink::FullLocked() const {
+  return active_.rows.size() >= options_.max_rows ||
+         active_.rows.text_bytes() >= options_.flush_text_bytes;
 }
 
 void Sink::PersisterLoop() {
@@ -175,7 +198,7 @@ void Sink::PersisterLoop() {
       continue;
     }
     Buffer batch = std::move(active_);
-    active_ = Buffer{};
+    active_ = std::move(spare_);
     const uint64_t covers = appended_;
     swapped_ = covers;
     busy_ = true;
@@ -183,8 +206,10 @@ void Sink::PersisterLoop() {
 
     lock.unlock();
     Status s = Persist(batch);
-    batch = Buffer{};  // free the rows before waiting for the next batch
+    batch.rows.Clear();
+    batch.progress = nlohmann::json::object();
     lock.lock();
+    spare_ = std::move(batch);
 
     busy_ = false;
     if (s.ok()) {
@@ -209,33 +234,54 @@ Status Sink::Persist(Buffer& batch) {
   const std::string staging = store_.StagingDir(dataset);
   const std::vector<Partition> partitions = PartitionRows(schema_, batch.rows, NowMicros());
 
-  std::vector<CommittedFile> files;
-  std::vector<std::string> staged;
   // A batch of many partitions (trades spread over years of days) is made durable with one
   // filesystem sync instead of an fsync per file.
   const bool many = partitions.size() > kFsyncPerFileUpTo;
+  std::vector<std::string> staged;
+  std::vector<CommittedFile> files(partitions.size());
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    const std::string name = store_.NewFileName(dataset);
+    staged.push_back(staging + "/" + name);
+    files[i].path = fmt::format("dt={}/{}", partitions[i].date, name);
+    files[i].rows = static_cast<int64_t>(partitions[i].rows.size());
+    files[i].min_event_us = partitions[i].min_event_us;
+    files[i].max_event_us = partitions[i].max_event_us;
+  }
   auto discard = [&](const Status& cause) {
     for (const std::string& path : staged) RemoveFile(path);
     return Status::Error(fmt::format("{}: batch not committed: {}", dataset, cause.message()));
   };
 
-  for (size_t i = 0; i < partitions.size(); ++i) {
-    const Partition& p = partitions[i];
-    const std::string name = store_.NewFileName(dataset);
-    const std::string path = staging + "/" + name;
-    staged.push_back(path);
-    Status s = writer_->Write(batch.rows, p.rows, path);
-    if (s.ok() && !many) s = SyncPath(path);
-    CommittedFile f;
-    if (s.ok()) s = FileSize(path, &f.bytes);
-    if (!s.ok()) return discard(s);
-    f.path = fmt::format("dt={}/{}", p.date, name);
-    f.rows = static_cast<int64_t>(p.rows.size());
-    f.min_event_us = p.min_event_us;
-    f.max_event_us = p.max_event_us;
-    files.push_back(std::move(f));
-    if (i + 1 < partitions.size()) Failpoint("bronze.mid_stage");
+  // The files are written by up to writer_threads writers at once, each taking the next partition.
+  while (writers_.size() < std::min(partitions.size(), options_.writer_threads)) {
+    std::unique_ptr<ParquetWriter> writer;
+    if (!OpenWriter(&writer).ok()) break;  // fewer writers: slower, not wrong
+    writers_.push_back(std::move(writer));
   }
+  std::atomic<size_t> next{0};
+  std::mutex error_mu;
+  Status error;
+  auto write = [&](ParquetWriter& writer) {
+    size_t i;
+    while ((i = next.fetch_add(1)) < partitions.size()) {
+      Status s = writer.Write(batch.rows, partitions[i].rows, staged[i]);
+      if (s.ok() && !many) s = SyncPath(staged[i]);
+      if (s.ok()) s = FileSize(staged[i], &files[i].bytes);
+      if (!s.ok()) {
+        next.store(partitions.size());
+        std::lock_guard lock(error_mu);
+        if (error.ok()) error = s;
+        return;
+      }
+      if (i + 1 < partitions.size()) Failpoint("bronze.mid_stage");
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t w = 1; w < writers_.size(); ++w) helpers.emplace_back(write, std::ref(*writers_[w]));
+  write(*writers_[0]);
+  for (std::thread& t : helpers) t.join();
+  if (!error.ok()) return discard(error);
+
   if (!files.empty()) {
     Status s = many ? SyncFileSystem(staging) : SyncPath(staging);
     if (!s.ok()) return discard(s);

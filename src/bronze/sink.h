@@ -2,10 +2,11 @@
 // with the stream progress those rows complete; a persister thread writes them to Parquet and
 // commits files and progress together through the Store (see store.h and DESIGN.md section 4).
 //
-// Double buffering: Append adds to the active buffer; when it holds flush_rows rows and the
-// persister is idle, the persister takes the whole buffer and a fresh one starts, so producers only
-// wait for Parquet I/O when the active buffer reaches max_rows while the persister is still busy
-// (the backpressure that bounds memory).
+// Double buffering: Append adds to the active buffer (a ColumnBatch: the rows are copied into it
+// column by column on the producer's thread and the Row objects freed there); when it holds
+// flush_rows rows and the persister is idle, the persister takes the whole buffer and the emptied
+// previous one becomes active, so producers only wait for Parquet I/O when the active buffer
+// reaches max_rows while the persister is still busy (the backpressure that bounds memory).
 //
 // Errors are sticky: once a batch fails to commit (disk full, read-only directory), Append, Flush,
 // Close and status() all return that error and nothing more is written. A failed batch leaves
@@ -27,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "bronze/column_batch.h"
 #include "bronze/parquet_writer.h"
 #include "bronze/row.h"
 #include "bronze/status.h"
@@ -37,9 +39,13 @@ namespace polypipe::bronze {
 struct SinkOptions {
   size_t flush_rows = 50'000;  // the persister takes the buffer at this many rows
   size_t max_rows = 200'000;   // producers block at this many buffered rows (raised to flush_rows)
-  std::string run_id;          // written into every commit record
+  // The persister also takes the buffer, and producers block, once one column of it holds this
+  // much text (huge strings cannot outgrow memory).
+  size_t flush_text_bytes = size_t{256} << 20;
+  std::string run_id;  // written into every commit record
   std::string duckdb_memory_limit = "200MB";
   int duckdb_threads = 1;
+  size_t writer_threads = 2;  // Parquet files of one batch written at once (one per dt= partition)
 };
 
 class Sink {
@@ -59,7 +65,8 @@ class Sink {
   // with or before it. Rows that do not fit the schema are dropped and counted (rows_rejected());
   // strings that are not valid UTF-8 get U+FFFD for their bad bytes (cells_repaired()).
   // Blocks while the buffer is full and the persister busy. Returns the sticky error if the Sink
-  // has failed (the rows are then not queued), or an error if `progress` is not an object.
+  // has failed (the rows are then not queued), or an error if `progress` is not an object or one
+  // column of `rows` holds over 2 GiB of text.
   Status Append(std::vector<Row>&& rows, nlohmann::json progress = {});
 
   // Commits everything appended before the call (rows and progress) and waits until it is durable.
@@ -92,13 +99,17 @@ class Sink {
 
  private:
   struct Buffer {
-    std::vector<Row> rows;
+    explicit Buffer(const Schema& schema) : rows(schema) {}
+    ColumnBatch rows;
     nlohmann::json progress = nlohmann::json::object();
   };
 
   void PersisterLoop();
   // REQUIRES: mu_ held.
   bool ShouldSwapLocked() const;
+  bool FullLocked() const;
+  // A writer for this Sink's schema (its own in-memory DuckDB).
+  Status OpenWriter(std::unique_ptr<ParquetWriter>* writer) const;
   // Stages, commits and places one batch. Runs on the persister thread without mu_.
   Status Persist(Buffer& batch);
 
@@ -106,13 +117,16 @@ class Sink {
   const Schema schema_;
   const SinkOptions options_;
   std::string duckdb_temp_dir_;
-  std::unique_ptr<ParquetWriter> writer_;  // used by the persister thread only
+  // Used by the persister thread only; the first opens with the Sink, the others with the first
+  // batch of several partitions.
+  std::vector<std::unique_ptr<ParquetWriter>> writers_;
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;   // the persister waits for a batch or for Close
   std::condition_variable space_cv_;  // producers wait for buffer space
   std::condition_variable done_cv_;   // Flush waits for commits
-  Buffer active_;
+  Buffer active_{schema_};
+  Buffer spare_{schema_};  // the persister's last batch, emptied: the next active buffer
   Status status_;
   std::string first_rejection_;
   bool busy_ = false;     // the persister holds a batch

@@ -29,7 +29,7 @@ class ParquetWriterTest : public ::testing::Test {
     std::vector<uint32_t> ids(rows.size());
     std::iota(ids.begin(), ids.end(), 0);
     const std::string path = dir_.path() + "/" + name;
-    Status s = writer_->Write(rows, ids, path);
+    Status s = writer_->Write(ColumnBatch::Of(schema_, rows), ids, path);
     EXPECT_TRUE(s.ok()) << s.message();
     return path;
   }
@@ -194,7 +194,7 @@ TEST_F(ParquetWriterTest, WritesOnlyTheChosenRowsAndIsZstd) {
     rows.push_back(std::move(row));
   }
   const std::string path = dir_.path() + "/some.parquet";
-  ASSERT_TRUE(writer_->Write(rows, {7, 2, 5}, path).ok());
+  ASSERT_TRUE(writer_->Write(ColumnBatch::Of(schema_, rows), {7, 2, 5}, path).ok());
   QueryResult r = Query("SELECT id FROM " + From(path));
   ASSERT_EQ(r.rows.size(), 3u);
   EXPECT_EQ(r.rows[0][0], "7");
@@ -208,7 +208,7 @@ TEST_F(ParquetWriterTest, WritesOnlyTheChosenRowsAndIsZstd) {
 
   // The table is emptied between files.
   const std::string second = dir_.path() + "/second.parquet";
-  ASSERT_TRUE(writer_->Write(rows, {0}, second).ok());
+  ASSERT_TRUE(writer_->Write(ColumnBatch::Of(schema_, rows), {0}, second).ok());
   EXPECT_EQ(Query("SELECT count(*) FROM " + From(second)).rows[0][0], "1");
 }
 
@@ -218,7 +218,7 @@ TEST_F(ParquetWriterTest, PathsWithQuotesAreSafe) {
   std::vector<Row> rows = {Row(schema_.columns.size())};
   rows[0][0] = int64_t{1};
   const std::string path = sub + "/x'; DROP TABLE batch; --.parquet";
-  ASSERT_TRUE(writer_->Write(rows, {0}, path).ok());
+  ASSERT_TRUE(writer_->Write(ColumnBatch::Of(schema_, rows), {0}, path).ok());
   EXPECT_TRUE(IsRegularFile(path));
   EXPECT_EQ(Query("SELECT count(*) FROM " + From(path)).rows[0][0], "1");
 }
@@ -226,7 +226,8 @@ TEST_F(ParquetWriterTest, PathsWithQuotesAreSafe) {
 TEST_F(ParquetWriterTest, UnwritablePathIsAnErrorAndTheWriterStaysUsable) {
   std::vector<Row> rows = {Row(schema_.columns.size())};
   rows[0][0] = int64_t{1};
-  Status s = writer_->Write(rows, {0}, dir_.path() + "/missing/dir/x.parquet");
+  Status s =
+      writer_->Write(ColumnBatch::Of(schema_, rows), {0}, dir_.path() + "/missing/dir/x.parquet");
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("missing/dir/x.parquet"), std::string::npos) << s.message();
   const std::string path = WriteAll(rows, "after.parquet");
@@ -263,7 +264,8 @@ TEST(ParquetWriterOpen, OddColumnNamesAreQuoted) {
   ASSERT_TRUE(s.ok()) << s.message();
   testing::TempDir dir;
   const std::string path = dir.path() + "/odd.parquet";
-  ASSERT_TRUE(w->Write({Row{std::string("v"), int64_t{5}}}, {0}, path).ok());
+  ASSERT_TRUE(
+      w->Write(ColumnBatch::Of(schema, {Row{std::string("v"), int64_t{5}}}), {0}, path).ok());
   std::unique_ptr<Reader> reader;
   ASSERT_TRUE(Reader::Open(&reader).ok());
   QueryResult r;

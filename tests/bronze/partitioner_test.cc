@@ -20,7 +20,7 @@ TEST(Partitioner, SplitsByEventDateAndTracksRanges) {
   rows.push_back(testing::TradeRow(2, kDay0Seconds + kDaySeconds - 1));  // day 0, last second
   rows.push_back(testing::TradeRow(3, kDay0Seconds + kDaySeconds));      // day 1, first second
 
-  const auto parts = PartitionRows(schema, rows, 0);
+  const auto parts = PartitionRows(schema, ColumnBatch::Of(schema, rows), 0);
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(parts[0].date, "2026-01-01");
   EXPECT_EQ(parts[0].rows, (std::vector<uint32_t>{1, 2}));
@@ -41,7 +41,7 @@ TEST(Partitioner, NullOrImplausibleEventTimeFallsBackToFetchedAt) {
   rows.push_back(testing::TradeRow(2, kDay0Seconds * 1000));  // milliseconds by mistake
 
   // TradeRow's _fetched_at is on 2026-01-01.
-  const auto parts = PartitionRows(schema, rows, 0);
+  const auto parts = PartitionRows(schema, ColumnBatch::Of(schema, rows), 0);
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(parts[0].date, "2026-01-01");
   EXPECT_EQ(parts[0].rows, (std::vector<uint32_t>{1, 2}));
@@ -57,7 +57,7 @@ TEST(Partitioner, SnapshotsUseFetchedAtElseTheWriteTime) {
   Row no_time(schema.columns.size());
   const int64_t now = (kDay0Seconds + 9 * kDaySeconds) * kSecond;
 
-  const auto parts = PartitionRows(schema, {row, no_time}, now);
+  const auto parts = PartitionRows(schema, ColumnBatch::Of(schema, {row, no_time}), now);
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(parts[0].date, "2026-01-06");
   EXPECT_EQ(parts[0].max_event_us, (kDay0Seconds + 5 * kDaySeconds) * kSecond);
@@ -71,7 +71,8 @@ TEST(Partitioner, TimestampPartitionColumn) {
   schema.columns = {{"t", ColumnType::kTimestamp}, {"p", ColumnType::kDouble}};
   schema.partition_column = 0;
   const int64_t t0 = kDay0Seconds * kSecond;
-  const auto parts = PartitionRows(schema, {Row{t0 - 1, 0.5}, Row{t0, 0.6}, Row{t0 + 1, 0.7}}, 0);
+  const auto parts = PartitionRows(
+      schema, ColumnBatch::Of(schema, {Row{t0 - 1, 0.5}, Row{t0, 0.6}, Row{t0 + 1, 0.7}}), 0);
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(parts[0].date, "2025-12-31");
   EXPECT_EQ(parts[0].max_event_us, t0 - 1);
@@ -85,13 +86,14 @@ TEST(Partitioner, SchemaWithoutFetchedAtUsesTheWriteTime) {
   Schema schema;
   schema.dataset = "x";
   schema.columns = {{"a", ColumnType::kVarchar}};
-  const auto parts = PartitionRows(schema, {Row{std::string("v")}}, 0);
+  const auto parts = PartitionRows(schema, ColumnBatch::Of(schema, {Row{std::string("v")}}), 0);
   ASSERT_EQ(parts.size(), 1u);
   EXPECT_EQ(parts[0].date, "1970-01-01");
 }
 
 TEST(Partitioner, EmptyBatchHasNoPartitions) {
-  EXPECT_TRUE(PartitionRows(testing::TradeSchema(), {}, 0).empty());
+  EXPECT_TRUE(
+      PartitionRows(testing::TradeSchema(), ColumnBatch(testing::TradeSchema()), 0).empty());
 }
 
 }  // namespace

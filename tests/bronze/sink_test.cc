@@ -174,6 +174,27 @@ TEST_F(SinkTest, ReachingFlushRowsCommitsWithoutAFlush) {
   EXPECT_EQ(CountRows("trades"), 110);
 }
 
+TEST_F(SinkTest, ALargeAmountOfTextCommitsBeforeFlushRows) {
+  SinkOptions options = Options(/*flush_rows=*/100'000, /*max_rows=*/100'000);
+  options.flush_text_bytes = 64 << 10;
+  Sink sink(*store_, testing::TradeSchema(), options);
+  const int title = testing::TradeSchema().Index("title");
+  for (int i = 0; i < 20; ++i) {
+    std::vector<Row> rows = Trades(i * 2, 2, kDay0Seconds);
+    rows[0][title] = std::string(10'000, static_cast<char>('a' + i));
+    rows[1][title] = std::string(10'000, static_cast<char>('A' + i));
+    ASSERT_TRUE(sink.Append(std::move(rows), {{"last", i}}).ok());
+  }
+  ASSERT_TRUE(sink.Close().ok());
+  // 20 KB of titles per append, 64 KB per buffer: several commits, no row lost.
+  EXPECT_GE(sink.commits(), 4u);
+  EXPECT_LT(sink.peak_rows_buffered(), 40u);
+  EXPECT_EQ(CountRows("trades"), 40);
+  EXPECT_EQ(Query("SELECT count(DISTINCT title) FROM " + ReadParquetSql(tmp_.path(), "trades"))
+                .rows[0][0],
+            "40");
+}
+
 TEST_F(SinkTest, BackpressureBoundsTheBufferAndLosesNothing) {
   constexpr size_t kFlush = 50;
   constexpr size_t kMax = 200;

@@ -73,12 +73,13 @@ TEST(Throughput, ParquetWriterAlone) {
   for (int i = 0; i < kRows; ++i) rows.push_back(testing::TradeRow(i, testing::kDay0Seconds));
   std::vector<uint32_t> ids(kRows);
   std::iota(ids.begin(), ids.end(), 0);
+  const ColumnBatch batch = ColumnBatch::Of(testing::TradeSchema(), rows);
   std::unique_ptr<ParquetWriter> writer;
   ASSERT_TRUE(ParquetWriter::Open(testing::TradeSchema(), DuckDbOptions{}, &writer).ok());
   testing::TempDir tmp;
   const auto start = Clock::now();
   for (int k = 0; k < 3; ++k) {
-    ASSERT_TRUE(writer->Write(rows, ids, tmp.path() + "/t" + std::to_string(k) + ".parquet").ok());
+    ASSERT_TRUE(writer->Write(batch, ids, tmp.path() + "/t" + std::to_string(k) + ".parquet").ok());
   }
   const double secs = Seconds(start);
   std::printf("parquet writer: %d rows in %.2f s = %.0f rows/s (1 DuckDB thread)\n", 3 * kRows,

@@ -1,0 +1,125 @@
+#include "bronze/column_batch.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace polypipe::bronze {
+
+ColumnBatch::ColumnBatch(const Schema& schema) {
+  columns_.reserve(schema.columns.size());
+  for (const Column& c : schema.columns) {
+    columns_.emplace_back();
+    columns_.back().type = c.type;
+  }
+}
+
+ColumnBatch ColumnBatch::Of(const Schema& schema, const std::vector<Row>& rows) {
+  ColumnBatch batch(schema);
+  for (const Row& row : rows) batch.Append(row);
+  return batch;
+}
+
+ColumnBatch::Span ColumnBatch::Store(Values& c, std::string_view s, const Span* previous) {
+  if (previous != nullptr && previous->size == s.size() &&
+      std::memcmp(c.text.data() + previous->offset, s.data(), s.size()) == 0) {
+    return *previous;
+  }
+  Span span{static_cast<uint32_t>(c.text.size()), static_cast<uint32_t>(s.size())};
+  c.text.append(s);
+  return span;
+}
+
+void ColumnBatch::Append(const Row& row) {
+  for (size_t col = 0; col < columns_.size(); ++col) {
+    Values& c = columns_[col];
+    const Cell& cell = row[col];
+    const bool valid = !std::holds_alternative<std::monostate>(cell);
+    c.valid.push_back(valid);
+    switch (c.type) {
+      case ColumnType::kBigint:
+      case ColumnType::kTimestamp: {
+        const int64_t* v = std::get_if<int64_t>(&cell);
+        c.fixed.push_back(Fixed{.i = v ? *v : 0});
+        break;
+      }
+      case ColumnType::kDouble: {
+        Fixed f{.d = 0};
+        if (const double* d = std::get_if<double>(&cell)) {
+          f.d = *d;
+        } else if (const int64_t* i = std::get_if<int64_t>(&cell)) {
+          f.d = static_cast<double>(*i);
+        }
+        c.fixed.push_back(f);
+        break;
+      }
+      case ColumnType::kBoolean: {
+        const bool* b = std::get_if<bool>(&cell);
+        c.fixed.push_back(Fixed{.i = b && *b ? 1 : 0});
+        break;
+      }
+      case ColumnType::kVarchar:
+      case ColumnType::kJson: {
+        const std::string* s = std::get_if<std::string>(&cell);
+        c.spans.push_back(Store(c, s ? std::string_view(*s) : std::string_view(),
+                                c.spans.empty() ? nullptr : &c.spans.back()));
+        break;
+      }
+      case ColumnType::kVarcharList: {
+        const auto* l = std::get_if<std::vector<std::string>>(&cell);
+        Span range{static_cast<uint32_t>(c.items.size()), static_cast<uint32_t>(l ? l->size() : 0)};
+        if (l) {
+          for (const std::string& item : *l) c.items.push_back(Store(c, item, nullptr));
+        }
+        c.lists.push_back(range);
+        break;
+      }
+    }
+  }
+  ++size_;
+}
+
+void ColumnBatch::Append(const ColumnBatch& other) {
+  for (size_t col = 0; col < columns_.size(); ++col) {
+    Values& c = columns_[col];
+    const Values& o = other.columns_[col];
+    const auto text_base = static_cast<uint32_t>(c.text.size());
+    const auto item_base = static_cast<uint32_t>(c.items.size());
+    c.valid.insert(c.valid.end(), o.valid.begin(), o.valid.end());
+    c.fixed.insert(c.fixed.end(), o.fixed.begin(), o.fixed.end());
+    c.text.append(o.text);
+    for (Span s : o.spans) c.spans.push_back({s.offset + text_base, s.size});
+    for (Span s : o.items) c.items.push_back({s.offset + text_base, s.size});
+    for (Span s : o.lists) c.lists.push_back({s.offset + item_base, s.size});
+  }
+  size_ += other.size_;
+}
+
+void ColumnBatch::Clear() {
+  for (Values& c : columns_) {
+    c.valid.clear();
+    c.fixed.clear();
+    c.spans.clear();
+    c.lists.clear();
+    c.items.clear();
+    c.text.clear();
+  }
+  size_ = 0;
+}
+
+size_t ColumnBatch::text_bytes() const {
+  size_t most = 0;
+  for (const Values& c : columns_) most = std::max(most, c.text.size());
+  return most;
+}
+
+size_t ColumnBatch::bytes() const {
+  size_t total = 0;
+  for (const Values& c : columns_) {
+    total += c.valid.capacity() + c.fixed.capacity() * sizeof(Fixed) +
+             (c.spans.capacity() + c.lists.capacity() + c.items.capacity()) * sizeof(Span) +
+             c.text.capacity();
+  }
+  return total;
+}
+
+}  // namespace polypipe::bronze

@@ -1,0 +1,97 @@
+// ColumnBatch: rows of one Schema held column by column, the form in which a Sink buffers rows
+// between the fetch workers and the Parquet writer.
+//
+// A Row (row.h) costs a variant per cell and an allocation per long string; a batch keeps each
+// column in one array of fixed values or of (offset, size) spans into one text arena, so a batch of
+// trades takes about a third of the memory of the same rows and is freed in a few calls. A string
+// equal to the one just above it in its column (a market's title on each of its trades) is stored
+// once.
+//
+// Thread-safety: not thread-safe; a batch belongs to one thread at a time.
+
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bronze/row.h"
+
+namespace polypipe::bronze {
+
+class ColumnBatch {
+ public:
+  explicit ColumnBatch(const Schema& schema);
+  // A batch holding `rows`. REQUIRES: every row fits `schema` (CheckRow).
+  static ColumnBatch Of(const Schema& schema, const std::vector<Row>& rows);
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  size_t column_count() const { return columns_.size(); }
+  ColumnType type(size_t col) const { return columns_[col].type; }
+
+  // Adds one row. REQUIRES: it fits the schema (CheckRow), and text_bytes() plus the row's text
+  // stays under kMaxTextBytes.
+  void Append(const Row& row);
+  // Adds every row of `other` (same schema) after this batch's rows. REQUIRES: text_bytes() +
+  // other.text_bytes() < kMaxTextBytes.
+  void Append(const ColumnBatch& other);
+  // Drops every row, keeping the memory for the next rows.
+  void Clear();
+
+  bool IsNull(size_t col, size_t row) const { return !columns_[col].valid[row]; }
+  // kBigint and kTimestamp values; kDouble values as double; kBoolean values as bool. A NULL cell
+  // reads as 0.
+  int64_t Int(size_t col, size_t row) const { return columns_[col].fixed[row].i; }
+  double Double(size_t col, size_t row) const { return columns_[col].fixed[row].d; }
+  bool Bool(size_t col, size_t row) const { return columns_[col].fixed[row].i != 0; }
+  // kVarchar and kJson values ("" for NULL).
+  std::string_view Text(size_t col, size_t row) const {
+    const Values& c = columns_[col];
+    return View(c, c.spans[row]);
+  }
+  // kVarcharList values: the number of items of a row and each item (0 items for NULL).
+  size_t ListSize(size_t col, size_t row) const { return columns_[col].lists[row].size; }
+  std::string_view ListItem(size_t col, size_t row, size_t i) const {
+    const Values& c = columns_[col];
+    return View(c, c.items[c.lists[row].offset + i]);
+  }
+
+  // Bytes held, for memory accounting.
+  size_t bytes() const;
+  // The most text bytes held by one column (strings equal to the one above them count once).
+  size_t text_bytes() const;
+  static constexpr size_t kMaxTextBytes = size_t{4} << 30;
+
+ private:
+  // Offsets are 32-bit: a column's text stays under 4 GiB (see Append).
+  struct Span {
+    uint32_t offset = 0;
+    uint32_t size = 0;
+  };
+  union Fixed {
+    int64_t i;
+    double d;
+  };
+  struct Values {
+    ColumnType type;
+    std::vector<uint8_t> valid;
+    std::vector<Fixed> fixed;  // kBigint, kTimestamp, kDouble, kBoolean
+    std::vector<Span> spans;   // kVarchar, kJson: bytes in `text`
+    std::vector<Span> lists;   // kVarcharList: a range of `items`
+    std::vector<Span> items;   // kVarcharList: bytes in `text`
+    std::string text;
+  };
+
+  static std::string_view View(const Values& c, Span s) {
+    return std::string_view(c.text.data() + s.offset, s.size);
+  }
+  // Stores `s` in `c.text`, reusing the previous span when it holds the same bytes.
+  static Span Store(Values& c, std::string_view s, const Span* previous);
+
+  std::vector<Values> columns_;
+  size_t size_ = 0;
+};
+
+}  // namespace polypipe::bronze

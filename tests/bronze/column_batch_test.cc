@@ -1,0 +1,114 @@
+#include "bronze/column_batch.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/bronze/test_rows.h"
+
+namespace polypipe::bronze {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+// Every column of row `r`, read back from the batch, as a Row.
+Row ReadBack(const ColumnBatch& b, size_t r) {
+  Row row;
+  for (size_t c = 0; c < b.column_count(); ++c) {
+    if (b.IsNull(c, r)) {
+      row.emplace_back();
+      continue;
+    }
+    switch (b.type(c)) {
+      case ColumnType::kBigint:
+      case ColumnType::kTimestamp:
+        row.emplace_back(b.Int(c, r));
+        break;
+      case ColumnType::kDouble:
+        row.emplace_back(b.Double(c, r));
+        break;
+      case ColumnType::kBoolean:
+        row.emplace_back(b.Bool(c, r));
+        break;
+      case ColumnType::kVarchar:
+      case ColumnType::kJson:
+        row.emplace_back(std::string(b.Text(c, r)));
+        break;
+      case ColumnType::kVarcharList: {
+        Strings items;
+        for (size_t i = 0; i < b.ListSize(c, r); ++i) items.emplace_back(b.ListItem(c, r, i));
+        row.emplace_back(std::move(items));
+        break;
+      }
+    }
+  }
+  return row;
+}
+
+const Schema kSchema = testing::AllTypesSchema();
+
+Row Full(int64_t id, std::string name) {
+  return Row{id,
+             std::move(name),
+             0.25,
+             true,
+             int64_t{1'700'000'000'000'000},
+             Strings{"a", "", "ü"},
+             std::string(R"({"k":[1,2]})"),
+             int64_t{7}};
+}
+
+TEST(ColumnBatch, EveryTypeAndNullReadsBackAsAppended) {
+  const Row nulls(kSchema.columns.size());
+  Row empties = Full(-3, "");
+  empties[5] = Strings{};
+  const std::vector<Row> rows = {Full(1, "first"), nulls, empties, Full(INT64_MAX, "x")};
+  const ColumnBatch b = ColumnBatch::Of(kSchema, rows);
+  ASSERT_EQ(b.size(), rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) EXPECT_EQ(ReadBack(b, r), rows[r]) << "row " << r;
+  // An empty list and an empty string are values, not NULL.
+  EXPECT_FALSE(b.IsNull(5, 2));
+  EXPECT_FALSE(b.IsNull(1, 2));
+  EXPECT_TRUE(b.IsNull(5, 1));
+}
+
+TEST(ColumnBatch, IntegersInADoubleColumnBecomeDoubles) {
+  Row row = Full(1, "n");
+  row[2] = int64_t{3};
+  const ColumnBatch b = ColumnBatch::Of(kSchema, {row});
+  EXPECT_EQ(b.Double(2, 0), 3.0);
+}
+
+TEST(ColumnBatch, RepeatedStringsAreStoredOnce) {
+  const std::string title(1000, 't');
+  std::vector<Row> same, different;
+  for (int i = 0; i < 100; ++i) {
+    same.push_back(Full(i, title));
+    different.push_back(Full(i, title + std::to_string(i)));
+  }
+  const ColumnBatch a = ColumnBatch::Of(kSchema, same);
+  const ColumnBatch b = ColumnBatch::Of(kSchema, different);
+  EXPECT_LT(a.bytes() + 50'000, b.bytes());
+  for (size_t r = 0; r < 100; ++r) {
+    EXPECT_EQ(a.Text(1, r), title);
+    EXPECT_EQ(b.Text(1, r), title + std::to_string(r));
+  }
+}
+
+TEST(ColumnBatch, AppendingABatchKeepsBothAndClearEmpties) {
+  const std::vector<Row> first = {Full(1, "one"), Row(kSchema.columns.size())};
+  const std::vector<Row> second = {Full(2, "two"), Full(3, "two")};
+  ColumnBatch b = ColumnBatch::Of(kSchema, first);
+  b.Append(ColumnBatch::Of(kSchema, second));
+  b.Append(ColumnBatch(kSchema));
+  ASSERT_EQ(b.size(), 4u);
+  EXPECT_EQ(ReadBack(b, 0), first[0]);
+  EXPECT_EQ(ReadBack(b, 1), first[1]);
+  EXPECT_EQ(ReadBack(b, 2), second[0]);
+  EXPECT_EQ(ReadBack(b, 3), second[1]);
+  b.Clear();
+  EXPECT_TRUE(b.empty());
+  b.Append(second[1]);
+  EXPECT_EQ(ReadBack(b, 0), second[1]);
+}
+
+}  // namespace
+}  // namespace polypipe::bronze
