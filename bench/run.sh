@@ -493,7 +493,7 @@ memory_case() {
   make_dir
   read -r -a universe <<<"$(throughput_universe 1)"
   start_sim "$dir" "${universe[@]}" || return 1
-  echo "  -- the same ~2M run with queues.trades = 10000 (default config: 25000)"
+  echo "  -- the same ~2M run with queues.trades = 10000 (default config: 75000)"
   trades_run "$dir" memory-2m-queue10k queue trades 10000 || return 1
   stop_sim
   rm -rf "$dir"
@@ -501,7 +501,7 @@ memory_case() {
   figure "throughput: trades/s (limits off, ~8M trades)" "$rate_8m" "" ""
   if [ "$(meets "$a" '<' 300)" = MISSED ] || [ "$(meets "$b" '<' 300)" = MISSED ]; then
     explain "peak RSS $a MB (2M) and $b MB (8M): it follows the trades queue, not the trade" \
-      "count. The sink holds at most two batches of queues.trades rows (default 25,000); with" \
+      "count. The sink holds at most two batches of queues.trades rows (default 75,000); with" \
       "10,000 the same 2M run peaks at $small MB, i.e." \
       "$(calc "($rss_2m - $t_rss) / 1024 / 30000" 1) KB per buffered row."
   fi
