@@ -240,6 +240,17 @@ Status Loader::Run(LoadReport* report) {
     return Status::Ok();
   }
 
+  // Rows of a file are numbered file_index * file_slot + row (see load_trades.sql): a power of
+  // two above the largest file of the load.
+  int64_t largest = 0;
+  for (const DatasetPlan& plan : plans) {
+    for (const PlannedCommit& pc : plan.planned) {
+      for (const BronzeFile* f : pc.files) largest = std::max(largest, f->rows);
+    }
+  }
+  int64_t file_slot = 1024;
+  while (file_slot <= largest) file_slot *= 2;
+
   // 4. One transaction: schema, datasets in dependency order, links, bookkeeping, Gold.
   Status s = db->Execute("BEGIN TRANSACTION");
   if (!s.ok()) return s;
@@ -254,9 +265,10 @@ Status Loader::Run(LoadReport* report) {
   if (!s.ok()) return fail(s);
   s = db->Execute(
       fmt::format("CREATE OR REPLACE TEMP TABLE load_ctx AS SELECT {}::BIGINT AS load_id, "
+                  "{}::BIGINT AS file_slot, "
                   "now()::TIMESTAMP AS started_at; "
                   "CREATE OR REPLACE TEMP TABLE affected_markets (condition_id VARCHAR);",
-                  load_id));
+                  load_id, file_slot));
   if (!s.ok()) return fail(s);
   report->load_id = load_id;
   Say(fmt::format("load-silver: load {}: {} files, {} rows from {} into {}", load_id,
@@ -275,8 +287,9 @@ Status Loader::Run(LoadReport* report) {
       for (const BronzeFile* f : pc.files) paths.push_back(f->path);
     }
     if (!paths.empty()) {
-      s = db->Execute(fmt::format("CREATE OR REPLACE TEMP VIEW new_{} AS SELECT * FROM {}", dataset,
-                                  ReadParquetOf(bronze_dir, paths)));
+      s = db->Execute(fmt::format(
+          "CREATE OR REPLACE TEMP VIEW new_{} AS SELECT *, file_index, file_row_number FROM {}",
+          dataset, ReadParquetOf(bronze_dir, paths)));
       if (s.ok()) s = run_step(dataset, "load_" + dataset);
       if (!s.ok()) return fail(Status::Error(fmt::format("loading {}: {}", dataset, s.message())));
       if (dataset == "gamma_events" || dataset == "markets" || dataset == "market_tokens" ||

@@ -310,8 +310,8 @@ TEST(SilverLoad, IncrementalLoadAddsOnlyNewRowsAndVersionsChangedMarkets) {
                           "FROM TradeFact f WHERE load_id = 1")
                 .rows,
             facts_before.rows);
-  EXPECT_EQ(h.SilverInt("SELECT min(trade_id) FROM TradeFact WHERE load_id = 2"),
-            trades_before + 1);
+  EXPECT_GT(h.SilverInt("SELECT min(trade_id) FROM TradeFact WHERE load_id = 2"),
+            h.SilverInt("SELECT max(trade_id) FROM TradeFact WHERE load_id = 1"));
 
   // Markets that closed have a second version; the first is closed where the second starts.
   auto versioned = h.SilverQuery(

@@ -14,4 +14,6 @@ FROM (SELECT DISTINCT ON (token_id, "timestamp")
 LEFT JOIN MarketTokenDim k ON k.token_hash = n.token_hash
 WHERE NOT EXISTS (
   SELECT 1 FROM PriceHistoryFact f
-  WHERE f."timestamp" = n."timestamp" AND f.token_hash = n.token_hash);
+  WHERE f."timestamp" BETWEEN (SELECT min(make_timestamp("timestamp" * 1000000)) FROM new_prices)
+                          AND (SELECT max(make_timestamp("timestamp" * 1000000)) FROM new_prices)
+    AND f."timestamp" = n."timestamp" AND f.token_hash = n.token_hash);

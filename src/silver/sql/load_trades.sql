@@ -1,18 +1,21 @@
 -- TraderDim and TradeFact from the new trades files. Fills are deduplicated by their natural key
 -- (transaction_hash, condition_id, token_hash, wallet_address, side, price, size, timestamp,
 -- outcome_index, fill_seq), within the batch and against what is loaded: a re-fetched copy of a
--- fill collides, two identical fills (fill_seq 0 and 1) stay apart. Trade ids are assigned in
--- (timestamp, natural key) order. A fill whose token or market is not in the dimensions is kept
+-- fill collides, two identical fills (fill_seq 0 and 1) stay apart. A fill whose token or market is not in the dimensions is kept
 -- with NULL surrogates (an orphan: `check` reports it; link_keys.sql links it later).
 -- Input: view new_trades, table load_ctx.
 
+-- The batch's distinct fills, each with the position of its first copy in the batch (file in
+-- commit order, row in file): trade ids follow those positions, so they are the same whatever
+-- order DuckDB's threads scan the files in, and cost no sort.
 CREATE OR REPLACE TEMP TABLE batch_trades AS
-SELECT DISTINCT ON (transaction_hash, condition_id, token_id, proxy_wallet, side, price, size,
-                    "timestamp", outcome_index, fill_seq)
-       transaction_hash, condition_id, token_id AS token_hash, proxy_wallet AS wallet_address,
+SELECT transaction_hash, condition_id, token_id AS token_hash, proxy_wallet AS wallet_address,
        side, price, size, make_timestamp("timestamp" * 1000000) AS "timestamp",
-       outcome_index::INTEGER AS outcome_index, fill_seq::INTEGER AS fill_seq
-FROM new_trades;
+       outcome_index::INTEGER AS outcome_index, fill_seq::INTEGER AS fill_seq,
+       min(file_index * (SELECT file_slot FROM load_ctx) + file_row_number) AS position
+FROM new_trades
+GROUP BY transaction_hash, condition_id, token_id, proxy_wallet, side, price, size, "timestamp",
+         outcome_index, fill_seq;
 
 CREATE OR REPLACE TEMP TABLE batch_trade_wallets AS
 SELECT proxy_wallet AS wallet_address,
@@ -44,10 +47,7 @@ WHEN NOT MATCHED THEN INSERT
           b.last_trade_at, b.last_trade_at);
 
 INSERT INTO TradeFact BY NAME
-SELECT (SELECT coalesce(max(trade_id), 0) FROM TradeFact)
-         + row_number() OVER (ORDER BY n."timestamp", n.transaction_hash, n.condition_id,
-                                       n.token_hash, n.wallet_address, n.side, n.price, n.size,
-                                       n.outcome_index, n.fill_seq) AS trade_id,
+SELECT (SELECT coalesce(max(trade_id), 0) + 1 FROM TradeFact) + n.position AS trade_id,
        m.market_id, k.token_id, w.trader_id, n."timestamp", n.side, n.price, n.size,
        n.price * n.size AS notional, n.outcome_index, n.transaction_hash, n.condition_id,
        n.token_hash, n.wallet_address, n.fill_seq, (SELECT load_id FROM load_ctx) AS load_id
@@ -57,7 +57,11 @@ LEFT JOIN MarketTokenDim k ON k.token_hash = n.token_hash
 LEFT JOIN TraderDim w ON w.wallet_address = n.wallet_address
 WHERE NOT EXISTS (
   SELECT 1 FROM TradeFact f
-  WHERE f."timestamp" = n."timestamp" AND f.transaction_hash = n.transaction_hash
+  -- The range lets DuckDB skip row groups (zone maps) of older data: an incremental load reads
+  -- what overlaps the new batch in time, not the whole table.
+  WHERE f."timestamp" BETWEEN (SELECT min("timestamp") FROM batch_trades)
+                          AND (SELECT max("timestamp") FROM batch_trades)
+    AND f."timestamp" = n."timestamp" AND f.transaction_hash = n.transaction_hash
     AND f.condition_id = n.condition_id AND f.token_hash = n.token_hash
     AND f.wallet_address = n.wallet_address AND f.side = n.side AND f.price = n.price
     AND f.size = n.size AND f.outcome_index = n.outcome_index AND f.fill_seq = n.fill_seq);
