@@ -9,6 +9,8 @@
 #               1,000 trades, against DuckDB alone turning polysim's dumped pages into Parquet and
 #               against curl alone fetching the same pages
 #   memory      peak RSS of `fetch --mode trades` on ~2M and ~8M trades
+#   silver      load-silver of ~5M trades (30 days) against a plain DuckDB INSERT ... SELECT * FROM
+#               read_parquet(...) of the same files, then an incremental load of one new day
 #
 # Environment:
 #   BENCH_SECONDS        seconds per polysim serving case (default 5)
@@ -32,7 +34,7 @@ seconds=${BENCH_SECONDS:-5}
 fetch_seconds=${BENCH_FETCH_SECONDS:-60}
 rates=${BENCH_RATES:-50 20}
 scale=${BENCH_SCALE:-1}
-only=${BENCH_ONLY:-sim saturation throughput memory}
+only=${BENCH_ONLY:-sim saturation throughput memory silver}
 polypipe="$build/polypipe"
 polysim="$build/polysim"
 ticks=$(getconf CLK_TCK)
@@ -513,6 +515,98 @@ memory_case() {
     "$(meets "$small" '<' 300)"
 }
 
+# --- silver: load-silver against DuckDB's own INSERT of the same Parquet files ---------------
+
+# silver_load DIR LABEL: times `load-silver` of DIR/data into DIR/silver.duckdb; sets sl_seconds
+# (wall), sl_rows (Bronze rows it loaded, from its summary line) and sl_rss (peak KB, 0 unknown).
+silver_load() {
+  local dir=$1 label=$2 start
+  local -a timer=()
+  [ -x /usr/bin/time ] && timer=(/usr/bin/time -f "peak RSS %M KB" -o "$dir/rss-$label")
+  start=$(date +%s.%N)
+  "${timer[@]}" "$polypipe" load-silver --bronze "$dir/data" --silver "$dir/silver.duckdb" \
+    >"$dir/load-$label.log" 2>&1 || {
+    echo "  load-silver ($label) failed:"
+    tail -5 "$dir/load-$label.log" | sed 's/^/    /'
+    return 1
+  }
+  sl_seconds=$(calc "$(date +%s.%N) - $start" 2)
+  sl_rows=$(sed -n 's/.*committed: [0-9,]* files, \([0-9,]*\) Bronze rows.*/\1/p' \
+    "$dir/load-$label.log" | tr -d ,)
+  sed 's/^/    /' "$dir/load-$label.log"
+  sl_rss=$(awk '{ print $3 }' "$dir/rss-$label" 2>/dev/null || echo 0)
+}
+
+silver_case() {
+  echo "== silver: load-silver of ~5M trades against plain DuckDB, then one new day"
+  local dir universe files plain_seconds day_rows ratio
+  make_dir
+  # ~5.2M trades over 30 days at scale 1: 10 markets of 425k trades and 5,000 ordinary ones.
+  universe=(--seed 7 --markets "$(calc "5000 * $scale" 0)" --mean-trades 200
+    --heavy-markets 10 --heavy-trades "$(calc "425000 * $scale" 0)" --history-days 30)
+  start_sim "$dir" "${universe[@]}" || return 1
+  printf "  universe: %s -> %'d trades (polysim truth)\n" "${universe[*]}" "$(sim_truth trades)"
+  write_config "$dir/config.json"
+  fetch "$dir" trades || return 1
+  files=$(find "$dir/data/trades" -path '*/dt=*' -name '*.parquet' | wc -l)
+  local trades
+  trades=$(sim_truth trades)
+  printf "  Bronze: %'d trades in %'d files (fetched in %.1f s, not counted)\n" \
+    "$trades" "$files" "$pp_wall"
+
+  # The yardstick: DuckDB alone, same files, same kind of database file, same machine and run.
+  echo "  -- plain DuckDB: INSERT INTO trades SELECT * FROM read_parquet(<the same files>)"
+  local glob="$dir/data/trades/dt=*/*.parquet"
+  "$build/bench/duckdb_baseline" \
+    "ATTACH '$dir/plain.duckdb' AS plain" \
+    "CREATE TABLE plain.trades AS SELECT * FROM read_parquet('$glob') LIMIT 0" \
+    "INSERT INTO plain.trades SELECT * FROM read_parquet('$glob')" \
+    "DETACH plain" >"$dir/plain.log" 2>&1 || {
+    echo "  duckdb_baseline failed:"
+    sed 's/^/    /' "$dir/plain.log"
+    return 1
+  }
+  sed 's/^/    /' "$dir/plain.log"
+  plain_seconds=$(awk '/^total/ { print $2 }' "$dir/plain.log")
+
+  echo "  -- polypipe load-silver (Silver star schema, dedupe, surrogate keys, Gold views)"
+  silver_load "$dir" full || return 1
+  # Rows/s count the trades (the market list load-silver also reads is ~0.1% more rows).
+  local full_seconds=$sl_seconds full_rows=$trades full_rss=$sl_rss
+  ratio=$(calc "$full_seconds / $plain_seconds" 2)
+  printf "  load-silver: %'d trades in %s s = %'d rows/s (peak RSS %s MB); " "$full_rows" \
+    "$full_seconds" "$(calc "$full_rows / $full_seconds" 0)" "$(calc "$full_rss / 1024" 0)"
+  printf "plain INSERT: %s s = %'d rows/s; ratio %s\n" "$plain_seconds" \
+    "$(calc "$full_rows / $plain_seconds" 0)" "$ratio"
+  "$polypipe" check --silver "$dir/silver.duckdb" | tail -1 | sed 's/^/  /'
+
+  # One more day: the clock moves 24 hours, the fetch adds that day's trades, the load adds them.
+  echo "  -- one new day after the 30 loaded"
+  curl -fsS -d '' "http://127.0.0.1:$sim_port/__sim/advance?seconds=86400" >/dev/null
+  fetch "$dir" trades || return 1
+  silver_load "$dir" day || return 1
+  day_rows=$sl_rows
+  printf "  incremental: %'d rows in %s s (%'d rows/s); the 30 days: %'d rows in %s s\n" \
+    "$day_rows" "$sl_seconds" "$(calc "$day_rows / $sl_seconds" 0)" "$full_rows" "$full_seconds"
+  stop_sim
+  rm -rf "$dir"
+
+  figure "silver: load-silver rows/s (~5M trades, 30 days)" \
+    "$(calc "$full_rows / $full_seconds" 0)" "" ""
+  figure "silver: plain DuckDB INSERT of the same files, rows/s" \
+    "$(calc "$full_rows / $plain_seconds" 0)" "" ""
+  figure "silver: load-silver peak RSS, ~5M trades (MB)" "$(calc "$full_rss / 1024" 0)" "" ""
+  figure "silver: load-silver time / plain INSERT time" "$ratio" "<= 1.5" \
+    "$(meets "$ratio" '<=' 1.5)"
+  figure "silver: full load of 30 days (s)" "$full_seconds" "" ""
+  figure "silver: incremental load of 1 new day (s, $(printf "%'d" "$day_rows") rows)" \
+    "$sl_seconds" "" ""
+  if [ "$(meets "$ratio" '<=' 1.5)" = MISSED ]; then
+    explain "load-silver took $full_seconds s against $plain_seconds s for DuckDB's plain" \
+      "INSERT of the same files (ratio $ratio, target 1.5); see bench/out/silver.txt."
+  fi
+}
+
 # run_case NAME FUNCTION: runs a case in this shell (so that the trap knows what it started), its
 # output shown and kept in bench/out/NAME.txt; a failed case is reported and the next one runs.
 run_case() {
@@ -533,6 +627,7 @@ echo "load average before the fetcher cases: $(cut -d' ' -f1-3 /proc/loadavg)"
 run_case saturation saturation_cases
 run_case throughput throughput_case
 run_case memory memory_case
+run_case silver silver_case
 
 if [ -s "$summary" ]; then
   echo "== summary (bench/out/summary.txt)"
