@@ -155,4 +155,11 @@ JsonWriter& JsonWriter::Raw(std::string_view json) {
   return *this;
 }
 
+JsonWriter& JsonWriter::Members(std::string_view json) {
+  if (!first_.back()) out_.push_back(',');
+  first_.back() = false;
+  out_ += json;
+  return *this;
+}
+
 }  // namespace polysim

@@ -32,6 +32,9 @@ class JsonWriter {
   JsonWriter& Null();
   // Writes already-encoded JSON as one value.
   JsonWriter& Raw(std::string_view json);
+  // Writes already-encoded members ("k":v,"k2":v2) into the current object.
+  // REQUIRES: inside an object, at a member boundary; `json` is not empty.
+  JsonWriter& Members(std::string_view json);
 
   // Key + value shorthands.
   JsonWriter& Field(std::string_view key, std::string_view value) { return Key(key).String(value); }

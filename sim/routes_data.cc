@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <queue>
 #include <set>
+#include <unordered_map>
 
 #include "sim/json_writer.h"
 #include "sim/routes.h"
@@ -102,32 +103,80 @@ struct TradeFilter {
   }
 };
 
-void WriteTrade(const Universe& u, const Trade& t, bool v2, JsonWriter& w) {
-  const Market& m = u.markets()[t.market];
-  const Wallet& wal = u.wallets()[t.wallet];
-  const Event& e = u.events()[m.event];
-  w.BeginObject();
-  w.Field(v2 ? "proxy_wallet" : "proxyWallet", wal.address);
-  w.Field("side", t.buy ? "BUY" : "SELL");
-  w.Field(v2 ? "token_id" : "asset", m.token_ids[t.outcome_index]);
-  w.Field(v2 ? "condition_id" : "conditionId", m.condition_id);
-  w.Field("size", t.size);
-  w.Field("price", t.price);
-  w.Field("timestamp", t.timestamp);
-  w.Field("title", m.question);
-  w.Field("slug", m.slug);
-  w.Field("icon", fmt::format("https://images.example/market-{}.png", m.index));
-  w.Field(v2 ? "event_slug" : "eventSlug", e.slug);
-  w.Field("outcome", m.outcomes[t.outcome_index]);
-  w.Field(v2 ? "outcome_index" : "outcomeIndex", t.outcome_index);
-  w.Field("name", wal.name);
-  w.Field("pseudonym", wal.pseudonym);
-  w.Field("bio", "");
-  w.Field(v2 ? "profile_image" : "profileImage", wal.profile_image);
-  w.Field(v2 ? "profile_image_optimized" : "profileImageOptimized", "");
-  w.Field(v2 ? "transaction_hash" : "transactionHash", t.transaction_hash);
-  w.EndObject();
-}
+// Writes trades as the Data API does (v2's snake_case or v1's camelCase keys). The members that
+// depend only on the market and outcome are encoded once per market and page, not per trade.
+class TradeWriter {
+ public:
+  TradeWriter(const Universe& u, bool v2) : u_(u), v2_(v2) {}
+
+  void Write(const Trade& t, JsonWriter& w) {
+    const Wallet& wal = u_.wallets()[t.wallet];
+    const MarketText& text = TextOf(t.market);
+    w.BeginObject();
+    w.Field(v2_ ? "proxy_wallet" : "proxyWallet", wal.address);
+    w.Field("side", t.buy ? "BUY" : "SELL");
+    w.Members(text.ids[t.outcome_index]);
+    w.Field("size", t.size);
+    w.Field("price", t.price);
+    w.Field("timestamp", t.timestamp);
+    w.Members(text.about);
+    w.Members(text.outcome[t.outcome_index]);
+    w.Field("name", wal.name);
+    w.Field("pseudonym", wal.pseudonym);
+    w.Field("bio", "");
+    w.Field(v2_ ? "profile_image" : "profileImage", wal.profile_image);
+    w.Field(v2_ ? "profile_image_optimized" : "profileImageOptimized", "");
+    w.Field(v2_ ? "transaction_hash" : "transactionHash", t.transaction_hash);
+    w.EndObject();
+  }
+
+ private:
+  struct MarketText {
+    std::array<std::string, 2> ids;      // token id and condition id, per outcome
+    std::string about;                   // title, slug, icon, event slug
+    std::array<std::string, 2> outcome;  // outcome and outcome index, per outcome
+  };
+
+  // Encodes members with a JsonWriter inside a throwaway object, then drops the braces.
+  template <typename Fill>
+  static std::string Encode(Fill fill) {
+    std::string json;
+    JsonWriter w(json);
+    w.BeginObject();
+    fill(w);
+    w.EndObject();
+    return json.substr(1, json.size() - 2);
+  }
+
+  const MarketText& TextOf(int market) {
+    auto [it, added] = cache_.try_emplace(market);
+    if (!added) return it->second;
+    const Market& m = u_.markets()[market];
+    const Event& e = u_.events()[m.event];
+    MarketText& text = it->second;
+    for (int o = 0; o < 2; ++o) {
+      text.ids[o] = Encode([&](JsonWriter& w) {
+        w.Field(v2_ ? "token_id" : "asset", m.token_ids[o]);
+        w.Field(v2_ ? "condition_id" : "conditionId", m.condition_id);
+      });
+      text.outcome[o] = Encode([&](JsonWriter& w) {
+        w.Field("outcome", m.outcomes[o]);
+        w.Field(v2_ ? "outcome_index" : "outcomeIndex", o);
+      });
+    }
+    text.about = Encode([&](JsonWriter& w) {
+      w.Field("title", m.question);
+      w.Field("slug", m.slug);
+      w.Field("icon", fmt::format("https://images.example/market-{}.png", m.index));
+      w.Field(v2_ ? "event_slug" : "eventSlug", e.slug);
+    });
+    return text;
+  }
+
+  const Universe& u_;
+  const bool v2_;
+  std::unordered_map<int, MarketText> cache_;
+};
 
 uint64_t FilterHash(const std::vector<int>& markets, const TradeFilter& f, bool taker_only) {
   uint64_t h = Hash(0xf117e5, markets.size(), taker_only);
@@ -228,6 +277,7 @@ SimResponse DataTradesV2(const Universe& u, const SimRequest& r) {
   }
 
   Tape tape(u, markets, after);
+  TradeWriter writer(u, /*v2=*/true);
   std::string body;
   body.reserve(static_cast<size_t>(limit) * 720 + 256);
   JsonWriter w(body);
@@ -243,7 +293,7 @@ SimResponse DataTradesV2(const Universe& u, const SimRequest& r) {
     last = k;
     const Trade t = u.MakeTrade(u.markets()[k.market], k.index);
     if (!filter.Match(u, t)) continue;
-    WriteTrade(u, t, /*v2=*/true, w);
+    writer.Write(t, w);
     ++emitted;
   }
   const bool has_more = !tape.Empty() && scanned > 0;
@@ -281,6 +331,7 @@ SimResponse DataTradesV1(const Universe& u, const ServeOptions& o, const SimRequ
     for (const Market& m : u.markets()) markets.push_back(m.index);
   }
   Tape tape(u, markets, std::nullopt);
+  TradeWriter writer(u, /*v2=*/false);
   std::string body;
   JsonWriter w(body);
   w.BeginArray();
@@ -290,7 +341,7 @@ SimResponse DataTradesV1(const Universe& u, const ServeOptions& o, const SimRequ
     const Trade t = u.MakeTrade(u.markets()[k.market], k.index);
     if (!filter.Match(u, t)) continue;
     if (matched++ < *offset) continue;
-    WriteTrade(u, t, /*v2=*/false, w);
+    writer.Write(t, w);
     ++emitted;
   }
   w.EndArray();
