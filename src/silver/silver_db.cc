@@ -51,6 +51,9 @@ Status SilverDb::Open(const std::string& path, const SilverDbOptions& options,
   std::unique_ptr<SilverDb> opened_db(new SilverDb(path, handle, conn));
   Status s = opened_db->Execute("SET TimeZone = 'UTC'");
   if (!s.ok()) return s;
+  // DuckDB only tracks a statement's progress (SilverDb::Progress) with its progress bar enabled;
+  // it never prints it. Without it the progress lines just show the elapsed time.
+  opened_db->Execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false");
   *db = std::move(opened_db);
   return Status::Ok();
 }
