@@ -4,10 +4,12 @@
 // reruns, incremental loads and crashes.
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <cmath>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "sim/universe.h"
 #include "tests/silver/silver_harness.h"
@@ -260,6 +262,55 @@ TEST(SilverLoad, RepeatedSnapshotsChangeNoDimensionAndAddOnlyTheNewBoard) {
             0);
   EXPECT_EQ(h.SilverInt("SELECT max(market_id) FROM MarketDim"),
             h.SilverInt("SELECT count(*) FROM MarketDim"));
+}
+
+// --- Beside a running fetch: every load sees whole commits only, and the last one everything ---
+
+TEST(SilverLoad, LoadsBesideARunningFetchSeeCommittedDataOnly) {
+  // The leaderboard at 40 pages/s keeps the fetch running for a few seconds.
+  json config = TestConfig();
+  config["rate_limits"]["data_leaderboard"] = {{"requests", 40}, {"window_seconds", 1}};
+  SilverHarness h("silver-beside", SimClient::DefaultOptions(), config);
+  polysim::testing::Process fetch =
+      polysim::testing::Spawn(h.FetchArgs(), (h.data_dir().parent_path() / "fetch.log").string());
+  int loads = 0;
+  for (int i = 0; i < 100; ++i) {
+    int status = 0;
+    if (waitpid(fetch.pid, &status, WNOHANG) == fetch.pid) {
+      fetch.pid = -1;
+      ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+      break;
+    }
+    if (!fs::exists(h.data_dir())) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    const Outcome r = h.Load();
+    ASSERT_EQ(r.code, 0) << r.output;
+    ++loads;
+    // Whatever was loaded so far is whole commits: Silver holds exactly the rows the loaded
+    // records name (one run repeats no fact).
+    for (const auto& [table, dataset] :
+         {std::pair{"TradeFact", "trades"}, std::pair{"LeaderboardFact", "leaderboard"},
+          std::pair{"PriceHistoryFact", "prices"}}) {
+      EXPECT_EQ(h.SilverInt(std::string("SELECT count(*) FROM ") + table),
+                h.SilverInt(std::string("SELECT coalesce(sum(rows), 0) FROM loader.files "
+                                        "WHERE dataset = '") +
+                            dataset + "'"))
+          << table;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  }
+  ASSERT_EQ(fetch.pid, -1) << "the fetch did not finish";
+  EXPECT_GE(loads, 2) << "the fetch ended before a load could run beside it";
+  const Outcome last = h.Load();
+  ASSERT_EQ(last.code, 0) << last.output;
+  ExpectCountsMatchTruth(h);
+  ExpectUniqueKeys(h);
+  EXPECT_EQ(h.SilverInt("SELECT count(*) FROM LeaderboardFact"),
+            h.sim().Truth()["datasets"]["leaderboard"].get<int64_t>());
+  const Outcome check = h.Check();
+  EXPECT_EQ(check.code, 0) << check.output;
 }
 
 // --- Incremental: the clock moves, markets close, new trades arrive ---
