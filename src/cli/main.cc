@@ -17,7 +17,6 @@
 
 namespace {
 
-constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
 struct FetchArgs {

@@ -44,7 +44,7 @@ std::string Grouped(int64_t n) {
 // A commit record chosen for this load.
 struct PlannedCommit {
   const BronzeCommit* commit;
-  std::vector<const BronzeFile*> files;  // not loaded before
+  std::vector<const BronzeFile*> files;
 };
 
 struct DatasetPlan {
@@ -170,7 +170,7 @@ Status Loader::Run(LoadReport* report) {
     Status s = SilverDb::Open(options_.silver_path, db_options, &db);
     if (!s.ok()) return s;
   }
-  std::set<std::string> loaded_commits, loaded_files;
+  std::set<std::string> loaded_commits;
   bool has_schema = false;
   if (db) {
     Status s = db->TableExists("loader", "commits", &has_schema);
@@ -178,12 +178,8 @@ Status Loader::Run(LoadReport* report) {
     if (has_schema) {
       QueryResult r;
       s = db->Query("SELECT dataset || '/' || seq || '/' || run_id FROM loader.commits", &r);
-      if (s.ok()) {
-        for (const auto& row : r.rows) loaded_commits.insert(row[0].value_or(""));
-        s = db->Query("SELECT path FROM loader.files", &r);
-      }
       if (!s.ok()) return Status::Error(fmt::format("{}: {}", options_.silver_path, s.message()));
-      for (const auto& row : r.rows) loaded_files.insert(row[0].value_or(""));
+      for (const auto& row : r.rows) loaded_commits.insert(row[0].value_or(""));
     }
   }
 
@@ -202,7 +198,6 @@ Status Loader::Run(LoadReport* report) {
       }
       PlannedCommit pc{&c, {}};
       for (const BronzeFile& f : c.files) {
-        if (loaded_files.count(f.path)) continue;
         pc.files.push_back(&f);
         ++plan.summary.files;
         plan.summary.rows += f.rows;
@@ -290,6 +285,15 @@ Status Loader::Run(LoadReport* report) {
       s = db->Execute(fmt::format(
           "CREATE OR REPLACE TEMP VIEW new_{} AS SELECT *, file_index, file_row_number FROM {}",
           dataset, ReadParquetOf(bronze_dir, paths)));
+      if (s.ok() && dataset == "trades") {
+        // Fills repeat only when runs overlap (`fetch --fresh`); deduplicating costs a
+        // grouping of the whole batch, so it is done only when needed.
+        int64_t distinct = 0;
+        s = db->QueryInt(std::string(EmbeddedSql("trades_distinct")), &distinct);
+        if (s.ok()) {
+          s = run_step(dataset, distinct ? "trades_batch_distinct" : "trades_batch_dedupe");
+        }
+      }
       if (s.ok()) s = run_step(dataset, "load_" + dataset);
       if (!s.ok()) return fail(Status::Error(fmt::format("loading {}: {}", dataset, s.message())));
       if (dataset == "gamma_events" || dataset == "markets" || dataset == "market_tokens" ||
@@ -403,8 +407,7 @@ Status Loader::Run(LoadReport* report) {
 }
 
 int RunLoadSilver(const LoadOptions& options) {
-  const bool show_progress = true;
-  Loader loader(options, show_progress && !options.dry_run ? stdout : nullptr);
+  Loader loader(options, options.dry_run ? nullptr : stdout);
   LoadReport report;
   const Status s = loader.Run(&report);
   if (!s.ok()) {

@@ -3,19 +3,7 @@
 -- outcome_index, fill_seq), within the batch and against what is loaded: a re-fetched copy of a
 -- fill collides, two identical fills (fill_seq 0 and 1) stay apart. A fill whose token or market is not in the dimensions is kept
 -- with NULL surrogates (an orphan: `check` reports it; link_keys.sql links it later).
--- Input: view new_trades, table load_ctx.
-
--- The batch's distinct fills, each with the position of its first copy in the batch (file in
--- commit order, row in file): trade ids follow those positions, so they are the same whatever
--- order DuckDB's threads scan the files in, and cost no sort.
-CREATE OR REPLACE TEMP TABLE batch_trades AS
-SELECT transaction_hash, condition_id, token_id AS token_hash, proxy_wallet AS wallet_address,
-       side, price, size, make_timestamp("timestamp" * 1000000) AS "timestamp",
-       outcome_index::INTEGER AS outcome_index, fill_seq::INTEGER AS fill_seq,
-       min(file_index * (SELECT file_slot FROM load_ctx) + file_row_number) AS position
-FROM new_trades
-GROUP BY transaction_hash, condition_id, token_id, proxy_wallet, side, price, size, "timestamp",
-         outcome_index, fill_seq;
+-- Input: view new_trades, table load_ctx, and batch_trades (trades_batch_*.sql).
 
 CREATE OR REPLACE TEMP TABLE batch_trade_wallets AS
 SELECT proxy_wallet AS wallet_address,
