@@ -19,7 +19,6 @@ namespace polypipe::bronze {
 namespace {
 
 constexpr char kLogDir[] = "_log";
-constexpr char kStagingDir[] = "_staging";
 constexpr char kTempSuffix[] = ".tmp";
 
 bool IsDatasetName(const std::string& name) {
