@@ -110,6 +110,7 @@ Status ParseCommitRecord(const std::string& text, CommitRecord* record) {
         !GetOptionalInt(f, "max_event", &cf.max_event_us)) {
       return Invalid(fmt::format("file {} has a malformed event time", cf.path));
     }
+    if (cf.rows > INT64_MAX - sum) return Invalid("the files' \"rows\" overflow");
     sum += cf.rows;
     r.files.push_back(std::move(cf));
   }

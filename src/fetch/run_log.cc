@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -61,6 +62,19 @@ std::pair<std::string, long> StartOrder(const std::string& run_id) {
   return {run_id.substr(0, dash), n};
 }
 
+// A field of a report read back from disk, or `fallback` when it is missing or of another type: a
+// damaged report must not stop the next fetch (nlohmann's value() would throw).
+std::string StringField(const nlohmann::json& report, const char* key,
+                        const std::string& fallback) {
+  const auto it = report.find(key);
+  return it != report.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+int64_t IntField(const nlohmann::json& report, const char* key, int64_t fallback) {
+  const auto it = report.find(key);
+  return it != report.end() && it->is_number_integer() ? it->get<int64_t>() : fallback;
+}
+
 std::optional<fs::path> NewestReport(const fs::path& dir) {
   std::optional<fs::path> newest;
   std::error_code ec;
@@ -88,14 +102,15 @@ std::optional<RunLog> RunLog::Begin(const std::string& data_dir, const std::stri
   if (!fresh) {
     if (auto newest = NewestReport(log.dir_)) {
       nlohmann::json report = ReadJson(*newest);
-      if (report.is_object() && report.value("state", "") != "finished" &&
-          report.contains("run_id") && report["run_id"].is_string()) {
-        log.run_id_ = report["run_id"].get<std::string>();
+      if (report.is_object() && StringField(report, "state", "") != "finished" &&
+          !StringField(report, "run_id", "").empty()) {
+        log.run_id_ = StringField(report, "run_id", "");
         log.resumed_ = true;
-        log.started_at_us_ = report.value("started_at_us", now);
+        log.started_at_us_ = IntField(report, "started_at_us", now);
+        const int64_t resumes = IntField(report, "resumes", 0);
         log.report_ = std::move(report);
         log.report_["resumed_at"] = IsoMicros(now);
-        log.report_["resumes"] = log.report_.value("resumes", 0) + 1;
+        log.report_["resumes"] = resumes < INT64_MAX ? resumes + 1 : resumes;
         log.report_["mode"] = mode;
         return log;
       }

@@ -104,6 +104,19 @@ TEST(CommitRecord, LogFileNamesSortAndParse) {
   EXPECT_FALSE(ParseCommitLogFileName("123.json", &seq));
 }
 
+TEST(CommitRecord, RowCountsThatOverflowAreRejected) {
+  // Found by fuzz/commit_record_fuzz.cc: the sum of the files' rows overflowed int64 (undefined
+  // behaviour) instead of failing validation.
+  const std::string text =
+      R"({"seq":1,"dataset":"d","run_id":"r","committed_at":"c","rows":0,"files":[)"
+      R"({"path":"dt=2026-01-01/a.parquet","rows":9223372036854775807,"bytes":1},)"
+      R"({"path":"dt=2026-01-01/b.parquet","rows":9223372036854775807,"bytes":1}]})";
+  CommitRecord record;
+  const Status status = ParseCommitRecord(text, &record);
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("overflow"), std::string::npos) << status.message();
+}
+
 TEST(CommitRecord, CommittedPaths) {
   EXPECT_TRUE(IsValidCommittedPath("dt=2026-01-01/trades_20260101_010203_000001.parquet"));
   EXPECT_FALSE(IsValidCommittedPath("dt=2026-01-01/../x.parquet"));

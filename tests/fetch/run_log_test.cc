@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace polypipe::fetch {
 namespace {
@@ -56,6 +57,21 @@ TEST_F(RunLogTest, RunsBegunWithinOneSecondAreOrderedByTheirSuffix) {
   RunLog resumed = Begin();
   EXPECT_TRUE(resumed.resumed());
   EXPECT_EQ(resumed.run_id(), last);
+}
+
+TEST_F(RunLogTest, AReportWithMistypedFieldsIsResumedWithDefaults) {
+  // Found by fuzz/run_log_fuzz.cc: a report whose fields had other types than the ones written
+  // (a damaged or hand-edited file) made Begin throw nlohmann::json::type_error out of `fetch`.
+  fs::create_directories(dir_ / "_runs");
+  {
+    std::ofstream out(dir_ / "_runs" / "20260101T000000Z.json");
+    out << R"({"run_id": "20260101T000000Z", "state": 7, "started_at_us": "abc", "resumes": "2"})";
+  }
+  RunLog log = Begin();
+  EXPECT_TRUE(log.resumed());
+  EXPECT_EQ(log.run_id(), "20260101T000000Z");
+  EXPECT_GT(log.started_at_us(), 0);
+  EXPECT_EQ(log.report()["resumes"], 1);
 }
 
 }  // namespace
