@@ -1,0 +1,17 @@
+// CLOB POST /batch-prices-history bodies (ParseBatchPricesHistory).
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "api/clob_api.h"
+#include "fuzz/fuzz_check.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace polypipe;
+  static api::Parser parser;
+  static const api::Lineage lineage = fuzz::FuzzLineage(api::kBatchPricesRoute);
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  auto page = api::ParseBatchPricesHistory(parser, body, 60, lineage);
+  if (page.ok()) fuzz::CheckPage(api::PricesSchema(), *page);
+  return 0;
+}

@@ -1,0 +1,20 @@
+// Gamma GET /events/keyset pages, the offset list and single events (ParseGammaEventsPage,
+// ParseGammaEvent).
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "api/gamma_api.h"
+#include "fuzz/fuzz_check.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace polypipe;
+  static api::Parser parser;
+  static const api::Lineage lineage = fuzz::FuzzLineage(api::kGammaEventsRoute);
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  auto page = api::ParseGammaEventsPage(parser, body, lineage);
+  if (page.ok()) fuzz::CheckPage(api::GammaEventsSchema(), *page);
+  auto one = api::ParseGammaEvent(parser, body, lineage);
+  if (one.ok()) fuzz::CheckPage(api::GammaEventsSchema(), *one);
+  return 0;
+}
