@@ -37,7 +37,7 @@ class Reader {
   const std::optional<std::string>& error() const { return error_; }
 
   void Fail(const std::string& path, const std::string& what) {
-    if (!error_) error_ = fmt::format("{}: {}: {}", file_, path, what);
+    if (!error_) error_ = fmt::format("{}: {}: {}", file_, Escaped(path), what);
   }
 
   // REQUIRES: v is an object. Fails on keys outside `allowed`.
@@ -93,6 +93,16 @@ class Reader {
   }
 
  private:
+  // Keys come from the file: control characters in them are escaped to keep the error one line.
+  static std::string Escaped(const std::string& path) {
+    std::string out;
+    for (const char ch : path) {
+      const auto c = static_cast<unsigned char>(ch);
+      out += c < 0x20 || c == 0x7f ? fmt::format("\\x{:02x}", c) : std::string(1, ch);
+    }
+    return out;
+  }
+
   static std::string Show(const json& v) {
     std::string text = v.dump();
     if (text.size() > 60) text = text.substr(0, 57) + "...";

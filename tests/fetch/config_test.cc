@@ -112,6 +112,15 @@ TEST_F(ConfigTest, MissingFileIsAnErrorOnlyWhenNamed) {
   EXPECT_NE(error->find("cannot read"), std::string::npos);
 }
 
+TEST_F(ConfigTest, AnUnknownKeyWithANewlineStaysOnOneLine) {
+  // Found by fuzz/config_fuzz.cc: the key was quoted raw, so a newline in it split the error line.
+  FetchConfig c = FetchConfig::Defaults();
+  auto error = Load(R"({"api": {"a\nb": 1}})", &c);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->find('\n'), std::string::npos) << *error;
+  EXPECT_NE(error->find("api.a\\x0ab: unknown key"), std::string::npos) << *error;
+}
+
 TEST_F(ConfigTest, EnvironmentOverridesTheFile) {
   FetchConfig c = FetchConfig::Defaults();
   ASSERT_FALSE(Load(R"({"output_dirs": {"data": "from_file"}})", &c));
