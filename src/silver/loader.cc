@@ -235,7 +235,7 @@ Status Loader::Run(LoadReport* report) {
     return Status::Ok();
   }
 
-  // Rows of a file are numbered file_index * file_slot + row (see load_trades.sql): a power of
+  // Rows of a file are numbered file_index * file_slot + row (see trades_batch_*.sql): a power of
   // two above the largest file of the load.
   int64_t largest = 0;
   for (const DatasetPlan& plan : plans) {

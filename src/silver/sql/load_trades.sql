@@ -1,8 +1,9 @@
 -- TraderDim and TradeFact from the new trades files. Fills are deduplicated by their natural key
 -- (transaction_hash, condition_id, token_hash, wallet_address, side, price, size, timestamp,
 -- outcome_index, fill_seq), within the batch and against what is loaded: a re-fetched copy of a
--- fill collides, two identical fills (fill_seq 0 and 1) stay apart. A fill whose token or market is not in the dimensions is kept
--- with NULL surrogates (an orphan: `check` reports it; link_keys.sql links it later).
+-- fill collides, two identical fills (fill_seq 0 and 1) stay apart. A fill whose token or market
+-- is not in the dimensions is kept with NULL surrogates (an orphan: `check` reports it;
+-- link_keys.sql links it later).
 -- Input: view new_trades, table load_ctx, and batch_trades (trades_batch_*.sql).
 
 CREATE OR REPLACE TEMP TABLE batch_trade_wallets AS
