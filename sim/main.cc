@@ -59,6 +59,11 @@ int main(int argc, char** argv) {
   app.add_option("--fault-latency-rate", f.latency_rate, "Share of requests delayed")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--fault-seed", f.seed, "Seed of the fault sequence");
+  app.add_option("--hostile-rate", u.hostile_rate,
+                 "Share of trades, board rows and CLOB markets served with hostile data")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_flag("--hostile-pages", u.hostile_pages,
+               "Serve the first page of four leaderboard boards as broken JSON");
   app.add_option("--threads", options.threads, "Connections served at once")
       ->check(CLI::Range(1, 1024));
   app.add_option("--dump", dump_dir, "Write every list page as JSON under DIR and exit");

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/hostile.h"
 #include "sim/json_writer.h"
 #include "sim/routes.h"
 
@@ -36,9 +37,19 @@ void WriteClobMarket(const Universe& u, const Market& m, JsonWriter& w) {
   w.Field("minimum_tick_size", m.index % 4 == 0 ? 0.001 : 0.01);
   w.Field("condition_id", m.condition_id);
   w.Field("question_id", m.question_id);
-  w.Field("question", m.question);
-  w.Field("description", m.description);
-  w.Field("market_slug", m.slug);
+  const int hostile = HostileMarketKind(u, m.index);
+  if (hostile >= 0) {
+    const std::string_view kind = kHostileMarketKinds[hostile].name;
+    if (kind == "duplicate_keys") w.Field("question", "decoy").Field("closed", closed);
+    w.Field("question", HostileMarketQuestion(m, hostile));
+    w.Field("description", kind == "path_slug" ? HostileNulText(m.index) + HostileQuoteText(m.index)
+                                               : m.description);
+    w.Field("market_slug", kind == "path_slug" ? HostilePathText(m.index) : m.slug);
+  } else {
+    w.Field("question", m.question);
+    w.Field("description", m.description);
+    w.Field("market_slug", m.slug);
+  }
   w.Field("end_date_iso", IsoSeconds(m.end));
   w.Key("game_start_time");
   if (sports)

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <map>
 
+#include "sim/hostile.h"
 #include "sim/json_writer.h"
 #include "sim/routes.h"
 
@@ -112,6 +114,92 @@ SimResponse CloudflareBlockPage() {
   return r;
 }
 
+namespace {
+
+// The "hostile" member of /__sim/truth: every planted record with its kind and outcome, rows
+// skipped per dataset, rows lost to broken pages, and the rows a complete fetch keeps.
+void WriteHostileTruth(const Universe& u, int64_t trades, int64_t board, int64_t markets,
+                       JsonWriter& w) {
+  int64_t trade_skips = 0, board_skips = 0, board_lost = 0;
+  std::map<std::string, int64_t> kinds;
+  w.Key("hostile").BeginObject();
+  w.Field("rate", u.options().hostile_rate);
+  w.Field("broken_pages", u.options().hostile_pages);
+  w.Key("planted").BeginArray();
+  auto outcome = [](HostileOutcome o) { return o == HostileOutcome::kKept ? "kept" : "skipped"; };
+  for (const Market& m : u.markets()) {
+    if (!m.in_clob) continue;
+    if (const int kind = HostileMarketKind(u, m.index); kind >= 0) {
+      const HostileKind& k = kHostileMarketKinds[kind];
+      ++kinds[std::string("markets.") + k.name];
+      w.BeginObject().Field("dataset", "markets").Field("condition_id", m.condition_id);
+      w.Field("kind", k.name).Field("field", k.field).Field("outcome", outcome(k.outcome));
+      w.EndObject();
+    }
+    const int64_t visible = u.VisibleTrades(m);
+    for (int64_t i = 0; i < visible; ++i) {
+      const int kind = HostileTradeKind(u, m.index, i);
+      if (kind < 0) continue;
+      const HostileKind& k = kHostileTradeKinds[kind];
+      if (k.outcome == HostileOutcome::kSkipped) ++trade_skips;
+      ++kinds[std::string("trades.") + k.name];
+      const Trade t = u.MakeTrade(m, i);
+      w.BeginObject().Field("dataset", "trades").Field("market", m.index).Field("index", i);
+      w.Field("transaction_hash", t.transaction_hash);
+      w.Field("kind", k.name).Field("field", k.field).Field("outcome", outcome(k.outcome));
+      w.EndObject();
+    }
+  }
+  for (size_t c = 0; c < kBoardCategories.size(); ++c) {
+    for (size_t p = 0; p < kBoardPeriods.size(); ++p) {
+      const int size = u.BoardSize(static_cast<int>(c), static_cast<int>(p));
+      for (size_t o = 0; o < kBoardOrders.size(); ++o) {
+        if (BrokenBoardPageKind(u, static_cast<int>(c), static_cast<int>(p), static_cast<int>(o),
+                                0)) {
+          board_lost += size;  // the board's first page never parses: none of it is kept
+          continue;
+        }
+        for (int i = 0; i < size; ++i) {
+          const int kind =
+              HostileBoardKind(u, static_cast<int>(c), static_cast<int>(p), static_cast<int>(o), i);
+          if (kind < 0) continue;
+          const HostileKind& k = kHostileBoardKinds[kind];
+          if (k.outcome == HostileOutcome::kSkipped) ++board_skips;
+          ++kinds[std::string("leaderboard.") + k.name];
+          w.BeginObject().Field("dataset", "leaderboard").Field("category", kBoardCategories[c]);
+          w.Field("time_period", kBoardPeriods[p]).Field("order_by", kBoardOrders[o]);
+          w.Field("rank0", i).Field("kind", k.name).Field("field", k.field);
+          w.Field("outcome", outcome(k.outcome)).EndObject();
+        }
+      }
+    }
+  }
+  w.EndArray();
+  w.Key("broken_pages").BeginArray();
+  if (u.options().hostile_pages) {
+    for (const BrokenBoardPage& p : kBrokenBoardPages) {
+      w.BeginObject().Field("route", "/data/v1/leaderboard").Field("kind", p.kind);
+      w.Field("category", kBoardCategories[p.category])
+          .Field("time_period", kBoardPeriods[p.period]);
+      w.Field("order_by", kBoardOrders[0]).Field("offset", 0).EndObject();
+    }
+  }
+  w.EndArray();
+  w.Key("kinds").BeginObject();
+  for (const auto& [name, n] : kinds) w.Field(name, n);
+  w.EndObject();
+  w.Key("skipped").BeginObject().Field("trades", trade_skips).Field("leaderboard", board_skips);
+  w.EndObject();
+  w.Key("lost").BeginObject().Field("leaderboard", board_lost).EndObject();
+  w.Key("kept").BeginObject();
+  w.Field("markets", markets).Field("trades", trades - trade_skips);
+  w.Field("leaderboard", board - board_skips - board_lost);
+  w.EndObject();
+  w.EndObject();
+}
+
+}  // namespace
+
 SimResponse Truth(const Universe& u, const SimRequest& r) {
   PriceSettings prices;
   if (auto v = ParseInt(r.Get("fidelity"))) prices.fidelity = static_cast<int>(*v);
@@ -183,6 +271,9 @@ SimResponse Truth(const Universe& u, const SimRequest& r) {
     w.Key("market_trades").Raw(per_market);
     w.Key("token_prices").Raw(per_token);
     w.Key("token_fidelity").Raw(per_token_fidelity);
+  }
+  if (u.options().hostile_rate > 0 || u.options().hostile_pages) {
+    WriteHostileTruth(u, trades, board, markets, w);
   }
   w.EndObject();
   return JsonResponse(200, std::move(body));

@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "sim/hostile.h"
 #include "sim/json_writer.h"
 #include "sim/routes.h"
 
@@ -293,7 +294,11 @@ SimResponse DataTradesV2(const Universe& u, const SimRequest& r) {
     last = k;
     const Trade t = u.MakeTrade(u.markets()[k.market], k.index);
     if (!filter.Match(u, t)) continue;
-    writer.Write(t, w);
+    if (const int kind = HostileTradeKind(u, k.market, k.index); kind >= 0) {
+      WriteHostileTrade(u, t, kind, w);
+    } else {
+      writer.Write(t, w);
+    }
     ++emitted;
   }
   const bool has_more = !tape.Empty() && scanned > 0;
@@ -372,6 +377,10 @@ SimResponse DataLeaderboard(const Universe& u, const SimRequest& r) {
   const int64_t take = std::min<int64_t>(*limit, 50);  // larger limits are silently clamped
   const std::string user = r.Get("user");
   const int size = u.BoardSize(category, period);
+  if (const char* broken = BrokenBoardPageKind(u, category, period, order, *offset);
+      broken && user.empty()) {
+    return JsonResponse(200, BrokenBoardBody(broken));
+  }
 
   std::string body;
   JsonWriter w(body);
@@ -381,6 +390,11 @@ SimResponse DataLeaderboard(const Universe& u, const SimRequest& r) {
     const Wallet& wal = u.wallets()[row.wallet];
     if (!user.empty() && wal.address != user) continue;
     ++n;
+    if (const int kind = HostileBoardKind(u, category, period, order, static_cast<int>(i));
+        kind >= 0) {
+      WriteHostileBoardRow(wal, row, kind, w);
+      continue;
+    }
     w.BeginObject();
     w.Field("rank", std::to_string(row.rank));
     w.Field("proxyWallet", wal.address);

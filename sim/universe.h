@@ -35,6 +35,10 @@ struct UniverseOptions {
   int history_days = 3 * 365;
   // Start of the clock, unix seconds (default 2026-10-01T00:00:00Z).
   int64_t now = 1'790'812'800;
+  // Hostile data (see hostile.h): the share of trades, board rows and CLOB markets served with a
+  // hostile kind, and whether some leaderboard pages are served broken. Off by default.
+  double hostile_rate = 0;
+  bool hostile_pages = false;
 };
 
 // One trade as the Data API reports it.
