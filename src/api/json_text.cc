@@ -80,11 +80,18 @@ std::string_view TrimToken(std::string_view token) {
   return token;
 }
 
-error_code AppendMinified(ondemand::value value, std::string& out) {
+namespace {
+
+// Deeper values are refused (DEPTH_ERROR, so the page is broken) instead of recursing: a small
+// body of nested brackets would otherwise exhaust a worker thread's stack.
+constexpr int kMaxDepth = 1024;
+
+error_code AppendMinified(ondemand::value value, std::string& out, int depth) {
   ondemand::json_type type;
   if (auto e = value.type().get(type)) return e;
   switch (type) {
     case ondemand::json_type::object: {
+      if (depth >= kMaxDepth) return simdjson::DEPTH_ERROR;
       ondemand::object object;
       if (auto e = value.get_object().get(object)) return e;
       out += '{';
@@ -98,12 +105,13 @@ error_code AppendMinified(ondemand::value value, std::string& out) {
         first = false;
         AppendJsonString(out, key);
         out += ':';
-        if (auto e = AppendMinified(field.value(), out)) return e;
+        if (auto e = AppendMinified(field.value(), out, depth + 1)) return e;
       }
       out += '}';
       return simdjson::SUCCESS;
     }
     case ondemand::json_type::array: {
+      if (depth >= kMaxDepth) return simdjson::DEPTH_ERROR;
       ondemand::array array;
       if (auto e = value.get_array().get(array)) return e;
       out += '[';
@@ -113,7 +121,7 @@ error_code AppendMinified(ondemand::value value, std::string& out) {
         if (auto e = std::move(element).get(v)) return e;
         if (!first) out += ',';
         first = false;
-        if (auto e = AppendMinified(v, out)) return e;
+        if (auto e = AppendMinified(v, out, depth + 1)) return e;
       }
       out += ']';
       return simdjson::SUCCESS;
@@ -145,6 +153,12 @@ error_code AppendMinified(ondemand::value value, std::string& out) {
     }
   }
   return simdjson::INCORRECT_TYPE;
+}
+
+}  // namespace
+
+error_code AppendMinified(ondemand::value value, std::string& out) {
+  return AppendMinified(value, out, 0);
 }
 
 std::string Excerpt(const char* begin, const char* end, size_t limit) {

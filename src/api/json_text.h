@@ -25,7 +25,8 @@ bool IsJsonNumber(std::string_view token);
 // A raw scalar token from simdjson without the whitespace that may trail it.
 std::string_view TrimToken(std::string_view token);
 
-// Appends `value` (consumed) as minified JSON. Fails when any part of it is not valid JSON.
+// Appends `value` (consumed) as minified JSON. Fails when any part of it is not valid JSON, or
+// nests deeper than 1024 arrays and objects (DEPTH_ERROR).
 simdjson::error_code AppendMinified(simdjson::ondemand::value value, std::string& out);
 
 // The JSON text starting at `begin` (an object, array or scalar) up to its end, `limit` bytes or

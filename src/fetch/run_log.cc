@@ -129,7 +129,10 @@ std::optional<std::string> RunLog::Save(const std::string& state) {
   if (state == "finished") report_["finished_at"] = report_["updated_at"];
   const fs::path final_path = fs::path(dir_) / (run_id_ + ".json");
   const fs::path temp = fs::path(dir_) / ("." + run_id_ + ".json.tmp");
-  const std::string text = report_.dump(2) + "\n";
+  // Error texts quote response bodies, which may hold bytes that are not UTF-8: replace them
+  // (U+FFFD) instead of letting the encoder throw.
+  const std::string text =
+      report_.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   bool ok = fd >= 0;
   if (ok) ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
