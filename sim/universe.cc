@@ -509,8 +509,10 @@ std::vector<std::pair<int64_t, double>> Universe::PricePoints(const Market& m, i
 
 int Universe::TruthFidelity(const Market& m, const PriceSettings& settings) const {
   if (!m.order_book) return 0;
-  const int base = m.volume >= settings.high_volume_threshold ? settings.high_volume_fidelity
-                                                              : settings.fidelity;
+  // The volume tier comes from Gamma's volumeNum: a market Gamma does not list gets the
+  // ordinary fidelity, whatever it traded.
+  const bool high_volume = m.in_gamma && m.volume >= settings.high_volume_threshold;
+  const int base = high_volume ? settings.high_volume_fidelity : settings.fidelity;
   if (!Closed(m) || base >= 720) return base;
   for (int f : settings.ladder) {
     if (f > base && f >= 720) return f;

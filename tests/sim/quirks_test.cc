@@ -350,6 +350,29 @@ TEST_F(Quirks, AdvancingTheClockAddsNewestTradesAndClosesMarkets) {
   EXPECT_GT(closed_after, closed_before) << "markets whose end passed should close";
 }
 
+// A client learns a market's volume tier from Gamma's volumeNum only, so truth gives a market
+// Gamma does not list the ordinary fidelity, however much it traded.
+TEST(Truth, FidelityOfAMarketMissingFromGammaIsTheOrdinaryOne) {
+  UniverseOptions options;
+  options.seed = 11;
+  options.markets = 400;
+  options.mean_trades = 150;
+  options.heavy_markets = 2;
+  options.heavy_trades = 40'000;
+  options.history_days = 30;
+  Universe u(options);
+  const PriceSettings settings;
+  int unlisted_high_volume = 0;
+  for (const Market& m : u.markets()) {
+    if (!m.order_book || u.Closed(m)) continue;
+    const bool high = m.volume >= settings.high_volume_threshold;
+    const int want = high && m.in_gamma ? settings.high_volume_fidelity : settings.fidelity;
+    EXPECT_EQ(u.TruthFidelity(m, settings), want) << m.condition_id;
+    if (high && !m.in_gamma) ++unlisted_high_volume;
+  }
+  EXPECT_GT(unlisted_high_volume, 0) << "the universe no longer holds the case under test";
+}
+
 }  // namespace
 }  // namespace polysim::testing
 
