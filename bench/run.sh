@@ -11,11 +11,15 @@
 #   memory      peak RSS of `fetch --mode trades` on ~2M and ~8M trades
 #   silver      load-silver of ~5M trades (30 days) against a plain DuckDB INSERT ... SELECT * FROM
 #               read_parquet(...) of the same files, then an incremental load of one new day
+#   soak        fetch --mode all again and again for BENCH_SOAK_SECONDS against polysim with every
+#               fault on and its clock advancing, then load-silver and check: requests, faults,
+#               duplicates and rows lost against the truth, peak RSS per run (bench/soak.py)
 #
 # Environment:
 #   BENCH_SECONDS        seconds per polysim serving case (default 5)
 #   BENCH_FETCH_SECONDS  --timeout of each saturation fetch (default 60)
 #   BENCH_RATES          the limits L (requests per second) the saturation cases try (default "50 20")
+#   BENCH_SOAK_SECONDS   length of the soak's fetching (default 600)
 #   BENCH_SCALE          multiplies the trade counts of the throughput and memory universes
 #                        (default 1; 0.1 for a quick check)
 #   BENCH_ONLY           a subset of the cases above, e.g. "saturation memory"
@@ -34,7 +38,8 @@ seconds=${BENCH_SECONDS:-5}
 fetch_seconds=${BENCH_FETCH_SECONDS:-60}
 rates=${BENCH_RATES:-50 20}
 scale=${BENCH_SCALE:-1}
-only=${BENCH_ONLY:-sim saturation throughput memory silver}
+only=${BENCH_ONLY:-sim saturation throughput memory silver soak}
+soak_seconds=${BENCH_SOAK_SECONDS:-600}
 polypipe="$build/polypipe"
 polysim="$build/polysim"
 ticks=$(getconf CLK_TCK)
@@ -624,6 +629,27 @@ silver_case() {
   fi
 }
 
+soak_case() {
+  echo "== soak: ${soak_seconds} s of fetch --mode all against polysim with every fault on and its" \
+    "clock advancing, then load-silver and check"
+  local dir
+  make_dir
+  python3 "$root/bench/soak.py" "$polypipe" "$polysim" "$build/bench/duckdb_baseline" "$dir" \
+    "$soak_seconds" "$dir/soak.vars" || return 1
+  eval "$(cat "$dir/soak.vars")"
+  local duplicates=$((soak_trade_duplicates + soak_price_duplicates + soak_bronze_trade_duplicates))
+  local lost=$((soak_trades_lost + soak_prices_lost))
+  figure "soak: fetch runs / requests / faults injected / 429s" \
+    "$soak_runs / $soak_requests / $soak_sim_faults / $soak_sim_rate_limited" "" ""
+  figure "soak: duplicate trades + prices (Silver and Bronze)" "$duplicates" "0" \
+    "$(meets "$duplicates" '==' 0)"
+  figure "soak: trades + prices lost against the truth" "$lost" "0" "$(meets "$lost" '==' 0)"
+  figure "soak: polypipe check exit code" "$soak_check_exit" "0" "$(meets "$soak_check_exit" '==' 0)"
+  figure "soak: peak RSS, first / last third of the runs (MB)" \
+    "$soak_rss_first_mb / $soak_rss_last_mb" "not growing" \
+    "$(meets "$soak_rss_last_mb" '<=' "$soak_rss_first_mb * 1.1")"
+}
+
 # run_case NAME FUNCTION: runs a case in this shell (so that the trap knows what it started), its
 # output shown and kept in bench/out/NAME.txt; a failed case is reported and the next one runs.
 run_case() {
@@ -645,6 +671,7 @@ run_case saturation saturation_cases
 run_case throughput throughput_case
 run_case memory memory_case
 run_case silver silver_case
+run_case soak soak_case
 
 if [ -s "$summary" ]; then
   echo "== summary (bench/out/summary.txt)"
