@@ -314,6 +314,15 @@ Status Loader::Run(LoadReport* report) {
   }
   s = run_step("links", "link_keys");
   if (!s.ok()) return fail(s);
+  s = db->QueryInt(
+      "SELECT count(*) FROM TradeFact WHERE market_id IS NULL OR token_id IS NULL OR trader_id "
+      "IS NULL",
+      &report->orphan_trades);
+  if (s.ok()) {
+    s = db->QueryInt("SELECT count(*) FROM PriceHistoryFact WHERE token_id IS NULL",
+                     &report->orphan_prices);
+  }
+  if (!s.ok()) return fail(s);
 
   // Bookkeeping: the commit records and files of this load, and the trade feed state the trades
   // records carry (the newest record's state of each market wins).
@@ -436,6 +445,12 @@ int RunLoadSilver(const LoadOptions& options) {
     fmt::print("load-silver: load {} committed: {} files, {} Bronze rows in {:.2f} s ({} rows/s)\n",
                report.load_id, Grouped(report.files), Grouped(report.rows), report.seconds,
                Grouped(static_cast<int64_t>(report.rows / std::max(report.seconds, 1e-6))));
+  }
+  if (report.orphan_trades > 0 || report.orphan_prices > 0) {
+    fmt::print(
+        "load-silver: {} trades and {} price points have no market or token in the "
+        "dimensions yet: kept unlinked (orphans; `polypipe check` lists them)\n",
+        Grouped(report.orphan_trades), Grouped(report.orphan_prices));
   }
   if (pending > 0) {
     fmt::print(

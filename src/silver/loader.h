@@ -55,6 +55,10 @@ struct LoadReport {
   int64_t rows = 0;
   int64_t load_id = 0;  // 0 when nothing was loaded
   double seconds = 0;
+  // Facts whose market, token or trader is missing from the dimensions after this load (kept,
+  // unlinked; `polypipe check` lists them).
+  int64_t orphan_trades = 0;
+  int64_t orphan_prices = 0;
 };
 
 // Why a load failed: kUsage for bad arguments (exit 2), kFailure for everything else (exit 1).

@@ -672,6 +672,7 @@ TEST(SilverLoad, OrphanFactsAreKeptReportedAndLinkedLater) {
   ASSERT_EQ(r.code, 0) << r.output;
   const int64_t trades = h.sim().Truth()["datasets"]["trades"].get<int64_t>();
   EXPECT_EQ(h.SilverInt("SELECT count(*) FROM TradeFact"), trades) << "orphans are kept";
+  EXPECT_NE(r.output.find("kept unlinked"), std::string::npos) << r.output;
   EXPECT_EQ(h.SilverInt("SELECT count(*) FROM TradeFact WHERE market_id IS NULL"), trades);
   r = h.Check();
   EXPECT_EQ(r.code, 1) << r.output;
