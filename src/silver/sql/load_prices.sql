@@ -16,4 +16,4 @@ WHERE NOT EXISTS (
   SELECT 1 FROM PriceHistoryFact f
   WHERE f."timestamp" BETWEEN (SELECT min(make_timestamp("timestamp" * 1000000)) FROM new_prices)
                           AND (SELECT max(make_timestamp("timestamp" * 1000000)) FROM new_prices)
-    AND f."timestamp" = n."timestamp" AND f.token_hash = n.token_hash);
+    AND f."timestamp" = n."timestamp" AND f.token_hash IS NOT DISTINCT FROM n.token_hash);

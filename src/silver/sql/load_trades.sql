@@ -50,7 +50,13 @@ WHERE NOT EXISTS (
   -- what overlaps the new batch in time, not the whole table.
   WHERE f."timestamp" BETWEEN (SELECT min("timestamp") FROM batch_trades)
                           AND (SELECT max("timestamp") FROM batch_trades)
-    AND f."timestamp" = n."timestamp" AND f.transaction_hash = n.transaction_hash
-    AND f.condition_id = n.condition_id AND f.token_hash = n.token_hash
-    AND f.wallet_address = n.wallet_address AND f.side = n.side AND f.price = n.price
-    AND f.size = n.size AND f.outcome_index = n.outcome_index AND f.fill_seq = n.fill_seq);
+    -- NULL-safe: a fill whose optional field came back NULL still collides with its copy.
+    AND f."timestamp" IS NOT DISTINCT FROM n."timestamp"
+    AND f.transaction_hash IS NOT DISTINCT FROM n.transaction_hash
+    AND f.condition_id IS NOT DISTINCT FROM n.condition_id
+    AND f.token_hash IS NOT DISTINCT FROM n.token_hash
+    AND f.wallet_address IS NOT DISTINCT FROM n.wallet_address
+    AND f.side IS NOT DISTINCT FROM n.side AND f.price IS NOT DISTINCT FROM n.price
+    AND f.size IS NOT DISTINCT FROM n.size
+    AND f.outcome_index IS NOT DISTINCT FROM n.outcome_index
+    AND f.fill_seq IS NOT DISTINCT FROM n.fill_seq);
