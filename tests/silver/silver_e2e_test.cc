@@ -293,6 +293,45 @@ TEST(SilverLoad, AFreshRefetchAddsNoFactTwice) {
   EXPECT_EQ(check.code, 0) << check.output;
 }
 
+// Hostile data (polysim --hostile-rate): odd text, NULLed optional fields, 200-digit ids and
+// out-of-range prices, as Bronze keeps them. Silver loads them, dedupes a re-fetch of them
+// NULL-safe, and `check` reports the prices and the fills whose token no dimension knows.
+TEST(SilverLoad, HostileDataLoadsDedupesAndIsReported) {
+  polysim::ServerOptions sim = SimClient::DefaultOptions();
+  sim.universe.hostile_rate = 0.08;
+  SilverHarness h("silver-hostile", sim);
+  ASSERT_EQ(h.Fetch().code, 0);
+  Outcome r = h.Load();
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string fills =
+      "(SELECT DISTINCT transaction_hash, condition_id, token_id, proxy_wallet, side, price, "
+      "size, \"timestamp\", outcome_index, fill_seq FROM " +
+      h.Scan("trades") + ")";
+  const int64_t distinct = Int(h.Query("SELECT count(*) FROM " + fills).rows[0][0]);
+  EXPECT_EQ(h.SilverInt("SELECT count(*) FROM TradeFact"), distinct);
+
+  ASSERT_EQ(h.Fetch({"--fresh"}).code, 0);
+  r = h.Load();
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(h.SilverInt("SELECT count(*) FROM TradeFact"),
+            Int(h.Query("SELECT count(*) FROM " + fills).rows[0][0]))
+      << "a re-fetched copy collides, NULL fields included";
+
+  const int64_t out_of_range =
+      Int(h.Query("SELECT count(*) FROM " + fills + " WHERE price < 0 OR price > 1").rows[0][0]);
+  const Outcome check = h.Check();
+  const size_t at = check.output.find("trade_price_range");
+  ASSERT_NE(at, std::string::npos) << check.output;
+  const std::string line = check.output.substr(at, check.output.find('\n', at) - at);
+  if (out_of_range > 0) {
+    EXPECT_EQ(check.code, 1) << check.output;
+    EXPECT_NE(line.find("FAIL"), std::string::npos) << line;
+    EXPECT_NE(line.find(std::to_string(out_of_range)), std::string::npos) << line;
+  } else {
+    EXPECT_EQ(line.find("FAIL"), std::string::npos) << line;
+  }
+}
+
 // --- Beside a running fetch: every load sees whole commits only, and the last one everything ---
 
 TEST(SilverLoad, LoadsBesideARunningFetchSeeCommittedDataOnly) {
