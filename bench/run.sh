@@ -645,9 +645,10 @@ soak_case() {
     "$(meets "$duplicates" '==' 0)"
   figure "soak: trades + prices lost against the truth" "$lost" "0" "$(meets "$lost" '==' 0)"
   figure "soak: polypipe check exit code" "$soak_check_exit" "0" "$(meets "$soak_check_exit" '==' 0)"
-  figure "soak: peak RSS, first / last third of the runs (MB)" \
+  figure "soak: median peak RSS per run, first / last third (MB)" \
     "$soak_rss_first_mb / $soak_rss_last_mb" "not growing" \
     "$(meets "$soak_rss_last_mb" '<=' "$soak_rss_first_mb * 1.1")"
+  figure "soak: highest peak RSS of a run (MB)" "$soak_rss_max_mb (run $soak_rss_max_run)" "" ""
 }
 
 # run_case NAME FUNCTION: runs a case in this shell (so that the trap knows what it started), its

@@ -129,6 +129,8 @@ def main():
                 "transport_errors": sum(r.get("transport_errors", 0) for r in http_stats.values()),
                 "blocked": sum(r.get("blocked", 0) for r in http_stats.values()),
                 "rows": sum(d.get("rows", 0) for d in report.get("datasets", {}).values()),
+                "datasets": {k: d.get("rows", 0) for k, d in report.get("datasets", {}).items()
+                             if d.get("rows", 0)},
                 "peak_rss_mb": round(sampler.peak / 1024, 1),
             }
             runs.append(run)
@@ -145,7 +147,8 @@ def main():
         print("  final run to the last clock (faults still on):", flush=True)
         fetch(0)
 
-        truth = http(base + "/__sim/truth?detail=false")["datasets"]
+        full_truth = http(base + "/__sim/truth")
+        truth = full_truth["datasets"]
         sim_stats = http(base + "/__sim/stats")
     finally:
         sim.terminate()
@@ -164,6 +167,26 @@ def main():
     prices = int(query(baseline, attach, "SELECT count(*) FROM s.PriceHistoryFact"))
     price_keys = int(query(baseline, attach, """SELECT count(*) FROM (SELECT DISTINCT
         token_hash, "timestamp" FROM s.PriceHistoryFact)"""))
+    # Per market and per token: a market that closed during the soak keeps the finer points
+    # fetched while it was open, beyond what the truth (which knows only the closed market's
+    # coarse series) counts; so "lost" is what the truth has and Silver lacks, stream by stream.
+    def per_key(sql, name):
+        path = os.path.join(work, name)
+        query(baseline, attach, f"COPY ({sql}) TO '{path}' (HEADER false)")
+        with open(path, encoding="utf-8") as f:
+            return {k: int(v) for k, v in (line.strip().rsplit(",", 1) for line in f if line.strip())}
+    got_trades = per_key("SELECT condition_id, count(*) FROM (SELECT DISTINCT transaction_hash, "
+                         "condition_id, token_hash, wallet_address, side, price, size, "
+                         "\"timestamp\", outcome_index, fill_seq FROM s.TradeFact) GROUP BY ALL",
+                         "trades.csv")
+    got_prices = per_key("SELECT token_hash, count(DISTINCT \"timestamp\") FROM "
+                         "s.PriceHistoryFact GROUP BY ALL", "prices.csv")
+    trades_lost = sum(max(0, n - got_trades.get(k, 0))
+                      for k, n in full_truth.get("market_trades", {}).items())
+    prices_lost = sum(max(0, n - got_prices.get(k, 0))
+                      for k, n in full_truth.get("token_prices", {}).items())
+    prices_extra = sum(max(0, got_prices.get(k, 0) - n)
+                       for k, n in full_truth.get("token_prices", {}).items())
     glob = os.path.join(data, "trades", "dt=*", "*.parquet")
     bronze_trades = int(query(baseline, f"SELECT count(*) FROM read_parquet('{glob}')"))
     bronze_keys = int(query(baseline, f"""SELECT count(*) FROM (SELECT DISTINCT transaction_hash,
@@ -181,7 +204,9 @@ def main():
     # catches up with the final clock.
     rss = [r["peak_rss_mb"] for r in runs[1:-1]] or [runs[-1]["peak_rss_mb"]]
     third = max(1, len(rss) // 3)
-    rss_first, rss_last = max(rss[:third]), max(rss[-third:])
+    median = lambda xs: sorted(xs)[len(xs) // 2]
+    rss_first, rss_last = median(rss[:third]), median(rss[-third:])
+    top = max(range(len(runs)), key=lambda i: runs[i]["peak_rss_mb"])
     figures = {
         "runs": len(runs), "failed_runs": sum(1 for r in runs if r["exit"] not in (0,)),
         "final_state": runs[-1]["state"], "requests": totals["requests"],
@@ -195,10 +220,10 @@ def main():
         "silver_trades": trades, "silver_prices": prices,
         "trade_duplicates": trades - trade_keys, "price_duplicates": prices - price_keys,
         "bronze_trade_duplicates": bronze_trades - bronze_keys,
-        "trades_lost": truth.get("trades", 0) - trade_keys,
-        "prices_lost": truth.get("prices", 0) - price_keys,
+        "trades_lost": trades_lost, "prices_lost": prices_lost, "prices_extra": prices_extra,
         "load_exit": load.returncode, "check_exit": check.returncode,
         "rss_first_mb": rss_first, "rss_last_mb": rss_last,
+        "rss_max_mb": runs[top]["peak_rss_mb"], "rss_max_run": top + 1,
         "rss_series": " ".join(str(r) for r in rss),
     }
     print(f"  polysim: {figures['sim_requests']:,} requests served, {figures['sim_faults']:,} "
@@ -211,11 +236,15 @@ def main():
           f"({figures['trade_duplicates']} duplicates, {figures['trades_lost']} lost; Bronze "
           f"{bronze_trades:,} rows, {figures['bronze_trade_duplicates']} duplicates)")
     print(f"  prices: truth {figures['truth_prices']:,}, Silver {prices:,} "
-          f"({figures['price_duplicates']} duplicates, {figures['prices_lost']} lost)")
+          f"({figures['price_duplicates']} duplicates, {prices_lost} lost; {prices_extra} points "
+          f"beyond the truth, kept from before their market closed)")
     print(f"  load-silver exit {load.returncode}; check exit {check.returncode}")
     for line in (load.stderr + check.stdout + check.stderr).strip().splitlines()[-12:]:
         print("    " + line)
     print(f"  peak RSS per run (MB): {' '.join(str(r['peak_rss_mb']) for r in runs)}")
+    print(f"  median peak RSS of the incremental runs: first third {rss_first} MB, last third "
+          f"{rss_last} MB; the highest, {runs[top]['peak_rss_mb']} MB, was run {top + 1}: "
+          f"{runs[top]['datasets']}")
     with open(vars_path, "w", encoding="utf-8") as f:
         for key, value in figures.items():
             f.write(f"soak_{key}='{value}'\n")
