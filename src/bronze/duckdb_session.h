@@ -13,8 +13,10 @@
 #include <duckdb.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bronze/status.h"
 
@@ -47,6 +49,17 @@ class DuckDbSession {
   duckdb_database db_;
   duckdb_connection conn_;
 };
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  // rows[r][c]: the value cast to text, nullopt for NULL.
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+// Runs one SELECT (a trailing ';' is allowed) on `conn` and collects its result as text: DuckDB's
+// own casts (lists as "[a, b]", timestamps as "2026-01-01 00:00:00"), keeping the query's column
+// names and row order. On failure the status holds DuckDB's message.
+Status QueryText(duckdb_connection conn, const std::string& sql, QueryResult* result);
 
 // 'text' with embedded single quotes doubled: a SQL string literal.
 std::string QuoteSqlString(std::string_view text);

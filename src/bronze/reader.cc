@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
-
 #include "bronze/durable_fs.h"
 
 namespace polypipe::bronze {
@@ -43,45 +41,9 @@ Status Reader::Open(std::unique_ptr<Reader>* reader) {
 }
 
 Status Reader::Query(const std::string& sql, QueryResult* result) {
-  *result = QueryResult{};
-  std::string inner = sql;
-  while (!inner.empty() &&
-         (inner.back() == ';' || std::isspace(static_cast<unsigned char>(inner.back())))) {
-    inner.pop_back();
-  }
-  // Casting every column to VARCHAR in SQL lets DuckDB render any type (lists, structs, timestamps)
-  // the way it prints them; a projection keeps the inner query's column names and row order.
-  const std::string wrapped = "SELECT COLUMNS(*)::VARCHAR FROM (" + inner + "\n) AS bronze_query";
-  duckdb_result res;
-  if (duckdb_query(session_->connection(), wrapped.c_str(), &res) != DuckDBSuccess) {
-    const char* error = duckdb_result_error(&res);
-    Status s = Status::Error(fmt::format("query failed: {}", error ? error : "unknown error"));
-    duckdb_destroy_result(&res);
-    return s;
-  }
-  const idx_t columns = duckdb_column_count(&res);
-  for (idx_t c = 0; c < columns; ++c) {
-    const char* name = duckdb_column_name(&res, c);
-    result->columns.push_back(name ? name : "");
-  }
-  while (duckdb_data_chunk chunk = duckdb_fetch_chunk(res)) {
-    const idx_t n = duckdb_data_chunk_get_size(chunk);
-    const size_t base = result->rows.size();
-    result->rows.resize(base + n, std::vector<std::optional<std::string>>(columns));
-    for (idx_t c = 0; c < columns; ++c) {
-      duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, c);
-      auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vec));
-      uint64_t* validity = duckdb_vector_get_validity(vec);
-      for (idx_t r = 0; r < n; ++r) {
-        if (validity != nullptr && !duckdb_validity_row_is_valid(validity, r)) continue;
-        result->rows[base + r][c] =
-            std::string(duckdb_string_t_data(&data[r]), duckdb_string_t_length(data[r]));
-      }
-    }
-    duckdb_destroy_data_chunk(&chunk);
-  }
-  duckdb_destroy_result(&res);
-  return Status::Ok();
+  Status s = QueryText(session_->connection(), sql, result);
+  if (!s.ok()) return Status::Error(fmt::format("query failed: {}", s.message()));
+  return s;
 }
 
 }  // namespace polypipe::bronze

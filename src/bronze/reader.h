@@ -30,12 +30,6 @@ std::string ReadParquetSql(const std::string& data_dir, const std::string& datas
 // True if at least one committed file of the dataset is in place.
 bool HasCommittedFiles(const std::string& data_dir, const std::string& dataset);
 
-struct QueryResult {
-  std::vector<std::string> columns;
-  // rows[r][c]: the value cast to text, nullopt for NULL.
-  std::vector<std::vector<std::optional<std::string>>> rows;
-};
-
 class Reader {
  public:
   static Status Open(std::unique_ptr<Reader>* reader);

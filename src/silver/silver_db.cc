@@ -80,43 +80,9 @@ Status SilverDb::Execute(const std::string& sql) {
 }
 
 Status SilverDb::Query(const std::string& sql, QueryResult* result) {
-  *result = QueryResult{};
-  std::string inner = sql;
-  while (!inner.empty() &&
-         (inner.back() == ';' || std::isspace(static_cast<unsigned char>(inner.back())))) {
-    inner.pop_back();
-  }
-  const std::string wrapped = "SELECT COLUMNS(*)::VARCHAR FROM (" + inner + "\n) AS silver_query";
-  duckdb_result res;
-  if (duckdb_query(conn_, wrapped.c_str(), &res) != DuckDBSuccess) {
-    const char* error = duckdb_result_error(&res);
-    Status s = Status::Error(FirstLine(error ? error : "DuckDB query failed"));
-    duckdb_destroy_result(&res);
-    return s;
-  }
-  const idx_t columns = duckdb_column_count(&res);
-  for (idx_t c = 0; c < columns; ++c) {
-    const char* name = duckdb_column_name(&res, c);
-    result->columns.push_back(name ? name : "");
-  }
-  while (duckdb_data_chunk chunk = duckdb_fetch_chunk(res)) {
-    const idx_t n = duckdb_data_chunk_get_size(chunk);
-    const size_t base = result->rows.size();
-    result->rows.resize(base + n, std::vector<std::optional<std::string>>(columns));
-    for (idx_t c = 0; c < columns; ++c) {
-      duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, c);
-      auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vec));
-      uint64_t* validity = duckdb_vector_get_validity(vec);
-      for (idx_t r = 0; r < n; ++r) {
-        if (validity != nullptr && !duckdb_validity_row_is_valid(validity, r)) continue;
-        result->rows[base + r][c] =
-            std::string(duckdb_string_t_data(&data[r]), duckdb_string_t_length(data[r]));
-      }
-    }
-    duckdb_destroy_data_chunk(&chunk);
-  }
-  duckdb_destroy_result(&res);
-  return Status::Ok();
+  Status s = bronze::QueryText(conn_, sql, result);
+  if (!s.ok()) return Status::Error(FirstLine(s.message()));
+  return s;
 }
 
 Status SilverDb::QueryInt(const std::string& sql, int64_t* value) {
