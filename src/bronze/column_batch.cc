@@ -20,8 +20,9 @@ ColumnBatch ColumnBatch::Of(const Schema& schema, const std::vector<Row>& rows) 
 }
 
 ColumnBatch::Span ColumnBatch::Store(Values& c, std::string_view s, const Span* previous) {
+  // memcmp of an empty view (whose data() may be null) is undefined, even for zero bytes.
   if (previous != nullptr && previous->size == s.size() &&
-      std::memcmp(c.text.data() + previous->offset, s.data(), s.size()) == 0) {
+      (s.empty() || std::memcmp(c.text.data() + previous->offset, s.data(), s.size()) == 0)) {
     return *previous;
   }
   Span span{static_cast<uint32_t>(c.text.size()), static_cast<uint32_t>(s.size())};
