@@ -25,9 +25,9 @@ UNIVERSE = ["--seed", "11", "--markets", "400", "--mean-trades", "150", "--heavy
 FAULTS = ["--fault-5xx", "0.03", "--fault-drop", "0.01", "--fault-truncate", "0.01",
           "--fault-403", "0.01", "--fault-latency-ms", "300", "--fault-latency-rate", "0.01",
           "--fault-seed", "5", "--rate-mode", "reject-json",
-          "--rate-limit", "/data/v2/trades=50/10"]
+          "--rate-limit", "/data/v2/trades=30/10"]
 # polypipe allows more than polysim on /v2/trades, so 429s happen and must be absorbed.
-CONFIG = {"rate_limits": {"data_v2_trades": {"requests": 100, "window_seconds": 10}}}
+CONFIG = {"rate_limits": {"data_v2_trades": {"requests": 200, "window_seconds": 10}}}
 ADVANCE_SECONDS = 1800
 RUN_TIMEOUT = 120
 
