@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build bootstrap test demo run bench format clean
+.PHONY: all build bootstrap test demo run bench format clean asan tsan fuzz
 
 all: build
 
@@ -31,6 +31,39 @@ run: bootstrap
 bench: bootstrap
 	@$(MAKE) --no-print-directory build
 	bench/run.sh
+
+# Sanitizer builds with clang, each in its own folder (README.md, "Sanitizers and fuzzing").
+# asan: every ctest test (unit, integration, end to end, fuzz replays) under ASan + UBSan.
+# tsan: the tests where threads meet, under TSan: the Sink and its persister thread, the rate
+#   limiters and throttle, the client's concurrent requests, the store, and the fetch end-to-end
+#   runs (coordinator, worker pools, one Sink per dataset).
+SAN_CMAKE = CC=clang CXX=clang++ cmake -S . -G Ninja -DPOLYPIPE_JEMALLOC=OFF
+SAN_OPTIONS = tests/sanitizers
+TSAN_TESTS ?= ^(SinkTest|RateLimiter|Throttle|Client|Store|StoreRecovery|FetchE2E)\.
+TSAN_TARGETS ?= http_test bronze_test fetch_e2e_test
+FUZZ_SECONDS ?= 60
+
+asan: bootstrap
+	$(SAN_CMAKE) -B build-asan -DPOLYPIPE_SANITIZE=address
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/$(SAN_OPTIONS)/lsan.supp \
+	  UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 1200
+
+tsan: bootstrap
+	$(SAN_CMAKE) -B build-tsan -DPOLYPIPE_SANITIZE=thread
+	cmake --build build-tsan -j $(JOBS) --target $(TSAN_TARGETS)
+	cd build-tsan && \
+	  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/$(SAN_OPTIONS)/tsan.supp \
+	  ctest --output-on-failure -j $(JOBS) --timeout 1200 -R '$(TSAN_TESTS)'
+
+# libFuzzer targets (fuzz/), each run for FUZZ_SECONDS.
+fuzz: bootstrap
+	$(SAN_CMAKE) -B build-fuzz -DPOLYPIPE_SANITIZE=address -DPOLYPIPE_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
+	FUZZ_BUILD=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
