@@ -338,10 +338,8 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
   report.update(progress.Report());
   report["errors"] = stream_errors;
   if (fatal) report["fatal"] = *fatal;
-  if (auto e = run->Save(state)) {
-    fmt::print(stderr, "polypipe fetch: {}\n", *e);
-    code = kExitFailure;
-  }
+  const std::optional<std::string> report_error = run->Save(state);
+  if (report_error) code = kExitFailure;
 
   // The end-of-run summary.
   std::string summary =
@@ -349,7 +347,14 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
   for (const std::string& line : progress.Lines()) summary += line + "\n";
   std::fputs(summary.c_str(), stdout);
   std::fflush(stdout);
-  if (fatal) fmt::print(stderr, "polypipe fetch: {}\n", *fatal);
+  // One line for the failure: a report that cannot be saved after a fatal error (a full disk
+  // fails both) is mentioned on the fatal error's line.
+  if (fatal) {
+    fmt::print(stderr, "polypipe fetch: {}{}\n", *fatal,
+               report_error ? " (the run report could not be saved either)" : "");
+  } else if (report_error) {
+    fmt::print(stderr, "polypipe fetch: {}\n", *report_error);
+  }
   if (state == "incomplete") {
     fmt::print(stderr,
                "polypipe fetch: {} stream(s) failed (see the log above and {}/_runs/{}.json); "

@@ -135,13 +135,28 @@ std::optional<std::string> RunLog::Save(const std::string& state) {
       report_.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   bool ok = fd >= 0;
-  if (ok) ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  // A full disk first shows as a short write (errno untouched); the next write says why.
+  for (size_t done = 0; ok && done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) errno = ENOSPC;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
   if (ok) ok = ::fsync(fd) == 0;
-  const int saved = errno;
-  if (fd >= 0) ::close(fd);
-  if (!ok || ::rename(temp.c_str(), final_path.c_str()) != 0) {
+  int saved = errno;
+  if (fd >= 0 && ::close(fd) != 0 && ok) {
+    ok = false;
+    saved = errno;
+  }
+  if (ok && ::rename(temp.c_str(), final_path.c_str()) != 0) {
+    ok = false;
+    saved = errno;
+  }
+  if (!ok) {
+    if (fd >= 0) ::unlink(temp.c_str());
     return fmt::format("{}: cannot write the run report: {}", final_path.string(),
-                       std::strerror(ok ? errno : saved));
+                       std::strerror(saved));
   }
   return std::nullopt;
 }
