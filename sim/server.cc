@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <chrono>
+
 #include "sim/json_writer.h"
 
 namespace polysim {
@@ -240,6 +242,12 @@ int Server::Start(const std::string& host, int port) {
   }
   if (bound <= 0) return -1;
   thread_ = std::thread([this] { http_->listen_after_bind(); });
+  // httplib's stop() does nothing until the listen loop has begun, so a Stop() that came first
+  // would leave the loop running and the join waiting forever: return only once it runs.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!http_->is_running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return bound;
 }
 
