@@ -86,6 +86,10 @@ TEST(HostileData, FetchKeepsOddRowsVerbatimSkipsInvalidOnesAndWritesOnlyItsDataD
   // The data directory sits nine levels deep in a sandbox, so that any `../` in an API string
   // used as a path would still land inside the sandbox, where the listing below sees it.
   const fs::path sandbox = polysim::testing::TempDir("hostile-sandbox");
+  struct RemoveOnExit {
+    fs::path dir;
+    ~RemoveOnExit() { fs::remove_all(dir); }
+  } cleanup{sandbox};
   const fs::path data = sandbox / "a/b/c/d/e/f/g/h/data";
   fs::create_directories(data.parent_path());
   const fs::path cwd = fs::current_path();
@@ -273,7 +277,6 @@ TEST(HostileData, FetchKeepsOddRowsVerbatimSkipsInvalidOnesAndWritesOnlyItsDataD
             hostile["kinds"].value("leaderboard.quote_name", -2));
   EXPECT_EQ(std::stoll(board.rows[0][1].value_or("-1")),
             hostile["kinds"].value("leaderboard.nan_pnl", -2));
-  fs::remove_all(sandbox);
 }
 
 TEST(HostileData, BrokenPagesFailOnlyTheirBoardsWithClearLines) {

@@ -18,6 +18,10 @@ namespace {
 
 TEST(RunReport, SavingOnAFullDiskSaysNoSpaceAndLeavesNoTempFile) {
   const fs::path root = polysim::testing::TempDir("run-report-full");
+  struct RemoveOnExit {
+    fs::path dir;
+    ~RemoveOnExit() { fs::remove_all(dir); }
+  } cleanup{root};
   std::string why;
   {
     auto guard = MountGuard::Tmpfs(root / "fs", 256 * 1024, &why);
@@ -45,7 +49,6 @@ TEST(RunReport, SavingOnAFullDiskSaysNoSpaceAndLeavesNoTempFile) {
       EXPECT_EQ(path.find(".tmp"), std::string::npos) << "left behind: " << path;
     }
   }
-  fs::remove_all(root);
 }
 
 }  // namespace
