@@ -39,6 +39,9 @@ bench: bootstrap
 #   runs (coordinator, worker pools, one Sink per dataset).
 SAN_CMAKE = CC=clang CXX=clang++ cmake -S . -G Ninja -DPOLYPIPE_JEMALLOC=OFF
 SAN_OPTIONS = tests/sanitizers
+# Under ASan the binary runs several times slower: a test that signals the fetch after a fixed
+# 1.2 s may find nothing fetched yet, so it stays in `make test` only.
+ASAN_EXCLUDE ?= ^FetchCrashTest\.SigintStopsCleanlyAndTheRerunCompletes$$
 TSAN_TESTS ?= ^(SinkTest|RateLimiter|Throttle|Client|Store|StoreRecovery|FetchE2E)\.
 TSAN_TARGETS ?= http_test bronze_test fetch_e2e_test
 FUZZ_SECONDS ?= 60
@@ -50,7 +53,7 @@ asan: bootstrap
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/$(SAN_OPTIONS)/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS) --timeout 1200
+	  ctest --output-on-failure -j $(JOBS) --timeout 1200 -E '$(ASAN_EXCLUDE)'
 
 tsan: bootstrap
 	$(SAN_CMAKE) -B build-tsan -DPOLYPIPE_SANITIZE=thread
