@@ -12,6 +12,7 @@
 #include "api/data_api.h"
 #include "api/gamma_api.h"
 #include "bronze/store.h"
+#include "bronze/thousands.h"
 #include "fetch/context.h"
 #include "fetch/gamma_fetcher.h"
 #include "fetch/leaderboard_fetcher.h"
@@ -25,6 +26,7 @@
 namespace polypipe::fetch {
 namespace {
 
+using bronze::Thousands;
 using Clock = std::chrono::steady_clock;
 
 struct Wants {
@@ -45,16 +47,6 @@ Wants ForMode(const std::string& mode) {
 int Workers(const FetchConfig& config, const std::string& kind) {
   auto it = config.workers.find(kind);
   return it == config.workers.end() ? 1 : it->second;
-}
-
-std::string Thousands(int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
 }
 
 // The live display / periodic log line, and the figures of the summary and the report.

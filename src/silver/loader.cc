@@ -17,6 +17,7 @@
 #include "bronze/duckdb_session.h"
 #include "bronze/durable_fs.h"
 #include "bronze/failpoint.h"
+#include "bronze/thousands.h"
 #include "silver/bronze_log.h"
 #include "silver/silver_db.h"
 #include "silver/sql.h"
@@ -25,20 +26,11 @@ namespace polypipe::silver {
 namespace {
 
 using bronze::QuoteSqlString;
+using bronze::Thousands;
 using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string Grouped(int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
 }
 
 // A commit record chosen for this load.
@@ -267,7 +259,8 @@ Status Loader::Run(LoadReport* report) {
   if (!s.ok()) return fail(s);
   report->load_id = load_id;
   Say(fmt::format("load-silver: load {}: {} files, {} rows from {} into {}", load_id,
-                  Grouped(report->files), Grouped(report->rows), bronze_dir, options_.silver_path));
+                  Thousands(report->files), Thousands(report->rows), bronze_dir,
+                  options_.silver_path));
 
   bool markets_changed = false;
   auto run_step = [&](const std::string& label, const std::string& sql_name) {
@@ -308,7 +301,7 @@ Status Loader::Run(LoadReport* report) {
     plan.summary.seconds = SecondsSince(t0);
     if (plan.summary.commits > 0) {
       Say(fmt::format("  {:<16} {:>6} files {:>12} rows {:>8.2f} s", dataset,
-                      Grouped(plan.summary.files), Grouped(plan.summary.rows),
+                      Thousands(plan.summary.files), Thousands(plan.summary.rows),
                       plan.summary.seconds));
     }
   }
@@ -429,11 +422,12 @@ int RunLoadSilver(const LoadOptions& options) {
     fmt::print("  {:<16} {:>8} {:>8} {:>14} {:>8} {:>14}\n", "dataset", "commits", "files", "rows",
                "pending", "loaded before");
     for (const DatasetLoad& d : report.datasets) {
-      fmt::print("  {:<16} {:>8} {:>8} {:>14} {:>8} {:>14}\n", d.dataset, Grouped(d.commits),
-                 Grouped(d.files), Grouped(d.rows), Grouped(d.pending), Grouped(d.loaded_before));
+      fmt::print("  {:<16} {:>8} {:>8} {:>14} {:>8} {:>14}\n", d.dataset, Thousands(d.commits),
+                 Thousands(d.files), Thousands(d.rows), Thousands(d.pending),
+                 Thousands(d.loaded_before));
     }
-    fmt::print("  {:<16} {:>8} {:>8} {:>14}\n", "total", "", Grouped(report.files),
-               Grouped(report.rows));
+    fmt::print("  {:<16} {:>8} {:>8} {:>14}\n", "total", "", Thousands(report.files),
+               Thousands(report.rows));
     return 0;
   }
   int64_t pending = 0;
@@ -443,14 +437,14 @@ int RunLoadSilver(const LoadOptions& options) {
                options.silver_path);
   } else {
     fmt::print("load-silver: load {} committed: {} files, {} Bronze rows in {:.2f} s ({} rows/s)\n",
-               report.load_id, Grouped(report.files), Grouped(report.rows), report.seconds,
-               Grouped(static_cast<int64_t>(report.rows / std::max(report.seconds, 1e-6))));
+               report.load_id, Thousands(report.files), Thousands(report.rows), report.seconds,
+               Thousands(static_cast<int64_t>(report.rows / std::max(report.seconds, 1e-6))));
   }
   if (report.orphan_trades > 0 || report.orphan_prices > 0) {
     fmt::print(
         "load-silver: {} trades and {} price points have no market or token in the "
         "dimensions yet: kept unlinked (orphans; `polypipe check` lists them)\n",
-        Grouped(report.orphan_trades), Grouped(report.orphan_prices));
+        Thousands(report.orphan_trades), Thousands(report.orphan_prices));
   }
   if (pending > 0) {
     fmt::print(
