@@ -11,17 +11,31 @@
 namespace polypipe::cli {
 namespace {
 
+// o[key] as a T, or `fallback` when o is not an object, lacks the key or holds another type: the
+// files read here may have been edited or damaged, and status must still answer.
+template <typename T>
+T Field(const nlohmann::json& o, const char* key, T fallback) {
+  if (!o.is_object()) return fallback;
+  auto it = o.find(key);
+  if (it == o.end()) return fallback;
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    return fallback;
+  }
+}
+
 // Stream progress in words: how many streams are done and how many are pending.
 nlohmann::json Streams(const nlohmann::json& progress) {
   int64_t done = 0, pending = 0;
   for (const auto& [key, value] : progress.items()) {
     if (!value.is_object()) continue;
     if (key.rfind("market:", 0) == 0) {
-      (value.value("done", false) ? done : pending) += 1;  // open markets are polled again
+      (Field(value, "done", false) ? done : pending) += 1;  // open markets are polled again
     } else if (key.rfind("feed:", 0) == 0) {
-      if (!value.value("finished", false)) ++pending;
+      if (!Field(value, "finished", false)) ++pending;
     } else if (value.contains("done")) {
-      (value.value("done", false) ? done : pending) += 1;
+      (Field(value, "done", false) ? done : pending) += 1;
     } else if (value.contains("to")) {
       ++done;  // a token covered up to "to"
     }
@@ -79,16 +93,16 @@ int Status(const std::string& data_dir, bool json) {
     int64_t requests = 0, limited = 0, retries = 0, errors = 0;
     if (run.contains("http") && run["http"].is_object()) {
       for (const auto& [route, s] : run["http"].items()) {
-        requests += s.value("requests", int64_t{0});
-        limited += s.value("rate_limited", int64_t{0});
-        retries += s.value("retries", int64_t{0});
-        errors += s.value("client_errors", int64_t{0}) + s.value("transport_errors", int64_t{0}) +
-                  s.value("server_errors", int64_t{0});
+        requests += Field(s, "requests", int64_t{0});
+        limited += Field(s, "rate_limited", int64_t{0});
+        retries += Field(s, "retries", int64_t{0});
+        errors += Field(s, "client_errors", int64_t{0}) + Field(s, "transport_errors", int64_t{0}) +
+                  Field(s, "server_errors", int64_t{0});
       }
     }
     fmt::print("last run {} ({}, mode {}): {} requests, {} 429s, {} retries, {} errors\n",
-               run.value("run_id", "?"), run.value("state", "?"), run.value("mode", "?"), requests,
-               limited, retries, errors);
+               Field<std::string>(run, "run_id", "?"), Field<std::string>(run, "state", "?"),
+               Field<std::string>(run, "mode", "?"), requests, limited, retries, errors);
   } else {
     fmt::print("no fetch run yet\n");
   }

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -94,6 +95,27 @@ TEST(FetchE2E, CompleteRunMatchesTheTruthWithUniqueKeys) {
   EXPECT_EQ(h.Count("trades"), trades);
   EXPECT_EQ(h.Count("prices"), prices);
   EXPECT_EQ(h.Count("markets"), 2 * h.sim().Truth()["datasets"]["markets"].get<int64_t>());
+}
+
+// `status` over a run report whose fields have other types than it writes (edited by hand or
+// damaged): it still answers, with "?" and zeros for what it cannot read.
+TEST(FetchE2E, StatusReadsADamagedRunReportWithoutFailing) {
+  const fs::path dir = polysim::testing::TempDir("status-damaged");
+  fs::create_directories(dir / "_runs");
+  std::ofstream(dir / "_runs" / "20260101T000000Z.json")
+      << R"({"run_id": 5, "state": ["x"], "mode": null,
+            "http": {"data_v2_trades": {"requests": "many", "retries": 2}, "clob": 7}})";
+  const Outcome text =
+      polysim::testing::RunToEnd({POLYPIPE_BINARY, "status", "--data-dir", dir.string()});
+  EXPECT_EQ(text.code, 0) << text.output;
+  EXPECT_NE(text.output.find("last run ? (?, mode ?): 0 requests, 0 429s, 2 retries"),
+            std::string::npos)
+      << text.output;
+  const Outcome as_json =
+      polysim::testing::RunToEnd({POLYPIPE_BINARY, "status", "--json", "--data-dir", dir.string()});
+  EXPECT_EQ(as_json.code, 0) << as_json.output;
+  EXPECT_EQ(json::parse(as_json.output)["last_run"]["run_id"], 5);
+  fs::remove_all(dir);
 }
 
 // A bigger universe (more short-lived resolved markets): a window holding no coarse point must not
