@@ -1,5 +1,7 @@
 #include "api/data_api.h"
 
+#include <fmt/core.h>
+
 #include "api/envelope.h"
 #include "api/parser_state.h"
 #include "api/row_decoder.h"
@@ -128,9 +130,10 @@ const bronze::Schema& LeaderboardSchema() {
 }
 
 std::string TradesUrl(std::string_view base, const std::vector<std::string>& condition_ids,
-                      int limit, std::string_view cursor) {
+                      int limit, std::string_view cursor, const TradesFilter& filter) {
   UrlBuilder url(base, "/v2/trades");
   url.CommaList("condition", condition_ids).Param("limit", limit);
+  url.Param("filter_type", filter.type).Param("filter_amount", fmt::format("{}", filter.amount));
   if (!cursor.empty()) url.Param("cursor", cursor);
   return url.url();
 }

@@ -56,11 +56,20 @@ const bronze::Schema& TradesSchema();
 // profile_image, then _extra and lineage. Partitioned by _fetched_at.
 const bronze::Schema& LeaderboardSchema();
 
-// GET {base}/v2/trades?condition=<ids, comma-separated>&limit=<limit>[&cursor=<cursor>].
-// Taker-side fills only (the API default): each fill once. REQUIRES: 1 to 20 condition ids, the
-// same ids (in the same order) on every page of one feed; cursor empty for the first page.
+// The size filter of /v2/trades. Sent on every request: without it the API applies TOKENS 0.01
+// and fills under 0.01 shares are silently left out.
+struct TradesFilter {
+  std::string type = "TOKENS";  // TOKENS (shares) or CASH (USDC)
+  double amount = 0;
+};
+
+// GET {base}/v2/trades?condition=<ids, comma-separated>&limit=<limit>&filter_type=&filter_amount=
+// [&cursor=<cursor>]. Taker-side fills only (the API default): each fill once. REQUIRES: 1 to 20
+// condition ids, the same ids (in the same order) on every page of one feed; cursor empty for the
+// first page.
 std::string TradesUrl(std::string_view base, const std::vector<std::string>& condition_ids,
-                      int limit = kTradesPageSize, std::string_view cursor = {});
+                      int limit = kTradesPageSize, std::string_view cursor = {},
+                      const TradesFilter& filter = {});
 // Legacy v1: GET {base}/trades?market=<ids>&limit=<limit>&offset=<offset>.
 std::string TradesV1Url(std::string_view base, const std::vector<std::string>& condition_ids,
                         int limit, int64_t offset);

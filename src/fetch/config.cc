@@ -153,7 +153,11 @@ void ReadCounts(Reader& r, const json& v, const std::string& path,
 }
 
 void ReadRetry(Reader& r, const json& v, RetrySetting* retry) {
-  if (!r.Keys(v, "retry", {"max_attempts", "base_delay", "max_delay", "exponential_base"})) return;
+  if (!r.Keys(
+          v, "retry",
+          {"max_attempts", "base_delay", "max_delay", "exponential_base", "host_down_seconds"})) {
+    return;
+  }
   if (v.contains("max_attempts"))
     r.Int(v["max_attempts"], "retry.max_attempts", 1, &retry->max_attempts);
   if (v.contains("base_delay"))
@@ -162,6 +166,29 @@ void ReadRetry(Reader& r, const json& v, RetrySetting* retry) {
   if (v.contains("exponential_base")) {
     r.Number(v["exponential_base"], "retry.exponential_base", 1, &retry->exponential_base);
   }
+  if (v.contains("host_down_seconds")) {
+    r.Number(v["host_down_seconds"], "retry.host_down_seconds", 0, &retry->host_down_seconds);
+  }
+}
+
+void ReadTrades(Reader& r, const json& v, TradesSetting* t) {
+  if (!r.Keys(v, "trades", {"filter_type", "filter_amount", "feed_window_days", "lag_seconds"})) {
+    return;
+  }
+  if (v.contains("filter_type")) {
+    r.String(v["filter_type"], "trades.filter_type", &t->filter_type);
+    if (!r.error() && t->filter_type != "TOKENS" && t->filter_type != "CASH") {
+      r.Fail("trades.filter_type",
+             "expected \"TOKENS\" or \"CASH\", got \"" + t->filter_type + "\"");
+    }
+  }
+  if (v.contains("filter_amount")) {
+    r.Number(v["filter_amount"], "trades.filter_amount", 0, &t->filter_amount);
+  }
+  if (v.contains("feed_window_days")) {
+    r.Int(v["feed_window_days"], "trades.feed_window_days", 1, &t->feed_window_days);
+  }
+  if (v.contains("lag_seconds")) r.Int(v["lag_seconds"], "trades.lag_seconds", 0, &t->lag_seconds);
 }
 
 void ReadPrices(Reader& r, const json& v, PriceResolution* p) {
@@ -238,7 +265,7 @@ std::optional<std::string> LoadConfigFile(const std::string& path, bool required
   Reader r(path);
   if (!r.Keys(root, "",
               {"api", "rate_limits", "workers", "queues", "retry", "output_dirs",
-               "price_resolution"})) {
+               "price_resolution", "trades"})) {
     return r.error();
   }
   if (root.contains("api")) ReadApi(r, root["api"], &config->api);
@@ -256,6 +283,7 @@ std::optional<std::string> LoadConfigFile(const std::string& path, bool required
   }
   if (root.contains("price_resolution"))
     ReadPrices(r, root["price_resolution"], &config->price_resolution);
+  if (root.contains("trades")) ReadTrades(r, root["trades"], &config->trades);
   return r.error();
 }
 

@@ -27,6 +27,9 @@ struct RetrySetting {
   double base_delay = 1.0;
   double max_delay = 60;
   double exponential_base = 2;
+  // A host whose every request has failed for this long stops the run; until then a request
+  // that fails after its retries fails only its unit of work.
+  double host_down_seconds = 120;
 };
 
 struct ApiSetting {
@@ -47,6 +50,18 @@ struct PriceResolution {
   int window_days = 15;              // the API refuses windows longer than 15 days
 };
 
+struct TradesSetting {
+  // Sent with every /v2/trades request: the API hides fills under 0.01 shares unless asked.
+  std::string filter_type = "TOKENS";  // TOKENS (shares) or CASH (USDC)
+  double filter_amount = 0;
+  // The `condition` feed reaches back this far; a market that began trading earlier is out of
+  // window: its older fills exist only on chain.
+  int feed_window_days = 1095;
+  // Incremental re-polls reach back this far behind each market's newest committed trade, for
+  // fills the API indexes late.
+  int lag_seconds = 3600;
+};
+
 struct FetchConfig {
   ApiSetting api;
   // Keyed by limiter name: the hosts "data", "clob", "gamma" and routes such as "data_v2_trades".
@@ -58,6 +73,7 @@ struct FetchConfig {
   RetrySetting retry;
   std::string data_dir = "data";
   PriceResolution price_resolution;
+  TradesSetting trades;
 
   // The defaults: the official limits of polymarket-api.md with a safety margin.
   static FetchConfig Defaults();

@@ -22,11 +22,16 @@ TEST(PercentEncode, KeepsUnreservedEncodesTheRest) {
 TEST(Requests, TradesUrl) {
   const std::vector<std::string> ids = {"0xaa", "0xbb"};
   EXPECT_EQ(TradesUrl("https://data-api.example", ids),
-            "https://data-api.example/v2/trades?condition=0xaa,0xbb&limit=1000");
+            "https://data-api.example/v2/trades?condition=0xaa,0xbb&limit=1000&filter_type=TOKENS"
+            "&filter_amount=0");
+  // Every fill, dust included, unless the caller asks for a filter.
+  EXPECT_EQ(TradesUrl("http://h/data", {"0xaa"}, 10, "", {"CASH", 0.5}),
+            "http://h/data/v2/trades?condition=0xaa&limit=10&filter_type=CASH&filter_amount=0.5");
   // A trailing slash on the base is tolerated; the opaque cursor is encoded.
-  EXPECT_EQ(
-      TradesUrl("http://127.0.0.1:8080/data/", {"0xaa"}, 500, "eyJk+/=="),
-      "http://127.0.0.1:8080/data/v2/trades?condition=0xaa&limit=500&cursor=eyJk%2B%2F%3D%3D");
+  EXPECT_EQ(TradesUrl("http://127.0.0.1:8080/data/", {"0xaa"}, 500, "eyJk+/=="),
+            "http://127.0.0.1:8080/data/v2/"
+            "trades?condition=0xaa&limit=500&filter_type=TOKENS&filter_amount="
+            "0&cursor=eyJk%2B%2F%3D%3D");
   EXPECT_EQ(TradesV1Url("http://h/data", ids, 500, 1000),
             "http://h/data/trades?market=0xaa,0xbb&limit=500&offset=1000");
 }

@@ -41,6 +41,8 @@ TEST_F(ConfigTest, ShippedFileEqualsTheBuiltInDefaults) {
   shipped.queues.clear();
   shipped.retry = {};
   shipped.retry.max_attempts = 99;
+  shipped.retry.host_down_seconds = 1;
+  shipped.trades = {"CASH", 5, 1, 1};
   auto error = LoadConfigFile(POLYPIPE_CONFIG_FILE, true, &shipped);
   ASSERT_FALSE(error) << *error;
   const FetchConfig d = FetchConfig::Defaults();
@@ -55,6 +57,11 @@ TEST_F(ConfigTest, ShippedFileEqualsTheBuiltInDefaults) {
   EXPECT_EQ(shipped.api.data_api_base, d.api.data_api_base);
   EXPECT_EQ(shipped.price_resolution.ladder, d.price_resolution.ladder);
   EXPECT_EQ(shipped.data_dir, d.data_dir);
+  EXPECT_EQ(shipped.retry.host_down_seconds, d.retry.host_down_seconds);
+  EXPECT_EQ(shipped.trades.filter_type, d.trades.filter_type);
+  EXPECT_EQ(shipped.trades.filter_amount, d.trades.filter_amount);
+  EXPECT_EQ(shipped.trades.feed_window_days, d.trades.feed_window_days);
+  EXPECT_EQ(shipped.trades.lag_seconds, d.trades.lag_seconds);
 }
 
 TEST_F(ConfigTest, ReadsValuesOverDefaults) {
@@ -77,6 +84,9 @@ TEST_F(ConfigTest, ErrorsNameTheFileAndKeyPath) {
   };
   const Case cases[] = {
       {R"({"retyr": {}})", "retyr: unknown key"},
+      {R"({"trades": {"filter_type": "SHARES"}})", "trades.filter_type: expected"},
+      {R"({"trades": {"lag_seconds": -1}})", "trades.lag_seconds: expected an integer >= 0"},
+      {R"({"trades": {"filter_amount": "0"}})", "trades.filter_amount: expected a number"},
       {R"({"retry": {"max_attempts": "five"}})",
        "retry.max_attempts: expected an integer >= 1, got \"five\""},
       {R"({"retry": {"max_attempts": 0}})", "retry.max_attempts: expected an integer >= 1"},
