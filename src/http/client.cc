@@ -87,6 +87,7 @@ struct Client::Handle {
   // Filled by the callbacks during one attempt.
   std::string body;
   std::optional<double> retry_after;
+  int64_t date = 0;  // the response's Date header, unix seconds; 0 when absent
 
   ~Handle() {
     if (curl != nullptr) curl_easy_cleanup(curl);
@@ -112,6 +113,10 @@ struct Client::Handle {
     if (StartsWithNoCase(line, "http/")) {
       // A new status line (after a 100 Continue, say): earlier headers do not apply.
       h->retry_after.reset();
+      h->date = 0;
+    } else if (StartsWithNoCase(line, "date:")) {
+      const time_t t = curl_getdate(std::string(line.substr(5)).c_str(), nullptr);
+      h->date = t > 0 ? static_cast<int64_t>(t) : 0;
     } else if (StartsWithNoCase(line, "retry-after:")) {
       h->retry_after = ParseRetryAfter(line.substr(12), std::time(nullptr));
     } else if (StartsWithNoCase(line, "content-length:")) {
@@ -243,6 +248,7 @@ Client::Transfer Client::Perform(const Request& request, const std::string_view*
   Transfer t;
   h.body.clear();
   h.retry_after.reset();
+  h.date = 0;
   h.error[0] = '\0';
   CURL* c = h.curl;
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
@@ -315,6 +321,7 @@ Result Client::Call(const Request& request, const std::string_view* post_body) {
 
     result.response.status = t.status;
     result.response.kind = ClassifyBody(h.body);
+    result.response.date = h.date;
     const long status = t.status;
     if (status >= 200 && status < 300) {
       counters.ok.fetch_add(1, std::memory_order_relaxed);

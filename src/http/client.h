@@ -59,6 +59,7 @@ struct Response {
   long status = 0;  // 0 when no response arrived
   std::string body;
   BodyKind kind = BodyKind::kEmpty;
+  int64_t date = 0;  // the server's clock (Date header), unix seconds; 0 when not sent
 };
 
 enum class Outcome {
