@@ -25,13 +25,22 @@ T Field(const nlohmann::json& o, const char* key, T fallback) {
   }
 }
 
-// Stream progress in words: how many streams are done and how many are pending.
+// Stream progress in words: how many streams are done, pending, and (trades) out of the API's
+// reach. A market whose trading began before the trade feed's window is never done: its older
+// fills exist only on chain.
 nlohmann::json Streams(const nlohmann::json& progress) {
-  int64_t done = 0, pending = 0;
+  int64_t done = 0, pending = 0, out_of_window = 0;
+  bool markets = false;
   for (const auto& [key, value] : progress.items()) {
     if (!value.is_object()) continue;
     if (key.rfind("market:", 0) == 0) {
-      (Field(value, "done", false) ? done : pending) += 1;  // open markets are polled again
+      markets = true;
+      if (Field(value, "done", false))
+        ++done;
+      else if (Field(value, "out_of_window", false))
+        ++out_of_window;
+      else
+        ++pending;  // open markets are polled again
     } else if (key.rfind("feed:", 0) == 0) {
       if (!Field(value, "finished", false)) ++pending;
     } else if (value.contains("done")) {
@@ -41,6 +50,7 @@ nlohmann::json Streams(const nlohmann::json& progress) {
     }
   }
   nlohmann::json j = {{"done", done}, {"pending", pending}};
+  if (markets) j["out_of_window"] = out_of_window;
   if (progress.contains("complete_run_id"))
     j["complete_snapshot_run"] = progress["complete_run_id"];
   return j;
@@ -48,6 +58,41 @@ nlohmann::json Streams(const nlohmann::json& progress) {
 
 std::string Time(const std::optional<int64_t>& us) {
   return us ? fetch::IsoMicros(*us).substr(0, 19) + "Z" : "-";
+}
+
+// What the last run left out, per dataset and reason (nothing is left out silently).
+void PrintLeftOut(const nlohmann::json& run) {
+  const auto datasets = run.find("datasets");
+  if (datasets == run.end() || !datasets->is_object()) return;
+  for (const auto& [name, d] : datasets->items()) {
+    const auto left = d.is_object() ? d.find("left_out") : d.end();
+    if (!d.is_object() || left == d.end() || !left->is_object() || left->empty()) continue;
+    std::string line;
+    for (const auto& [reason, n] : left->items()) {
+      line += fmt::format("{}{} {}", line.empty() ? "" : ", ",
+                          n.is_number_integer() ? n.get<int64_t>() : 0, reason);
+    }
+    fmt::print("left out of {}: {}\n", name, line);
+  }
+}
+
+// The units of work the last run could not complete: the next run retries them.
+void PrintFailedUnits(const nlohmann::json& run) {
+  const int64_t count = Field(run, "failed_unit_count", int64_t{0});
+  if (count <= 0) return;
+  fmt::print("failed units: {} (retried by the next run)\n", count);
+  const auto units = run.find("failed_units");
+  if (units == run.end() || !units->is_array()) return;
+  constexpr size_t kShown = 10;
+  for (size_t i = 0; i < units->size() && i < kShown; ++i) {
+    const nlohmann::json& u = (*units)[i];
+    fmt::print("  {} {} via {}: HTTP {}: {}\n", Field<std::string>(u, "dataset", "?"),
+               Field<std::string>(u, "unit", "?"), Field<std::string>(u, "route", "?"),
+               Field(u, "status", int64_t{0}), Field<std::string>(u, "error", "?"));
+  }
+  if (count > static_cast<int64_t>(kShown)) {
+    fmt::print("  ... and {} more\n", count - static_cast<int64_t>(kShown));
+  }
 }
 
 }  // namespace
@@ -81,13 +126,16 @@ int Status(const std::string& data_dir, bool json) {
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
-  fmt::print("{:<18} {:>7} {:>13} {:>12} {:>21} {:>9} {:>9}\n", "dataset", "files", "rows", "bytes",
-             "newest event", "done", "pending");
+  fmt::print("{:<18} {:>7} {:>13} {:>12} {:>21} {:>9} {:>9} {:>13}\n", "dataset", "files", "rows",
+             "bytes", "newest event", "done", "pending", "out of window");
   for (const auto& [name, d] : out["datasets"].items()) {
-    fmt::print("{:<18} {:>7} {:>13} {:>12} {:>21} {:>9} {:>9}\n", name, d["files"].get<int64_t>(),
-               d["rows"].get<int64_t>(), d["bytes"].get<int64_t>(),
-               d["newest_event"].is_string() ? d["newest_event"].get<std::string>() : "-",
-               d["streams"]["done"].get<int64_t>(), d["streams"]["pending"].get<int64_t>());
+    const nlohmann::json& st = d["streams"];
+    fmt::print(
+        "{:<18} {:>7} {:>13} {:>12} {:>21} {:>9} {:>9} {:>13}\n", name, d["files"].get<int64_t>(),
+        d["rows"].get<int64_t>(), d["bytes"].get<int64_t>(),
+        d["newest_event"].is_string() ? d["newest_event"].get<std::string>() : "-",
+        st["done"].get<int64_t>(), st["pending"].get<int64_t>(),
+        st.contains("out_of_window") ? std::to_string(st["out_of_window"].get<int64_t>()) : "-");
   }
   if (run.is_object()) {
     int64_t requests = 0, limited = 0, retries = 0, errors = 0;
@@ -103,6 +151,8 @@ int Status(const std::string& data_dir, bool json) {
     fmt::print("last run {} ({}, mode {}): {} requests, {} 429s, {} retries, {} errors\n",
                Field<std::string>(run, "run_id", "?"), Field<std::string>(run, "state", "?"),
                Field<std::string>(run, "mode", "?"), requests, limited, retries, errors);
+    PrintLeftOut(run);
+    PrintFailedUnits(run);
   } else {
     fmt::print("no fetch run yet\n");
   }

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <thread>
 
@@ -13,6 +14,7 @@ namespace polypipe::fetch {
 namespace {
 
 constexpr int64_t kSkipSamplesPerReason = 3;
+constexpr size_t kMaxListedFailures = 1000;
 
 std::vector<http::Limit> Limits(const FetchConfig& config) {
   std::vector<http::Limit> limits;
@@ -33,6 +35,26 @@ int64_t DatasetCounters::AddSkip(const std::string& reason) {
 std::map<std::string, int64_t> DatasetCounters::SkipReasons() const {
   std::lock_guard lock(mu_);
   return reasons_;
+}
+
+void DatasetCounters::AddLeftOut(const std::string& reason, int64_t n) {
+  std::lock_guard lock(mu_);
+  left_out_[reason] += n;
+}
+
+std::map<std::string, int64_t> DatasetCounters::LeftOut() const {
+  std::lock_guard lock(mu_);
+  return left_out_;
+}
+
+void DatasetCounters::AddAnomaly(const std::string& what, int64_t n) {
+  std::lock_guard lock(mu_);
+  anomalies_[what] += n;
+}
+
+std::map<std::string, int64_t> DatasetCounters::Anomalies() const {
+  std::lock_guard lock(mu_);
+  return anomalies_;
 }
 
 Context::Context(const FetchConfig& config, bronze::Store& store, std::atomic<bool>& stop,
@@ -147,13 +169,61 @@ void Context::RecordSkips(const std::string& dataset, const std::vector<api::Ski
   }
 }
 
-void Context::StreamError(const std::string& dataset, const std::string& message) {
-  counters(dataset).stream_errors.fetch_add(1, std::memory_order_relaxed);
+nlohmann::json FailedUnit::ToJson() const {
+  return {
+      {"dataset", dataset}, {"unit", unit}, {"route", route}, {"status", status}, {"error", error}};
+}
+
+void Context::FailUnit(const FailedUnit& unit, int64_t units) {
+  DatasetCounters& c = counters(unit.dataset);
+  c.stream_errors.fetch_add(1, std::memory_order_relaxed);
+  c.AddLeftOut("failed", units);
   {
     std::lock_guard lock(mu_);
-    if (stream_errors_.size() < 100) stream_errors_.push_back(dataset + ": " + message);
+    ++failed_unit_count_;
+    if (failed_units_.size() < kMaxListedFailures) failed_units_.push_back(unit);
+    if (stream_errors_.size() < 100) stream_errors_.push_back(unit.dataset + ": " + unit.error);
   }
-  Log(fmt::format("{}: {}", dataset, message));
+  Log(fmt::format("{}: {}", unit.dataset, unit.error));
+}
+
+void Context::StreamError(const std::string& dataset, const std::string& message) {
+  FailUnit({dataset, "", "", 0, message});
+}
+
+void Context::HostOk(const std::string& host) {
+  std::lock_guard lock(mu_);
+  failing_since_.erase(host);
+}
+
+bool Context::HostFailed(const std::string& host) {
+  const double now =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  std::lock_guard lock(mu_);
+  const auto [it, first] = failing_since_.try_emplace(host, now);
+  return !first && now - it->second >= config_.retry.host_down_seconds;
+}
+
+void Context::NoteServerTime(int64_t unix_seconds) {
+  int64_t seen = server_now_.load(std::memory_order_relaxed);
+  while (unix_seconds > seen &&
+         !server_now_.compare_exchange_weak(seen, unix_seconds, std::memory_order_relaxed)) {
+  }
+}
+
+int64_t Context::ServerNow() const {
+  const int64_t seen = server_now_.load(std::memory_order_relaxed);
+  return seen > 0 ? seen : NowMicros() / 1'000'000;
+}
+
+std::vector<FailedUnit> Context::failed_units() const {
+  std::lock_guard lock(mu_);
+  return failed_units_;
+}
+
+int64_t Context::failed_unit_count() const {
+  std::lock_guard lock(mu_);
+  return failed_unit_count_;
 }
 
 void Context::Fatal(const std::string& message) {

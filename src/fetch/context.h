@@ -49,10 +49,32 @@ class DatasetCounters {
   // Counts skipped rows by reason; returns how many samples of this reason were already logged.
   int64_t AddSkip(const std::string& reason);
   std::map<std::string, int64_t> SkipReasons() const;
+  // Counts units (markets, tokens) the run leaves out or cannot complete, by reason ("no_book",
+  // "out_of_window", "failed", ...): nothing is left out without being counted.
+  void AddLeftOut(const std::string& reason, int64_t n = 1);
+  std::map<std::string, int64_t> LeftOut() const;
+  // Counts oddities in what was served that are kept as served (e.g. a wallet listed twice in
+  // one leaderboard snapshot).
+  void AddAnomaly(const std::string& what, int64_t n = 1);
+  std::map<std::string, int64_t> Anomalies() const;
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, int64_t> reasons_;
+  std::map<std::string, int64_t> left_out_;
+  std::map<std::string, int64_t> anomalies_;
+};
+
+// A unit of work (a market's trades, a group of tokens' prices, a board, a sweep) that failed
+// after its retries: recorded in the run report and `status`, retried by the next run.
+struct FailedUnit {
+  std::string dataset;
+  std::string unit;   // condition id, token ids, board or URL
+  std::string route;  // rate-limit route name, e.g. "data_v2_trades"
+  long status = 0;    // last HTTP status; 0 when no response came
+  std::string error;  // one line: what failed, with a line of the body
+
+  nlohmann::json ToJson() const;
 };
 
 class Context {
@@ -102,11 +124,25 @@ class Context {
   // Counts and logs (the first few per reason, with raw text) the rows a parser skipped.
   void RecordSkips(const std::string& dataset, const std::vector<api::Skip>& skipped);
 
+  // Records a failed unit of work covering `units` markets or tokens (counted as left out).
+  void FailUnit(const FailedUnit& unit, int64_t units = 1);
+  // A failure that belongs to no single request (e.g. a sweep that repeats its cursor).
   void StreamError(const std::string& dataset, const std::string& message);
   void Fatal(const std::string& message);
+  // Host health: a response arrived (any status the server chose to send) / a request failed
+  // after its retries (5xx, block page, transport). HostFailed returns true when every request to
+  // the host has failed for retry.host_down_seconds: the run must stop.
+  void HostOk(const std::string& host);
+  bool HostFailed(const std::string& host);
+  // The servers' clock (the newest Date header seen), else this machine's; unix seconds.
+  void NoteServerTime(int64_t unix_seconds);
+  int64_t ServerNow() const;
   // The first fatal error, if any.
   std::optional<std::string> fatal() const;
   std::vector<std::string> stream_errors() const;
+  // The failed units (the first 1,000) and how many there were in all.
+  std::vector<FailedUnit> failed_units() const;
+  int64_t failed_unit_count() const;
 
   // One log line on stderr (the progress display keeps its lines intact).
   void Log(const std::string& line);
@@ -128,6 +164,10 @@ class Context {
   std::map<std::string, std::unique_ptr<DatasetCounters>> counters_;
   std::optional<std::string> fatal_;
   std::vector<std::string> stream_errors_;
+  std::vector<FailedUnit> failed_units_;
+  int64_t failed_unit_count_ = 0;
+  std::map<std::string, double> failing_since_;  // host -> steady seconds of its first failure
+  std::atomic<int64_t> server_now_{0};
 };
 
 }  // namespace polypipe::fetch

@@ -125,6 +125,8 @@ class Progress {
                         {"pages", c.pages.load()},
                         {"skipped", c.skipped.load()},
                         {"skip_reasons", c.SkipReasons()},
+                        {"left_out", c.LeftOut()},
+                        {"anomalies", c.Anomalies()},
                         {"bad_pages", c.bad_pages.load()},
                         {"stream_errors", c.stream_errors.load()},
                         {"streams_done", c.units_done.load()},
@@ -277,7 +279,7 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
   // Phase 2: trades and prices from the committed list.
   if ((wants.trades || wants.prices) && !ctx.stopping()) {
     std::string list_error;
-    auto markets = LoadMarketList(ctx, wants.prices, &list_error);
+    auto markets = LoadMarketList(ctx, &list_error);
     if (!markets) {
       if (!ctx.stopping()) ctx.Fatal(list_error);
     } else {
@@ -312,6 +314,7 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
 
   const auto fatal = ctx.fatal();
   const auto stream_errors = ctx.stream_errors();
+  const int64_t failed_units = ctx.failed_unit_count();
   std::string state = "finished";
   int code = kExitOk;
   if (fatal) {
@@ -322,13 +325,26 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
     code = kExitInterrupted;
   } else if (timed_out.load()) {
     state = "timed_out";
-  } else if (!stream_errors.empty() || !complete.load()) {
+  } else if (failed_units > 0) {
+    // Finished: the next invocation is a new run that retries the failed units beside its
+    // normal work, so a unit that fails for ever never holds the others back.
+    state = "finished_with_failures";
+    code = kExitFailure;
+  } else if (!complete.load()) {
     state = "incomplete";
     code = kExitFailure;
   }
   nlohmann::json& report = run->report();
   report.update(progress.Report());
   report["errors"] = stream_errors;
+  report["failed_unit_count"] = failed_units;
+  nlohmann::json units = nlohmann::json::array();
+  for (const FailedUnit& u : ctx.failed_units()) units.push_back(u.ToJson());
+  report["failed_units"] = std::move(units);
+  report["trades_settings"] = {{"filter_type", config.trades.filter_type},
+                               {"filter_amount", config.trades.filter_amount},
+                               {"feed_window_days", config.trades.feed_window_days},
+                               {"lag_seconds", config.trades.lag_seconds}};
   if (fatal) report["fatal"] = *fatal;
   const std::optional<std::string> report_error = run->Save(state);
   if (report_error) code = kExitFailure;
@@ -347,11 +363,16 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
   } else if (report_error) {
     fmt::print(stderr, "polypipe fetch: {}\n", *report_error);
   }
-  if (state == "incomplete") {
+  if (state == "finished_with_failures") {
     fmt::print(stderr,
-               "polypipe fetch: {} stream(s) failed (see the log above and {}/_runs/{}.json); "
-               "rerun to retry them\n",
-               std::max<size_t>(stream_errors.size(), 1), config.data_dir, run->run_id());
+               "polypipe fetch: {} unit(s) of work failed (listed in {}/_runs/{}.json and by "
+               "`polypipe status`); the next run retries them\n",
+               failed_units, config.data_dir, run->run_id());
+  } else if (state == "incomplete") {
+    fmt::print(stderr,
+               "polypipe fetch: the run is incomplete (see the log above and {}/_runs/{}.json); "
+               "rerun to resume it\n",
+               config.data_dir, run->run_id());
   }
   if (state == "interrupted" || state == "timed_out") {
     fmt::print(stderr,

@@ -29,8 +29,7 @@ std::optional<int64_t> Int(const std::optional<std::string>& text) {
 
 }  // namespace
 
-std::optional<std::vector<ListedMarket>> LoadMarketList(Context& ctx, bool with_gamma,
-                                                        std::string* error) {
+std::optional<std::vector<ListedMarket>> LoadMarketList(Context& ctx, std::string* error) {
   const std::string& dir = ctx.store().dir();
   const std::string markets_run = CompleteSnapshotRun(ctx, "markets");
   const std::string tokens_run = CompleteSnapshotRun(ctx, "market_tokens");
@@ -41,12 +40,12 @@ std::optional<std::vector<ListedMarket>> LoadMarketList(Context& ctx, bool with_
     return std::nullopt;
   }
   const std::string gamma_run = CompleteSnapshotRun(ctx, "gamma_markets");
-  const bool gamma =
-      with_gamma && SafeRunId(gamma_run) && bronze::HasCommittedFiles(dir, "gamma_markets");
+  const bool gamma = SafeRunId(gamma_run) && bronze::HasCommittedFiles(dir, "gamma_markets");
   const bool tokens = bronze::HasCommittedFiles(dir, "market_tokens");
 
   std::string sql = fmt::format(
-      "WITH m AS (SELECT condition_id, closed, enable_order_book, end_date_iso, filename AS f, "
+      "WITH m AS (SELECT condition_id, closed, accepting_order_timestamp, end_date_iso, "
+      "filename AS f, "
       "file_row_number AS r FROM read_parquet({}, filename = true, file_row_number = true) "
       "WHERE _run_id = '{}')",
       bronze::QuoteSqlString(bronze::GlobFor(dir, "markets")), markets_run);
@@ -56,21 +55,26 @@ std::optional<std::vector<ListedMarket>> LoadMarketList(Context& ctx, bool with_
                    "AS ids FROM read_parquet({}) WHERE _run_id = '{}' GROUP BY condition_id)",
                    bronze::QuoteSqlString(bronze::GlobFor(dir, "market_tokens")), tokens_run)
              : ", t AS (SELECT NULL::VARCHAR AS condition_id, NULL::VARCHAR AS ids)";
-  sql += gamma ? fmt::format(
-                     ", g AS (SELECT condition_id, start_date, created_at, closed_time, end_date, "
-                     "volume_num FROM read_parquet({}) WHERE _run_id = '{}' QUALIFY row_number() "
-                     "OVER (PARTITION BY condition_id ORDER BY _fetched_at DESC) = 1)",
-                     bronze::QuoteSqlString(bronze::GlobFor(dir, "gamma_markets")), gamma_run)
-               : ", g AS (SELECT NULL::VARCHAR AS condition_id, NULL::TIMESTAMP AS start_date, "
-                 "NULL::TIMESTAMP AS created_at, NULL::TIMESTAMP AS closed_time, NULL::TIMESTAMP "
-                 "AS end_date, NULL::DOUBLE AS volume_num)";
   sql +=
-      " SELECT m.condition_id, m.closed, m.enable_order_book, t.ids, "
+      gamma
+          ? fmt::format(
+                ", g AS (SELECT condition_id, start_date, created_at, closed_time, end_date, "
+                "volume_num, enable_order_book FROM read_parquet({}) WHERE _run_id = '{}' QUALIFY "
+                "row_number() "
+                "OVER (PARTITION BY condition_id ORDER BY _fetched_at DESC) = 1)",
+                bronze::QuoteSqlString(bronze::GlobFor(dir, "gamma_markets")), gamma_run)
+          : ", g AS (SELECT NULL::VARCHAR AS condition_id, NULL::TIMESTAMP AS start_date, "
+            "NULL::TIMESTAMP AS created_at, NULL::TIMESTAMP AS closed_time, NULL::TIMESTAMP "
+            "AS end_date, NULL::DOUBLE AS volume_num, NULL::BOOLEAN AS enable_order_book)";
+  sql +=
+      " SELECT m.condition_id, m.closed, coalesce(g.enable_order_book, false) OR "
+      "m.accepting_order_timestamp IS NOT NULL, t.ids, "
       "floor(epoch(g.start_date))::BIGINT, floor(epoch(g.created_at))::BIGINT, "
       "floor(epoch(g.closed_time))::BIGINT, "
       "floor(epoch(g.end_date))::BIGINT, floor(epoch(TRY_CAST(m.end_date_iso AS "
       "TIMESTAMP)))::BIGINT, "
-      "g.volume_num FROM m LEFT JOIN t USING (condition_id) LEFT JOIN g USING (condition_id) "
+      "g.volume_num, floor(epoch(m.accepting_order_timestamp))::BIGINT "
+      "FROM m LEFT JOIN t USING (condition_id) LEFT JOIN g USING (condition_id) "
       "ORDER BY m.f, m.r";
   if (ctx.limit() > 0) sql += fmt::format(" LIMIT {}", ctx.limit());
 
@@ -89,7 +93,7 @@ std::optional<std::vector<ListedMarket>> LoadMarketList(Context& ctx, bool with_
     ListedMarket m;
     m.condition_id = *row[0];
     m.closed = row[1].value_or("false") == "true";
-    m.order_book = row[2].value_or("true") == "true";
+    m.order_book = row[2].value_or("false") == "true";
     if (row[3]) {
       for (size_t start = 0; start <= row[3]->size();) {
         size_t comma = row[3]->find(',', start);
@@ -99,6 +103,9 @@ std::optional<std::vector<ListedMarket>> LoadMarketList(Context& ctx, bool with_
       }
     }
     m.start = Int(row[4]);
+    m.trading_start = m.start;
+    if (!m.trading_start) m.trading_start = Int(row[10]);
+    if (!m.trading_start) m.trading_start = Int(row[5]);
     if (!m.start) m.start = Int(row[5]);
     m.end = Int(row[6]);
     if (!m.end) m.end = Int(row[7]);

@@ -19,18 +19,22 @@ namespace polypipe::fetch {
 struct ListedMarket {
   std::string condition_id;
   bool closed = false;
-  bool order_book = true;
+  // Whether the market ever had an order book (so a price series): Gamma's enableOrderBook or a
+  // CLOB accepting_order_timestamp. CLOB's own enable_order_book is not used: it is switched off
+  // when a market closes. The market's trades are a third witness (see FetchPrices).
+  bool order_book = false;
   std::vector<std::string> token_ids;
   // Unix seconds; absent when no source knows them.
   std::optional<int64_t> start;  // Gamma startDate, else createdAt
+  // When trading began: Gamma startDate, else CLOB accepting_order_timestamp, else createdAt.
+  std::optional<int64_t> trading_start;
   std::optional<int64_t> end;    // closed: Gamma closedTime, else endDate, else CLOB end_date_iso
   std::optional<double> volume;  // Gamma volumeNum
 };
 
 // The markets of the newest complete `markets` snapshot in list order (at most ctx.limit()),
-// joined with their tokens and, when `with_gamma`, the newest Gamma snapshot. Sets `error` and
+// joined with their tokens and the newest complete Gamma snapshot, if any. Sets `error` and
 // returns nullopt when Bronze cannot be read or holds no complete market snapshot.
-std::optional<std::vector<ListedMarket>> LoadMarketList(Context& ctx, bool with_gamma,
-                                                        std::string* error);
+std::optional<std::vector<ListedMarket>> LoadMarketList(Context& ctx, std::string* error);
 
 }  // namespace polypipe::fetch

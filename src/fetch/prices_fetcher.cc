@@ -26,16 +26,21 @@ std::vector<PriceGroup> Plan(Context& ctx, const std::vector<ListedMarket>& mark
 
   std::vector<PriceGroup::Token> tokens;
   for (const ListedMarket& m : markets) {
-    if (!m.order_book) continue;  // no order book, no midpoint series
-    std::optional<int64_t> start = m.start;
-    if (!start) {
-      const auto it = trades.find(MarketTradeKey(m.condition_id));
-      if (it != trades.end() && it->is_object() && it->contains("oldest")) {
-        start = (*it)["oldest"].get<int64_t>();
+    const auto state = trades.find(MarketTradeKey(m.condition_id));
+    std::optional<int64_t> oldest_trade;
+    if (state != trades.end() && state->is_object()) {
+      if (const auto it = state->find("oldest"); it != state->end() && it->is_number_integer()) {
+        oldest_trade = it->get<int64_t>();
       }
     }
+    // A market that never had a book (and never traded) has no midpoint series.
+    if (!m.order_book && !oldest_trade) {
+      counters.AddLeftOut("no_book", static_cast<int64_t>(m.token_ids.size()));
+      continue;
+    }
+    const std::optional<int64_t> start = m.start ? m.start : oldest_trade;
     if (!start) {
-      counters.AddSkip("market without a start date (not in Gamma, no trades)");
+      counters.AddLeftOut("no_start_date", static_cast<int64_t>(m.token_ids.size()));
       continue;
     }
     const int64_t end = m.closed ? std::min(now, m.end.value_or(now)) : now;
@@ -83,12 +88,23 @@ bool RunGroup(Context& ctx, http::Client& client, api::Parser& parser, PriceGrou
     const std::string body =
         api::BatchPricesBody(r->token_ids, r->start_ts, r->end_ts, r->fidelity);
     const http::Request request{url, "clob_batch_prices_history", "clob"};
-    auto page =
-        FetchPage<api::RowPage>(ctx, client, request, &body, "prices", [&](std::string_view text) {
+    PageFailure failure;
+    auto page = FetchPage<api::RowPage>(
+        ctx, client, request, &body, "prices",
+        [&](std::string_view text) {
           return api::ParseBatchPricesHistory(parser, text, r->fidelity,
                                               ctx.Lineage(std::string(api::kBatchPricesRoute)));
-        });
-    if (!page) return false;
+        },
+        &failure);
+    if (!page) {
+      // The group's tokens keep their committed progress: the next run asks again.
+      if (failure.unit) {
+        std::string ids;
+        for (const std::string& id : r->token_ids) ids += (ids.empty() ? "" : ",") + id;
+        ctx.FailUnit({"prices", ids, request.route, failure.status, failure.error}, tokens);
+      }
+      return false;
+    }
     ctx.RecordSkips("prices", page->skipped);
     std::map<std::string, int64_t> newest;
     std::erase_if(page->rows, [&](const bronze::Row& row) {

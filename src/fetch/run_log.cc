@@ -102,7 +102,8 @@ std::optional<RunLog> RunLog::Begin(const std::string& data_dir, const std::stri
   if (!fresh) {
     if (auto newest = NewestReport(log.dir_)) {
       nlohmann::json report = ReadJson(*newest);
-      if (report.is_object() && StringField(report, "state", "") != "finished" &&
+      const std::string state = StringField(report, "state", "");
+      if (report.is_object() && state != "finished" && state != "finished_with_failures" &&
           !StringField(report, "run_id", "").empty()) {
         log.run_id_ = StringField(report, "run_id", "");
         log.resumed_ = true;

@@ -1,11 +1,12 @@
 // RunLog: the fetch runs of a data directory, one JSON report per run in `<data>/_runs/`.
 //
-// A run begins when a fetch starts and finishes when every dataset it was asked for is complete.
-// An invocation that finds the newest run unfinished (stopped by a signal, a timeout, an error or
-// kill -9) resumes it under the same run id; otherwise it begins a new run. `--fresh` always begins
-// a new one. The report is rewritten atomically (temp file + rename) as the run goes, and holds the
-// run's state, its per-dataset counters and its per-route HTTP counters; `polypipe status` reads
-// it.
+// A run begins when a fetch starts and finishes when every dataset it was asked for is complete,
+// or complete but for failed units of work ("finished_with_failures"). An invocation that finds
+// the newest run unfinished (stopped by a signal, a timeout, an error or kill -9) resumes it
+// under the same run id; otherwise it begins a new run, which retries the failed units. `--fresh`
+// always begins a new one. The report is rewritten atomically (temp file + rename) as the run goes,
+// and holds the run's state, its per-dataset counters and its per-route HTTP counters; `polypipe
+// status` reads it.
 //
 // Thread-safety: none; the coordinator owns it.
 
@@ -30,8 +31,8 @@ class RunLog {
   int64_t started_at_us() const { return started_at_us_; }
   nlohmann::json& report() { return report_; }
 
-  // Rewrites the report with `state` ("running", "finished", "interrupted", "timed_out",
-  // "failed"). Returns an error line on failure.
+  // Rewrites the report with `state` ("running", "finished", "finished_with_failures",
+  // "incomplete", "interrupted", "timed_out", "failed"). Returns an error line on failure.
   std::optional<std::string> Save(const std::string& state);
 
   // The newest run report of a data directory, or null when there is none.

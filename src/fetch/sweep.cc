@@ -37,23 +37,49 @@ std::string CompleteSnapshotRun(Context& ctx, const std::string& dataset) {
 namespace detail {
 
 std::optional<std::string> Send(Context& ctx, http::Client& client, const http::Request& request,
-                                const std::string* post_body, const std::string& dataset) {
+                                const std::string* post_body, PageFailure* failure) {
   http::Result result = post_body ? client.Post(request, *post_body) : client.Get(request);
+  if (result.response.date > 0) ctx.NoteServerTime(result.response.date);
+  *failure = {true, result.response.status, result.error};
   switch (result.outcome) {
     case http::Outcome::kOk:
+      ctx.HostOk(request.host);
       return std::move(result.response.body);
     case http::Outcome::kCancelled:
+      failure->unit = false;
       return std::nullopt;
     case http::Outcome::kClientError:
-      ctx.StreamError(dataset, fmt::format("{} (not retried): {}", result.error,
-                                           api::DescribeErrorBody(result.response.body)));
+      ctx.HostOk(request.host);  // the host answered; this request is wrong
+      failure->error = fmt::format("{} (not retried): {}", result.error,
+                                   api::DescribeErrorBody(result.response.body));
       return std::nullopt;
     case http::Outcome::kServerError:
     case http::Outcome::kTransportError:
-      ctx.Fatal(result.error);
+      if (!result.response.body.empty()) {
+        failure->error += ": " + api::DescribeErrorBody(result.response.body);
+      }
+      if (ctx.HostFailed(request.host)) {
+        ctx.Fatal(fmt::format("{}: every request has failed for {:.0f}s or more; last: {}",
+                              request.host, ctx.config().retry.host_down_seconds, failure->error));
+        failure->unit = false;
+      }
       return std::nullopt;
   }
   return std::nullopt;
+}
+
+void Report(Context& ctx, const std::string& dataset, const http::Request& request,
+            const PageFailure& failure, PageFailure* out) {
+  if (!failure.unit || ctx.stopping()) {
+    if (out) *out = failure;
+    if (out) out->unit = false;
+    return;
+  }
+  if (out) {
+    *out = failure;
+    return;
+  }
+  ctx.FailUnit({dataset, request.url, request.route, failure.status, failure.error});
 }
 
 }  // namespace detail

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <set>
+#include <unordered_map>
 
 #include "api/data_api.h"
 #include "api/parser.h"
@@ -13,10 +14,21 @@ namespace polypipe::fetch {
 namespace {
 
 constexpr size_t kMarketsPerFeed = api::kMaxConditionsPerTradesUrl;
+constexpr int64_t kDaySeconds = 86'400;
+constexpr char kFeedPrefix[] = "feed:";
 
 struct PlannedFeed {
-  std::string key;  // progress key "feed:<run>:<n>"
+  std::string key;  // progress key "feed:<run>:<n>", with "/0" or "/1" per split
   TradeFeed feed;
+};
+
+// What the workers share.
+struct TradesRun {
+  Context& ctx;
+  TradeFeed::Columns columns;
+  api::TradesFilter filter;
+  // When each listed market began trading, if known.
+  std::unordered_map<std::string, std::optional<int64_t>> trading_start;
 };
 
 TradeFeed::Columns TradeColumns() {
@@ -27,80 +39,170 @@ TradeFeed::Columns TradeColumns() {
   c.fill_seq = schema.Index("fill_seq");
   // Identical fills are equal on every API column (those before fill_seq).
   for (int i = 0; i < c.fill_seq; ++i) c.identity.push_back(i);
+  for (const char* name : {"transaction_hash", "condition_id", "token_id", "proxy_wallet", "side",
+                           "price", "size", "timestamp", "outcome_index", "fill_seq"}) {
+    c.key.push_back(schema.Index(name));
+  }
   return c;
 }
 
-std::vector<PlannedFeed> Plan(Context& ctx, const std::vector<ListedMarket>& markets) {
+std::optional<int64_t> IntField(const nlohmann::json& state, const char* key) {
+  const auto it = state.find(key);
+  if (it == state.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<int64_t>();
+}
+
+bool BoolField(const nlohmann::json& state, const char* key) {
+  const auto it = state.find(key);
+  return it != state.end() && it->is_boolean() && it->get<bool>();
+}
+
+// A member's start from its committed state: watermark, oldest trade and overlap.
+TradeFeed::Member MemberFromState(const ListedMarket& m, const nlohmann::json& state) {
+  TradeFeed::Member member{m.condition_id, std::nullopt, m.closed, std::nullopt, std::nullopt};
+  member.watermark = IntField(state, "w");
+  member.oldest = IntField(state, "oldest");
+  if (const auto it = state.find("overlap"); it != state.end() && member.watermark) {
+    member.overlap = TradeOverlap::FromJson(*it);
+  }
+  return member;
+}
+
+std::vector<PlannedFeed> Plan(TradesRun& run, const std::vector<ListedMarket>& markets) {
+  Context& ctx = run.ctx;
   const nlohmann::json progress = ctx.store().Progress("trades");
-  const std::string prefix = fmt::format("feed:{}:", ctx.run_id());
+  const int64_t lag = ctx.config().trades.lag_seconds;
+  DatasetCounters& counters = ctx.counters("trades");
   std::vector<PlannedFeed> feeds;
   std::set<std::string> in_feed;
+  nlohmann::json superseded = nlohmann::json::object();
   int64_t numbered = 0;
+  const std::string prefix = fmt::format("{}{}:", kFeedPrefix, ctx.run_id());
+  // Unfinished feeds, of this run or of an earlier one that ended with failed units, continue
+  // from their committed cursors. A --fresh run starts over and retires them.
   for (const auto& [key, value] : progress.items()) {
-    if (key.rfind(prefix, 0) != 0) continue;
-    ++numbered;
+    if (key.rfind(kFeedPrefix, 0) != 0) continue;
+    if (key.rfind(prefix, 0) == 0) ++numbered;
     if (!value.is_object()) continue;  // finished
+    if (ctx.fresh()) {
+      superseded[key] = nullptr;
+      continue;
+    }
     if (auto feed = TradeFeed::FromJson(value); feed && !feed->finished()) {
       for (const std::string& id : feed->condition_ids()) in_feed.insert(id);
       feeds.push_back({key, std::move(*feed)});
     }
   }
+  if (!superseded.empty()) ctx.Append("trades", {}, std::move(superseded));
+
   std::vector<TradeFeed::Member> members;
   auto close_feed = [&] {
     if (members.empty()) return;
-    feeds.push_back({fmt::format("{}{}", prefix, numbered++), TradeFeed(std::move(members))});
+    feeds.push_back({fmt::format("{}{}", prefix, numbered++), TradeFeed(std::move(members), lag)});
     members.clear();
   };
   for (const ListedMarket& m : markets) {
+    run.trading_start[m.condition_id] = m.trading_start;
     if (in_feed.count(m.condition_id)) continue;
-    TradeFeed::Member member{m.condition_id, std::nullopt, m.closed, std::nullopt};
+    nlohmann::json state = nlohmann::json::object();
     if (!ctx.fresh()) {
       const auto it = progress.find(MarketTradeKey(m.condition_id));
-      if (it != progress.end() && it->is_object()) {
-        if (it->value("run", "") == ctx.run_id()) continue;  // completed earlier in this run
-        if (it->value("done", false)) continue;              // closed and complete
-        if (it->contains("w") && (*it)["w"].is_number_integer()) {
-          member.watermark = (*it)["w"].get<int64_t>();
-        }
-        if (it->contains("oldest") && (*it)["oldest"].is_number_integer()) {
-          member.oldest = (*it)["oldest"].get<int64_t>();
-        }
-      }
+      if (it != progress.end() && it->is_object()) state = *it;
     }
-    members.push_back(std::move(member));
+    if (state.value("run", "") == ctx.run_id()) continue;  // completed earlier in this run
+    if (BoolField(state, "done")) continue;                // closed and complete
+    if (BoolField(state, "api_done")) {
+      // Closed and fetched as far as the API reaches: what is missing is counted, not asked.
+      if (BoolField(state, "out_of_window")) counters.AddLeftOut("out_of_window");
+      continue;
+    }
+    members.push_back(MemberFromState(m, state));
     if (members.size() == kMarketsPerFeed) close_feed();
   }
   close_feed();
   return feeds;
 }
 
-// Pages one feed to its end; true when it finished.
-bool RunFeed(Context& ctx, http::Client& client, api::Parser& parser, PlannedFeed& planned,
-             const TradeFeed::Columns& columns) {
+// Whether a market began trading before the feed's reach, judged by the servers' clock. A market
+// whose start no source knows is out of window when its oldest fill lies within a day of the
+// reach: the feed may have been cut there.
+bool OutOfWindow(const TradesRun& run, const TradeFeed& feed, const std::string& condition_id) {
+  const int64_t reach =
+      run.ctx.ServerNow() -
+      static_cast<int64_t>(run.ctx.config().trades.feed_window_days) * kDaySeconds;
+  const auto it = run.trading_start.find(condition_id);
+  if (it != run.trading_start.end() && it->second) return *it->second < reach;
+  const std::optional<int64_t> oldest = feed.Oldest(condition_id);
+  return oldest && *oldest < reach + kDaySeconds;
+}
+
+// The committed state of each member of a finished feed.
+nlohmann::json FinishedStates(TradesRun& run, const TradeFeed& feed) {
+  Context& ctx = run.ctx;
+  nlohmann::json progress = nlohmann::json::object();
+  for (const TradeFeed::Member& m : feed.members()) {
+    const bool out_of_window = OutOfWindow(run, feed, m.condition_id);
+    nlohmann::json state = {{"closed", m.closed},
+                            {"out_of_window", out_of_window},
+                            {"api_done", m.closed},
+                            {"done", m.closed && !out_of_window},
+                            {"run", ctx.run_id()}};
+    if (auto newest = feed.Newest(m.condition_id)) state["w"] = *newest;
+    if (auto oldest = feed.Oldest(m.condition_id)) state["oldest"] = *oldest;
+    if (!m.closed) {
+      if (auto overlap = feed.NextOverlap(m.condition_id)) state["overlap"] = overlap->ToJson();
+    }
+    if (out_of_window) ctx.counters("trades").AddLeftOut("out_of_window");
+    progress[MarketTradeKey(m.condition_id)] = std::move(state);
+  }
+  return progress;
+}
+
+// Pages one feed to its end; true when it finished. A feed whose request fails is split until
+// the failing market is alone (`depth` counts the splits).
+bool RunFeed(TradesRun& run, http::Client& client, api::Parser& parser, PlannedFeed& planned) {
+  Context& ctx = run.ctx;
   const std::string base = ctx.config().api.data_api_base;
   TradeFeed& feed = planned.feed;
   DatasetCounters& counters = ctx.counters("trades");
   while (!feed.finished() && !ctx.stopping()) {
     const http::Request request{
-        api::TradesUrl(base, feed.condition_ids(), api::kTradesPageSize, feed.cursor()),
+        api::TradesUrl(base, feed.condition_ids(), api::kTradesPageSize, feed.cursor(), run.filter),
         "data_v2_trades", "data"};
+    PageFailure failure;
     auto page = FetchPage<api::TradesPage>(
-        ctx, client, request, nullptr, "trades", [&](std::string_view body) {
+        ctx, client, request, nullptr, "trades",
+        [&](std::string_view body) {
           return api::ParseTradesPage(parser, body, ctx.Lineage(std::string(api::kTradesRoute)));
-        });
-    if (!page) return false;
+        },
+        &failure);
+    if (!page) {
+      if (!failure.unit) return false;
+      if (feed.members().size() == 1) {
+        ctx.FailUnit({"trades", feed.members()[0].condition_id, request.route, failure.status,
+                      failure.error});
+        return false;
+      }
+      // Isolate the failing market: each half resumes below what this feed committed.
+      auto [left, right] = feed.Split();
+      std::vector<PlannedFeed> halves = {{planned.key + "/0", std::move(left)},
+                                         {planned.key + "/1", std::move(right)}};
+      nlohmann::json progress = {{planned.key, nullptr}};
+      for (const PlannedFeed& h : halves) progress[h.key] = h.feed.ToJson();
+      if (!ctx.Append("trades", {}, std::move(progress))) return false;
+      const bool first = RunFeed(run, client, parser, halves[0]);
+      const bool second = !ctx.stopping() && RunFeed(run, client, parser, halves[1]);
+      return first && second;
+    }
     ctx.RecordSkips("trades", page->skipped);
     const std::string next = page->has_more ? page->next_cursor.value_or("") : "";
-    feed.ApplyPage(columns, &page->rows, next);
-    nlohmann::json progress = {{planned.key, feed.finished() ? nlohmann::json() : feed.ToJson()}};
-    if (feed.finished()) {
-      for (const TradeFeed::Member& m : feed.members()) {
-        nlohmann::json state = {{"done", m.closed}, {"run", ctx.run_id()}};
-        if (auto newest = feed.Newest(m.condition_id)) state["w"] = *newest;
-        if (auto oldest = feed.Oldest(m.condition_id)) state["oldest"] = *oldest;
-        progress[MarketTradeKey(m.condition_id)] = std::move(state);
-      }
+    const int64_t late_before = feed.late_rows();
+    feed.ApplyPage(run.columns, &page->rows, next);
+    if (feed.late_rows() > late_before) {
+      counters.AddAnomaly("late fills caught by the overlap", feed.late_rows() - late_before);
     }
+    nlohmann::json progress = {{planned.key, feed.finished() ? nlohmann::json() : feed.ToJson()}};
+    if (feed.finished()) progress.update(FinishedStates(run, feed));
     if (!ctx.Append("trades", std::move(page->rows), std::move(progress))) return false;
   }
   if (feed.finished()) {
@@ -117,17 +219,19 @@ std::string MarketTradeKey(const std::string& condition_id) {
 }
 
 bool FetchTrades(Context& ctx, const std::vector<ListedMarket>& markets, int workers) {
-  std::vector<PlannedFeed> feeds = Plan(ctx, markets);
+  TradesRun run{ctx,
+                TradeColumns(),
+                {ctx.config().trades.filter_type, ctx.config().trades.filter_amount},
+                {}};
+  std::vector<PlannedFeed> feeds = Plan(run, markets);
   DatasetCounters& counters = ctx.counters("trades");
   int64_t planned_markets = 0;
   for (const PlannedFeed& f : feeds)
     planned_markets += static_cast<int64_t>(f.feed.members().size());
   counters.units_total = planned_markets;
-  const TradeFeed::Columns columns = TradeColumns();
-
   return ctx.RunTasks(feeds.size(), workers,
                       [&](http::Client& client, api::Parser& parser, size_t i) {
-                        return RunFeed(ctx, client, parser, feeds[i], columns);
+                        return RunFeed(run, client, parser, feeds[i]);
                       });
 }
 
