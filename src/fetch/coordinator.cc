@@ -285,8 +285,12 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
     } else {
       ctx.Log(
           fmt::format("{} markets in the list", Thousands(static_cast<int64_t>(markets->size()))));
+      // Markets with a start date and a known book are planned at once; the others wait for the
+      // trades, which may date them (the oldest trade) or show that they traded (so have a book).
       std::vector<ListedMarket> dated, undated;
-      for (const ListedMarket& m : *markets) (m.start ? dated : undated).push_back(m);
+      for (const ListedMarket& m : *markets) {
+        (m.start && m.order_book ? dated : undated).push_back(m);
+      }
       std::vector<std::thread> jobs;
       if (wants.trades) {
         jobs.emplace_back([&] { require(FetchTrades(ctx, *markets, Workers(config, "trades"))); });
@@ -296,7 +300,7 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
       }
       for (auto& t : jobs) t.join();
       if (wants.prices && !undated.empty() && !ctx.stopping()) {
-        // Markets Gamma does not date start at their oldest trade, which trades just committed.
+        // The trades of these markets are committed by now.
         if (wants.trades) {
           if (bronze::Status s = ctx.sink("trades").Flush(); !s.ok()) ctx.Fatal(s.message());
         }

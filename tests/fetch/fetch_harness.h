@@ -25,7 +25,8 @@ namespace fs = std::filesystem;
 // Settings every e2e test starts from: fast retries, many small commits.
 inline nlohmann::json TestConfig() {
   return nlohmann::json::parse(R"({
-    "retry": {"max_attempts": 6, "base_delay": 0.02, "max_delay": 0.3, "exponential_base": 2},
+    "retry": {"max_attempts": 6, "base_delay": 0.02, "max_delay": 0.3, "exponential_base": 2,
+              "host_down_seconds": 10},
     "api": {"timeout": 20, "connect_timeout": 5},
     "workers": {"markets": 1, "trades": 3, "prices": 3, "leaderboard": 2, "gamma": 2},
     "queues": {"markets": 40, "market_tokens": 80, "trades": 1500, "prices": 4000,
