@@ -321,7 +321,7 @@ Status Loader::Run(LoadReport* report) {
   // records carry (the newest record's state of each market wins).
   s = db->Execute(
       "CREATE OR REPLACE TEMP TABLE batch_streams (condition_id VARCHAR, done BOOLEAN, "
-      "watermark BIGINT, oldest BIGINT, run_id VARCHAR, load_id BIGINT)");
+      "watermark BIGINT, oldest BIGINT, run_id VARCHAR, load_id BIGINT, out_of_window BOOLEAN)");
   if (!s.ok()) return fail(s);
   {
     TableAppender commits(*db, nullptr, "loader", "commits");
@@ -377,6 +377,8 @@ Status Loader::Run(LoadReport* report) {
         batch.Null();
       }
       batch.Int(load_id);
+      const auto window = value->find("out_of_window");
+      batch.Bool(window != value->end() && window->is_boolean() && window->get<bool>());
       batch.EndRow();
     }
     s = commits.Close();

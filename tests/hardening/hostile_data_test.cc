@@ -320,12 +320,22 @@ TEST(HostileData, BrokenPagesFailOnlyTheirBoardsWithClearLines) {
     EXPECT_TRUE(named) << category << " not named in:\n" << run.output.substr(0, 4000);
   }
   EXPECT_EQ(h.StagedFiles(), 0);
-  // No crash: the process exited by itself, and a second run (pages still broken) fails the
-  // same way without touching what is committed.
+  EXPECT_EQ(report.value("state", ""), "finished_with_failures");
+  EXPECT_EQ(report.value("failed_unit_count", -1),
+            static_cast<int>(polysim::kBrokenBoardPages.size()));
+  // No crash: the process exited by itself. The run finished with failed units, so the next
+  // invocation is a new run (a new snapshot) that retries them: the pages are still broken, the
+  // same boards fail the same way, and what the first run committed is untouched.
   const int64_t before = h.Count("leaderboard");
+  const std::string first_run = report.value("run_id", "");
   const auto again = h.Fetch({"--mode", "leaderboard"}, {}, 300);
   EXPECT_EQ(again.code, 1) << again.output.substr(0, 2000);
-  EXPECT_EQ(h.Count("leaderboard"), before);
+  EXPECT_EQ(h.Count("leaderboard"), 2 * before);
+  const auto kept = h.Query("SELECT count(*) FROM " + h.Scan("leaderboard") +
+                            " WHERE _run_id = " + bronze::QuoteSqlString(first_run));
+  EXPECT_EQ(kept.rows.at(0).at(0).value_or("?"), std::to_string(before));
+  EXPECT_EQ(NewestRunReport(h.data_dir()).value("failed_unit_count", -1),
+            static_cast<int>(polysim::kBrokenBoardPages.size()));
 }
 
 }  // namespace
