@@ -289,7 +289,7 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
       // trades, which may date them (the oldest trade) or show that they traded (so have a book).
       std::vector<ListedMarket> dated, undated;
       for (const ListedMarket& m : *markets) {
-        (m.start && m.order_book ? dated : undated).push_back(m);
+        (m.start && !m.order_book_unknown ? dated : undated).push_back(m);
       }
       std::vector<std::thread> jobs;
       if (wants.trades) {

@@ -67,8 +67,9 @@ std::optional<std::vector<ListedMarket>> LoadMarketList(Context& ctx, std::strin
             "NULL::TIMESTAMP AS created_at, NULL::TIMESTAMP AS closed_time, NULL::TIMESTAMP "
             "AS end_date, NULL::DOUBLE AS volume_num, NULL::BOOLEAN AS enable_order_book)";
   sql +=
-      " SELECT m.condition_id, m.closed, coalesce(g.enable_order_book, false) OR "
-      "m.accepting_order_timestamp IS NOT NULL, t.ids, "
+      " SELECT m.condition_id, m.closed, CASE WHEN g.enable_order_book OR "
+      "m.accepting_order_timestamp IS NOT NULL THEN 'yes' WHEN g.enable_order_book IS NULL "
+      "THEN 'unknown' ELSE 'no' END, t.ids, "
       "floor(epoch(g.start_date))::BIGINT, floor(epoch(g.created_at))::BIGINT, "
       "floor(epoch(g.closed_time))::BIGINT, "
       "floor(epoch(g.end_date))::BIGINT, floor(epoch(TRY_CAST(m.end_date_iso AS "
@@ -93,7 +94,8 @@ std::optional<std::vector<ListedMarket>> LoadMarketList(Context& ctx, std::strin
     ListedMarket m;
     m.condition_id = *row[0];
     m.closed = row[1].value_or("false") == "true";
-    m.order_book = row[2].value_or("false") == "true";
+    m.order_book = row[2].value_or("") == "yes";
+    m.order_book_unknown = row[2].value_or("") == "unknown";
     if (row[3]) {
       for (size_t start = 0; start <= row[3]->size();) {
         size_t comma = row[3]->find(',', start);

@@ -21,8 +21,10 @@ struct ListedMarket {
   bool closed = false;
   // Whether the market ever had an order book (so a price series): Gamma's enableOrderBook or a
   // CLOB accepting_order_timestamp. CLOB's own enable_order_book is not used: it is switched off
-  // when a market closes. The market's trades are a third witness (see FetchPrices).
+  // when a market closes. When neither source knows (Gamma does not list the market, CLOB has no
+  // timestamp), the market's trades are the witness (see FetchPrices).
   bool order_book = false;
+  bool order_book_unknown = false;
   std::vector<std::string> token_ids;
   // Unix seconds; absent when no source knows them.
   std::optional<int64_t> start;  // Gamma startDate, else createdAt

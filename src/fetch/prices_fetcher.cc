@@ -33,8 +33,9 @@ std::vector<PriceGroup> Plan(Context& ctx, const std::vector<ListedMarket>& mark
         oldest_trade = it->get<int64_t>();
       }
     }
-    // A market that never had a book (and never traded) has no midpoint series.
-    if (!m.order_book && !oldest_trade) {
+    // A market that never had a book has no midpoint series. Where no source says, its trades
+    // decide.
+    if (!m.order_book && !(m.order_book_unknown && oldest_trade)) {
       counters.AddLeftOut("no_book", static_cast<int64_t>(m.token_ids.size()));
       continue;
     }

@@ -58,14 +58,15 @@ TEST(FetchFidelity, ClosedMarketsWhoseClobFlagIsOffStillGetTheirPrices) {
   for (const auto& row : per_token.rows) {
     EXPECT_EQ(Int(row[1]), truth["token_prices"].value(*row[0], int64_t{-1})) << *row[0];
   }
-  // Left out, and counted per token: the markets with no sign of a book (no Gamma
-  // enableOrderBook, no accepting_order_timestamp, no trade).
+  // Left out, and counted per token: the markets that never had a book (Gamma's enableOrderBook
+  // false, no accepting_order_timestamp) and those no source dates that never traded.
   auto bookless = h.Query(
-      "SELECT count(*) FROM " + h.Scan("markets") + " m WHERE accepting_order_timestamp IS NULL " +
-      "AND NOT EXISTS (SELECT 1 FROM " + h.Scan("gamma_markets") +
-      " g WHERE g.condition_id = m.condition_id AND g.enable_order_book) AND NOT EXISTS (SELECT 1 "
-      "FROM " +
-      h.Scan("trades") + " t WHERE t.condition_id = m.condition_id)");
+      "SELECT count(*) FROM " + h.Scan("markets") + " m LEFT JOIN (SELECT condition_id, " +
+      "bool_or(enable_order_book) AS book FROM " + h.Scan("gamma_markets") +
+      " GROUP BY 1) g USING (condition_id) WHERE accepting_order_timestamp IS NULL AND (g.book = "
+      "false OR (g.book IS NULL AND NOT EXISTS (SELECT 1 FROM " +
+      h.Scan("trades") + " t WHERE t.condition_id = m.condition_id)))");
+  ASSERT_GT(Int(bookless.rows[0][0]), 0);
   const json report = Status(h)["last_run"];
   EXPECT_EQ(LeftOut(report, "prices", "no_book"), 2 * Int(bookless.rows[0][0]));
 }
