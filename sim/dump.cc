@@ -56,13 +56,16 @@ int64_t DumpUniverse(const Universe& u, const ServeOptions& serve, const std::st
     cursor = nlohmann::json::parse(resp.body).at("next_cursor").get<std::string>();
   }
 
-  // Trades: one cursor-paged feed per listed market, 1000 per page.
+  // Trades: one cursor-paged feed per listed market, 1000 per page, dust fills included.
   const PriceSettings prices;
   for (const Market& m : u.markets()) {
     if (!m.in_clob) continue;
     std::string next;
     for (int page = 1;; ++page) {
-      SimRequest r = Query({{"condition", m.condition_id}, {"limit", "1000"}});
+      SimRequest r = Query({{"condition", m.condition_id},
+                            {"limit", "1000"},
+                            {"filter_type", "TOKENS"},
+                            {"filter_amount", "0"}});
       if (!next.empty()) r.params.emplace("cursor", next);
       SimResponse resp = DataTradesV2(u, r);
       out.Write(fmt::format("data/v2/trades/market-{:07}-{:05}.json", m.index, page), resp);

@@ -37,6 +37,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{1}, int64_t{4'000'000'000}));
   app.add_option("--history-days", u.history_days, "How far back market lives start")
       ->check(CLI::Range(3, 3650));
+  app.add_option("--feed-window-days", u.feed_window_days,
+                 "Days back the v2 trade feed reaches from the clock")
+      ->check(CLI::Range(1, 36'500));
+  app.add_option("--late-fills", u.late_fills,
+                 "Share of new fills indexed late (served behind newer ones)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--late-fill-delay", u.late_fill_max_delay,
+                 "Longest indexing delay of a late fill, seconds (at least 60)")
+      ->check(CLI::Range(int64_t{60}, int64_t{86'400 * 30}));
   app.add_option("--now", u.now, "Universe clock, unix seconds");
   app.add_option("--clob-page-size", options.serve.clob_page_size, "CLOB /markets page size")
       ->check(CLI::Range(1, 1'000'000));

@@ -136,10 +136,11 @@ void WriteHostileTruth(const Universe& u, int64_t trades, int64_t board, int64_t
       w.Field("kind", k.name).Field("field", k.field).Field("outcome", outcome(k.outcome));
       w.EndObject();
     }
-    const int64_t visible = u.VisibleTrades(m);
-    for (int64_t i = 0; i < visible; ++i) {
+    // The trades a complete fetch is served: inside the feed window and not pending.
+    const int64_t stamped = u.StampedTrades(m);
+    for (int64_t i = u.FirstTradeSince(m, u.FeedWindowStart()); i < stamped; ++i) {
       const int kind = HostileTradeKind(u, m.index, i);
-      if (kind < 0) continue;
+      if (kind < 0 || u.Pending(m, i)) continue;
       const HostileKind& k = kHostileTradeKinds[kind];
       if (k.outcome == HostileOutcome::kSkipped) ++trade_skips;
       ++kinds[std::string("trades.") + k.name];
@@ -198,6 +199,67 @@ void WriteHostileTruth(const Universe& u, int64_t trades, int64_t board, int64_t
   w.EndObject();
 }
 
+// The trade feed's reach, market by market: what a complete fetch sending filter_amount=0 is
+// served (fills inside the feed window, dust included, pending late fills not yet), and what
+// exists beyond it.
+class TradeTruth {
+ public:
+  TradeTruth(const Universe& u, bool detail)
+      : u_(u),
+        detail_(detail),
+        cutoff_(u.FeedWindowStart()),
+        outside_(outside_json_),
+        out_of_window_(out_of_window_json_) {
+    outside_.BeginObject();
+    out_of_window_.BeginArray();
+  }
+
+  // Counts a CLOB-listed market; returns the fills the feed serves of it.
+  int64_t Add(const Market& m) {
+    const int64_t stamped = u_.StampedTrades(m);
+    const int64_t first = std::min(u_.FirstTradeSince(m, cutoff_), stamped);
+    const int64_t pending_inside = u_.PendingIn(m, first, stamped);
+    const int64_t pending_outside = u_.PendingIn(m, 0, first);
+    const int64_t served = stamped - first - pending_inside;
+    const int64_t outside = first - pending_outside;
+    existing_ += served + outside;
+    outside_total_ += outside;
+    pending_ += pending_inside + pending_outside;
+    dust_ += u_.DustIn(m, first, stamped);
+    if (!m.order_book) ++without_book_;
+    if (detail_ && outside > 0) outside_.Field(m.condition_id, outside);
+    if (m.start < cutoff_) {
+      ++out_of_window_markets_;
+      if (detail_) out_of_window_.String(m.condition_id);
+    }
+    return served;
+  }
+
+  void Write(JsonWriter& w) {
+    w.Field("feed_window_start", cutoff_);
+    w.Field("trades_existing", existing_);
+    w.Field("trades_outside_window", outside_total_);
+    w.Field("markets_out_of_window", out_of_window_markets_);
+    w.Field("dust_trades", dust_);
+    w.Field("late_pending", pending_);
+    w.Field("markets_without_book", without_book_);
+    if (!detail_) return;
+    outside_.EndObject();
+    out_of_window_.EndArray();
+    w.Key("market_trades_outside_window").Raw(outside_json_);
+    w.Key("out_of_window_markets").Raw(out_of_window_json_);
+  }
+
+ private:
+  const Universe& u_;
+  const bool detail_;
+  const int64_t cutoff_;
+  int64_t existing_ = 0, outside_total_ = 0, pending_ = 0, dust_ = 0;
+  int64_t out_of_window_markets_ = 0, without_book_ = 0;
+  std::string outside_json_, out_of_window_json_;
+  JsonWriter outside_, out_of_window_;
+};
+
 }  // namespace
 
 SimResponse Truth(const Universe& u, const SimRequest& r) {
@@ -215,12 +277,13 @@ SimResponse Truth(const Universe& u, const SimRequest& r) {
   pm.BeginObject();
   pt.BeginObject();
   pf.BeginObject();
+  TradeTruth trade_truth(u, detail);
   for (const Market& m : u.markets()) {
     if (m.in_gamma) ++gamma_markets;
     if (!m.in_clob) continue;
     ++markets;
     tokens += 2;
-    const int64_t n = u.VisibleTrades(m);
+    const int64_t n = trade_truth.Add(m);
     trades += n;
     if (detail) pm.Field(m.condition_id, n);
     const int fidelity = u.TruthFidelity(m, prices);
@@ -272,6 +335,7 @@ SimResponse Truth(const Universe& u, const SimRequest& r) {
     w.Key("token_prices").Raw(per_token);
     w.Key("token_fidelity").Raw(per_token_fidelity);
   }
+  trade_truth.Write(w);
   if (u.options().hostile_rate > 0 || u.options().hostile_pages) {
     WriteHostileTruth(u, trades, board, markets, w);
   }

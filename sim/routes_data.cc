@@ -4,6 +4,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
+#include <climits>
+#include <cmath>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <queue>
 #include <set>
@@ -24,34 +28,56 @@ struct TapeKey {
   auto operator<=>(const TapeKey&) const = default;
 };
 
-// The trades of several markets merged newest first, starting strictly after `after`.
+// The part of the tape a request may see: fills stamped in [since, until].
+struct TapeRange {
+  int64_t since = INT64_MIN;
+  int64_t until = INT64_MAX;
+};
+
+// The visible trades of several markets in `range`, merged newest first, starting strictly
+// after `after`. Pending late fills are skipped.
 class Tape {
  public:
-  Tape(const Universe& u, const std::vector<int>& markets, const std::optional<TapeKey>& after)
+  Tape(const Universe& u, const std::vector<int>& markets, const TapeRange& range,
+       const std::optional<TapeKey>& after)
       : u_(u) {
     for (int mi : markets) {
       const Market& m = u.markets()[mi];
-      const int64_t pos =
-          after ? u.TradesBefore(m, after->ts, after->market, after->index) : u.VisibleTrades(m);
-      if (pos > 0) heap_.push(TapeKey{u.TradeTimestamp(m, pos - 1), mi, pos - 1});
+      int64_t pos =
+          after ? u.PositionBefore(m, after->ts, after->market, after->index) : u.StampedTrades(m);
+      if (range.until != INT64_MAX) pos = std::min(pos, u.FirstTradeSince(m, range.until + 1));
+      // Each tape is sorted by timestamp: the oldest fill in range is a lower bound.
+      const int64_t floor = range.since == INT64_MIN ? 0 : u.FirstTradeSince(m, range.since);
+      Push(mi, pos - 1, floor);
     }
   }
 
   bool Empty() const { return heap_.empty(); }
 
   TapeKey Pop() {
-    const TapeKey k = heap_.top();
+    const Entry e = heap_.top();
     heap_.pop();
-    if (k.index > 0) {
-      heap_.push(
-          TapeKey{u_.TradeTimestamp(u_.markets()[k.market], k.index - 1), k.market, k.index - 1});
-    }
-    return k;
+    Push(e.key.market, e.key.index - 1, e.floor);
+    return e.key;
   }
 
  private:
+  struct Entry {
+    TapeKey key;
+    int64_t floor = 0;  // oldest index of the market's tape this walk may reach
+    bool operator<(const Entry& other) const { return key < other.key; }
+  };
+
+  // Queues the market's newest visible trade at or below `index`, if it is within the floor.
+  void Push(int market, int64_t index, int64_t floor) {
+    const Market& m = u_.markets()[market];
+    while (index >= floor && u_.Pending(m, index)) --index;
+    if (index >= floor)
+      heap_.push(Entry{TapeKey{u_.TradeTimestamp(m, index), market, index}, floor});
+  }
+
   const Universe& u_;
-  std::priority_queue<TapeKey> heap_;
+  std::priority_queue<Entry> heap_;
 };
 
 SimResponse V2Error(const SimRequest& r, int status, std::string_view code,
@@ -97,9 +123,13 @@ std::vector<int> MarketsFor(const Universe& u, const std::vector<std::string>& i
 struct TradeFilter {
   std::string side;  // "", "BUY", "SELL"
   std::string user;  // lower-case wallet or ""
+  // The v2 size filter: fills under `amount` shares (TOKENS) or dollars (CASH) are left out.
+  bool cash = false;
+  double amount = 0;
   bool Match(const Universe& u, const Trade& t) const {
     if (!side.empty() && (side == "BUY") != t.buy) return false;
     if (!user.empty() && u.wallets()[t.wallet].address != user) return false;
+    if ((cash ? t.size * t.price : t.size) < amount) return false;
     return true;
   }
 };
@@ -179,10 +209,20 @@ class TradeWriter {
   std::unordered_map<int, MarketText> cache_;
 };
 
-uint64_t FilterHash(const std::vector<int>& markets, const TradeFilter& f, bool taker_only) {
+// The requested time bounds (`start`, `end`; 0 when not given), honoured with `user` only.
+struct TimeBounds {
+  int64_t start = 0, end = 0;
+};
+
+uint64_t FilterHash(const std::vector<int>& markets, const TradeFilter& f, bool taker_only,
+                    const TimeBounds& bounds) {
   uint64_t h = Hash(0xf117e5, markets.size(), taker_only);
   for (int m : markets) h = Hash(h, static_cast<uint64_t>(m));
-  return Hash(h, std::hash<std::string>{}(f.side), std::hash<std::string>{}(f.user));
+  h = Hash(h, std::hash<std::string>{}(f.side), std::hash<std::string>{}(f.user));
+  h = Hash(h, f.cash, std::bit_cast<uint64_t>(f.amount));
+  // The requested bounds, not the feed window: the window moves with the clock, and a cursor
+  // must survive that.
+  return Hash(h, static_cast<uint64_t>(bounds.start), static_cast<uint64_t>(bounds.end));
 }
 
 std::string CursorSignature(const Universe& u, uint64_t filter, const TapeKey& k) {
@@ -221,6 +261,61 @@ bool ParseBool(const std::string& text, bool fallback) {
   return fallback;
 }
 
+// A finite non-negative decimal number; nullopt on anything else.
+std::optional<double> ParseAmount(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(v) || v < 0) return std::nullopt;
+  return v;
+}
+
+// Reads `filter_type` and `filter_amount` (camelCase aliases too) into `filter`. Without them
+// the real service hides fills under 0.01 shares. Returns the 400 for an invalid value.
+std::optional<SimResponse> ParseSizeFilter(const SimRequest& r, TradeFilter& filter) {
+  const std::string type = r.Get("filter_type", r.Get("filterType", "TOKENS"));
+  if (type != "TOKENS" && type != "CASH") {
+    return V2Error(r, 400, "invalid_request", "filter_type must be CASH or TOKENS", "filter_type");
+  }
+  filter.cash = type == "CASH";
+  filter.amount = 0.01;
+  if (r.Has("filter_amount") || r.Has("filterAmount")) {
+    const auto amount = ParseAmount(r.Get("filter_amount", r.Get("filterAmount")));
+    if (!amount) {
+      return V2Error(r, 400, "invalid_request", "filter_amount must be a non-negative number",
+                     "filter_amount");
+    }
+    filter.amount = *amount;
+  }
+  return std::nullopt;
+}
+
+// Reads `start` and `end` (unix seconds, 0 = not given). Returns the 400 for an invalid value.
+std::optional<SimResponse> ParseTimeBounds(const SimRequest& r, TimeBounds& bounds) {
+  for (auto [key, field] : {std::pair{"start", &bounds.start}, std::pair{"end", &bounds.end}}) {
+    if (!r.Has(key)) continue;
+    const auto v = ParseInt(r.Get(key));
+    if (!v || *v < 0) {
+      return V2Error(r, 400, "invalid_request",
+                     fmt::format("{} must be a non-negative integer (unix seconds)", key), key);
+    }
+    *field = *v;
+  }
+  return std::nullopt;
+}
+
+// The part of the tape a request sees. The `condition`, `event_id` and `user` shapes reach back
+// feed_window_days only (no error: the feed just ends); `start`/`end` move the bounds, with
+// `user` only.
+TapeRange RangeFor(const Universe& u, const TradeFilter& filter, const TimeBounds& bounds) {
+  TapeRange range;
+  range.since = u.FeedWindowStart();
+  if (filter.user.empty()) return range;
+  if (bounds.start > 0) range.since = bounds.start;
+  if (bounds.end > 0) range.until = bounds.end;
+  return range;
+}
+
 }  // namespace
 
 SimResponse DataTradesV2(const Universe& u, const SimRequest& r) {
@@ -248,6 +343,9 @@ SimResponse DataTradesV2(const Universe& u, const SimRequest& r) {
   std::transform(filter.user.begin(), filter.user.end(), filter.user.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const bool taker_only = ParseBool(r.Get("taker_only", r.Get("takerOnly", "true")), true);
+  if (auto error = ParseSizeFilter(r, filter)) return *error;
+  TimeBounds bounds;
+  if (auto error = ParseTimeBounds(r, bounds)) return *error;
 
   std::vector<std::string> ids = SplitCommas(r.Get("condition", r.Get("condition_id")));
   if (ids.size() > 20) {
@@ -270,14 +368,14 @@ SimResponse DataTradesV2(const Universe& u, const SimRequest& r) {
     for (const Market& m : u.markets()) markets.push_back(m.index);
   }
 
-  const uint64_t fhash = FilterHash(markets, filter, taker_only);
+  const uint64_t fhash = FilterHash(markets, filter, taker_only, bounds);
   std::optional<TapeKey> after;
   if (r.Has("cursor")) {
     after = DecodeCursor(u, fhash, r.Get("cursor"));
     if (!after) return V2Error(r, 400, "invalid_request", "invalid cursor", "cursor");
   }
 
-  Tape tape(u, markets, after);
+  Tape tape(u, markets, RangeFor(u, filter, bounds), after);
   TradeWriter writer(u, /*v2=*/true);
   std::string body;
   body.reserve(static_cast<size_t>(limit) * 720 + 256);
@@ -335,7 +433,8 @@ SimResponse DataTradesV1(const Universe& u, const ServeOptions& o, const SimRequ
     if (filter.user.empty()) return V1Error(400, "market or user is required");
     for (const Market& m : u.markets()) markets.push_back(m.index);
   }
-  Tape tape(u, markets, std::nullopt);
+  // The retired v1 route predates the feed window: its whole tape (bounded by the offset cap).
+  Tape tape(u, markets, TapeRange{}, std::nullopt);
   TradeWriter writer(u, /*v2=*/false);
   std::string body;
   JsonWriter w(body);

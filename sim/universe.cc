@@ -46,10 +46,16 @@ enum Salt : uint64_t {
   kSaltTag,
   kSaltBoard,
   kSaltTx,
+  kSaltDust,
+  kSaltLate,
 };
 
 constexpr int64_t kDay = 86'400;
 constexpr int64_t kYear = 365 * kDay;
+// A late fill is indexed at least this many seconds after its timestamp.
+constexpr int64_t kMinLateDelay = 60;
+// One fill in every block of this many is dust.
+constexpr int64_t kDustBlock = 50;
 
 std::string Hex(uint64_t seed, uint64_t salt, uint64_t key, int digits) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -172,6 +178,9 @@ Universe::Universe(const UniverseOptions& options) : options_(options), now_(opt
   options_.tags = std::max(options_.tags, 1);
   if (options_.wallets <= 0) options_.wallets = std::max(20, options_.markets / 3);
   options_.heavy_markets = std::clamp(options_.heavy_markets, 0, options_.markets);
+  options_.feed_window_days = std::max(options_.feed_window_days, 1);
+  options_.late_fills = std::clamp(options_.late_fills, 0.0, 1.0);
+  options_.late_fill_max_delay = std::max<int64_t>(options_.late_fill_max_delay, kMinLateDelay);
   BuildTags();
   BuildWallets();
   BuildMarkets();
@@ -399,7 +408,7 @@ int64_t Universe::TradeTimestamp(const Market& m, int64_t index) const {
   return BaseTimestamp(m, index);
 }
 
-int64_t Universe::VisibleTrades(const Market& m) const {
+int64_t Universe::StampedTrades(const Market& m) const {
   const int64_t t = now();
   if (m.end <= t) return m.planned_trades;
   // Largest prefix whose timestamps are <= now (timestamps never decrease along the tape).
@@ -414,11 +423,16 @@ int64_t Universe::VisibleTrades(const Market& m) const {
   return lo;
 }
 
-int64_t Universe::TradesBefore(const Market& m, int64_t ts, int market, int64_t index) const {
-  const int64_t visible = VisibleTrades(m);
-  if (m.index == market) return std::min(index, visible);
+int64_t Universe::VisibleTrades(const Market& m) const {
+  const int64_t stamped = StampedTrades(m);
+  return stamped - PendingIn(m, 0, stamped);
+}
+
+int64_t Universe::PositionBefore(const Market& m, int64_t ts, int market, int64_t index) const {
+  const int64_t stamped = StampedTrades(m);
+  if (m.index == market) return std::min(index, stamped);
   const bool ties_older = m.index < market;  // on equal timestamps, lower market ids are older
-  int64_t lo = 0, hi = visible;
+  int64_t lo = 0, hi = stamped;
   while (lo < hi) {
     const int64_t mid = lo + (hi - lo) / 2;
     const int64_t t = TradeTimestamp(m, mid);
@@ -428,6 +442,96 @@ int64_t Universe::TradesBefore(const Market& m, int64_t ts, int market, int64_t 
       hi = mid;
   }
   return lo;
+}
+
+int64_t Universe::TradesBefore(const Market& m, int64_t ts, int market, int64_t index) const {
+  const int64_t pos = PositionBefore(m, ts, market, index);
+  return pos - PendingIn(m, 0, pos);
+}
+
+int64_t Universe::FirstTradeSince(const Market& m, int64_t t) const {
+  int64_t lo = 0, hi = m.planned_trades;
+  while (lo < hi) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    if (TradeTimestamp(m, mid) < t)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+int64_t Universe::FeedWindowStart() const {
+  return now() - static_cast<int64_t>(options_.feed_window_days) * kDay;
+}
+
+int64_t Universe::LateDelay(const Market& m, int64_t index, int64_t ts) const {
+  // Only fills stamped after the initial clock can be late: the history a universe starts with
+  // is fully indexed.
+  if (options_.late_fills <= 0 || ts <= options_.now) return 0;
+  const uint64_t h = Hash(options_.seed, kSaltLate, m.index, index);
+  if (Unit(h) >= options_.late_fills) return 0;
+  const auto span = static_cast<uint64_t>(options_.late_fill_max_delay - kMinLateDelay + 1);
+  return kMinLateDelay + static_cast<int64_t>(Mix(h) % span);
+}
+
+bool Universe::Pending(const Market& m, int64_t index) const {
+  if (options_.late_fills <= 0) return false;
+  const int64_t ts = TradeTimestamp(m, index);
+  const int64_t delay = LateDelay(m, index, ts);
+  return delay > 0 && now() < ts + delay;
+}
+
+int64_t Universe::CountPending(const Market& m, int64_t from, int64_t to, bool dust_only) const {
+  if (options_.late_fills <= 0) return 0;
+  // A fill stamped at or before the horizon is indexed by now, and so is every older one.
+  const int64_t horizon = std::max(options_.now, now() - options_.late_fill_max_delay);
+  int64_t n = 0;
+  for (int64_t i = to - 1; i >= from; --i) {
+    const int64_t ts = TradeTimestamp(m, i);
+    if (ts <= horizon) break;
+    const int64_t delay = LateDelay(m, i, ts);
+    if (delay > 0 && now() < ts + delay && (!dust_only || IsDust(m, i))) ++n;
+  }
+  return n;
+}
+
+int64_t Universe::PendingIn(const Market& m, int64_t from, int64_t to) const {
+  return CountPending(m, from, to, /*dust_only=*/false);
+}
+
+namespace {
+
+// Dust is drawn per tape position of the fill a trade copies (its base): one position in each
+// block of kDustBlock, so counting dust costs one hash per block, not per trade.
+bool IsDustBase(uint64_t seed, int market, int64_t base) {
+  const auto block = static_cast<uint64_t>(base / kDustBlock);
+  return base % kDustBlock == static_cast<int64_t>(Hash(seed, kSaltDust, market, block) %
+                                                   static_cast<uint64_t>(kDustBlock));
+}
+
+}  // namespace
+
+bool Universe::IsDust(const Market& m, int64_t index) const {
+  const bool repeat = IsRepeatFill(options_.seed, m.index, index);
+  return IsDustBase(options_.seed, m.index, repeat ? index - 1 : index);
+}
+
+int64_t Universe::DustIn(const Market& m, int64_t from, int64_t to) const {
+  if (from >= to) return 0;
+  const uint64_t s = options_.seed;
+  int64_t n = 0;
+  // Each dust base j is trade j itself unless j repeats its predecessor, and trade j + 1 when
+  // that one repeats j.
+  for (int64_t block = std::max<int64_t>(from - 1, 0) / kDustBlock; block * kDustBlock < to;
+       ++block) {
+    const int64_t j = block * kDustBlock + static_cast<int64_t>(Hash(s, kSaltDust, m.index,
+                                                                     static_cast<uint64_t>(block)) %
+                                                                static_cast<uint64_t>(kDustBlock));
+    if (j >= from && j < to && !IsRepeatFill(s, m.index, j)) ++n;
+    if (j + 1 >= from && j + 1 < to && IsRepeatFill(s, m.index, j + 1)) ++n;
+  }
+  return n - CountPending(m, from, to, /*dust_only=*/true);
 }
 
 Trade Universe::MakeTrade(const Market& m, int64_t index) const {
@@ -455,6 +559,9 @@ Trade Universe::MakeTrade(const Market& m, int64_t index) const {
   t.price = price;
   const double su = Unit(Mix(h ^ 3));
   t.size = std::round((1 + 499 * su * su * su) * 1e6) / 1e6;
+  if (IsDustBase(s, m.index, base)) {
+    t.size = static_cast<double>(1 + Mix(h ^ 5) % 9'900) / 1e6;  // 0.000001 to 0.0099 shares
+  }
   t.transaction_hash = "0x" + Hex(s, kSaltTx, static_cast<uint64_t>(m.index) << 32 ^ base, 64);
   return t;
 }

@@ -31,8 +31,17 @@ struct UniverseOptions {
   // Markets holding exactly `heavy_trades` trades each (all resolved).
   int heavy_markets = 1;
   int64_t heavy_trades = 100'000;
-  // How far back market lives start (the v2 trade feed covers three years).
-  int history_days = 3 * 365;
+  // How far back market lives start: further than the trade feed's window, so that some markets
+  // began trading before it (polymarket-api.md 3.1).
+  int history_days = 4 * 365;
+  // The `condition`, `event_id` and `user` shapes of /v2/trades serve fills of the last
+  // `feed_window_days` only (three years in the real service).
+  int feed_window_days = 1095;
+  // Late fills (polymarket-api.md 3.1, "Freshness"): a share `late_fills` of the fills stamped
+  // after the initial clock is indexed 60 s to `late_fill_max_delay` s after its timestamp, so
+  // it appears behind fills already served. Off by default.
+  double late_fills = 0;
+  int64_t late_fill_max_delay = 1800;
   // Start of the clock, unix seconds (default 2026-10-01T00:00:00Z).
   int64_t now = 1'790'812'800;
   // Hostile data (see hostile.h): the share of trades, board rows and CLOB markets served with a
@@ -147,13 +156,33 @@ class Universe {
   std::pair<int, int> FindToken(std::string_view token_id) const;
 
   bool Closed(const Market& m) const { return m.end <= now(); }
-  // Trades visible at the current clock: those stamped at or before `now`.
+  // A market's tape is sorted by timestamp (TradeTimestamp never decreases along it). Its first
+  // StampedTrades() fills are stamped at or before `now`; of those, the late fills still being
+  // indexed are pending, all others are visible.
+  int64_t StampedTrades(const Market& m) const;
+  // Trades visible at the current clock: stamped at or before `now` and not pending.
   int64_t VisibleTrades(const Market& m) const;
   int64_t TradeTimestamp(const Market& m, int64_t index) const;
   Trade MakeTrade(const Market& m, int64_t index) const;
-  // Number of trades of `m` whose (timestamp, market, index) sorts before the given position in
-  // newest-first order, i.e. the count of trades strictly older than the position.
+  // Number of visible trades of `m` whose (timestamp, market, index) sorts before the given
+  // position in newest-first order, i.e. the count of visible trades strictly older than it.
   int64_t TradesBefore(const Market& m, int64_t ts, int market, int64_t index) const;
+  // The tape index where the trades strictly older than the given position end (pending ones
+  // included): the position a newest-first walk resumes from.
+  int64_t PositionBefore(const Market& m, int64_t ts, int market, int64_t index) const;
+  // Index of the first trade stamped at or after `t` (planned_trades when there is none).
+  int64_t FirstTradeSince(const Market& m, int64_t t) const;
+  // Oldest timestamp the trade feed serves: now - feed_window_days.
+  int64_t FeedWindowStart() const;
+  // True for a late fill not yet indexed at the current clock.
+  bool Pending(const Market& m, int64_t index) const;
+  // Pending trades among tape indices [from, to), to <= StampedTrades(m). Only fills within
+  // late_fill_max_delay of `now` can be pending, so this scans that tail only.
+  int64_t PendingIn(const Market& m, int64_t from, int64_t to) const;
+  // True for a dust fill: under 0.01 shares, hidden by the trade feed's default filter.
+  bool IsDust(const Market& m, int64_t index) const;
+  // Visible dust fills among tape indices [from, to), to <= StampedTrades(m).
+  int64_t DustIn(const Market& m, int64_t from, int64_t to) const;
 
   // Midpoint of outcome 0 at time t (t within the market's life).
   double Midpoint(const Market& m, int64_t t) const;
@@ -175,6 +204,11 @@ class Universe {
   void BuildTags();
   void BuildWallets();
   void BuildMarkets();
+  // Seconds after its timestamp at which trade `index` (stamped `ts`) is indexed; 0 for a fill
+  // that is not late.
+  int64_t LateDelay(const Market& m, int64_t index, int64_t ts) const;
+  // Pending trades among [from, to); only dust ones when `dust_only`.
+  int64_t CountPending(const Market& m, int64_t from, int64_t to, bool dust_only) const;
 
   UniverseOptions options_;
   std::atomic<int64_t> now_;

@@ -31,10 +31,12 @@ std::vector<json> AllClobMarkets(SimClient& sim) {
   return out;
 }
 
-// Every trade of a feed (one or more comma-separated condition ids), newest first.
+// Every trade of a feed (one or more comma-separated condition ids), newest first, dust fills
+// included (as truth counts them).
 std::vector<json> AllTrades(SimClient& sim, const std::string& conditions, int limit = 1000) {
   std::vector<json> out;
-  std::string path = "/data/v2/trades?condition=" + conditions + "&limit=" + std::to_string(limit);
+  std::string path = "/data/v2/trades?condition=" + conditions + "&limit=" + std::to_string(limit) +
+                     "&filter_type=TOKENS&filter_amount=0";
   std::string cursor;
   for (int page = 0; page < 100'000; ++page) {
     json body = sim.Json(cursor.empty() ? path : path + "&cursor=" + cursor);

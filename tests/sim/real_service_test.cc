@@ -1,0 +1,293 @@
+// Behaviours of the real services that an older polysim got wrong (polymarket-api.md, "Where the
+// simulator ... was wrong"), one section each, observed over HTTP.
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/sim/sim_client.h"
+
+namespace polysim::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kDay = 86'400;
+
+std::string Cid(const json& m) {
+  return m["condition_id"].get<std::string>();
+}
+
+// Every row of a v2 feed, newest first: `query` holds the filters, the pages are walked here.
+std::vector<json> WholeFeed(SimClient& sim, const std::string& query) {
+  std::vector<json> rows;
+  const std::string path = "/data/v2/trades?limit=1000&" + query;
+  std::string cursor;
+  for (int page = 0; page < 10'000; ++page) {
+    const json body = sim.Json(cursor.empty() ? path : path + "&cursor=" + cursor);
+    if (!body.is_object()) break;
+    for (const auto& t : body["data"]) rows.push_back(t);
+    if (body["pagination"]["next_cursor"].is_null()) break;
+    cursor = body["pagination"]["next_cursor"].get<std::string>();
+  }
+  return rows;
+}
+
+// Dust included: the fetch truth's `market_trades` describes.
+std::vector<json> EveryFill(SimClient& sim, const std::string& cid) {
+  return WholeFeed(sim, "condition=" + cid + "&filter_type=TOKENS&filter_amount=0");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The trade feed reaches three years back (3.1).
+
+// Rows as comparable texts.
+std::multiset<std::string> Keys(const std::vector<json>& rows) {
+  std::multiset<std::string> out;
+  for (const auto& t : rows) out.insert(t.dump());
+  return out;
+}
+
+// A 400 with the v2 error body, naming `parameter`.
+void ExpectV2Error(SimClient& sim, const std::string& path, const std::string& parameter) {
+  auto res = sim.Get(path);
+  ASSERT_TRUE(res) << path;
+  EXPECT_EQ(res->status, 400) << path;
+  const json body = json::parse(res->body, nullptr, false);
+  EXPECT_EQ(body.value("code", ""), "invalid_request") << res->body;
+  EXPECT_EQ(body.value("parameter", ""), parameter) << res->body;
+}
+
+// The default universe, with a lighter heavy market (its 100,000 fills are not under test here).
+ServerOptions DefaultUniverse() {
+  ServerOptions o;
+  o.universe.heavy_trades = 5'000;
+  o.threads = 8;
+  return o;
+}
+
+TEST(QuirksFeedWindow, TheDefaultUniverseHoldsMarketsOlderThanTheWindow) {
+  Universe u(UniverseOptions{});
+  const int64_t cutoff = u.FeedWindowStart();
+  EXPECT_EQ(cutoff, u.now() - 1095 * kDay);
+  int older = 0, closed_across = 0;
+  for (const Market& m : u.markets()) {
+    if (!m.in_clob || m.start >= cutoff) continue;
+    ++older;
+    const int64_t first_inside = u.FirstTradeSince(m, cutoff);
+    if (u.Closed(m) && first_inside > 0 && first_inside < u.VisibleTrades(m)) ++closed_across;
+  }
+  EXPECT_GE(older, 5);
+  EXPECT_GE(closed_across, 3) << "closed markets with fills on both sides of the window";
+}
+
+TEST(QuirksFeedWindow, AMarketOlderThanTheWindowServesExactlyItsFillsInside) {
+  SimClient sim(DefaultUniverse());
+  const json truth = sim.Truth();
+  const int64_t cutoff = truth["feed_window_start"].get<int64_t>();
+  EXPECT_EQ(cutoff, truth["now"].get<int64_t>() - 1095 * kDay);
+  const json& older = truth["out_of_window_markets"];
+  ASSERT_GE(older.size(), 5u);
+  EXPECT_EQ(truth["markets_out_of_window"].get<size_t>(), older.size());
+  int64_t outside_total = 0, across = 0;
+  for (const auto& id : older) {
+    const std::string cid = id.get<std::string>();
+    const auto served = EveryFill(sim, cid);
+    EXPECT_EQ(static_cast<int64_t>(served.size()), truth["market_trades"][cid].get<int64_t>());
+    for (const auto& t : served) EXPECT_GE(t["timestamp"].get<int64_t>(), cutoff) << cid;
+    // The legacy route still holds the whole tape: the feed is its part inside the window.
+    const json tape = sim.Json("/data/trades?limit=10000&market=" + cid);
+    std::multiset<std::string> inside;
+    int64_t outside = 0;
+    for (const auto& t : tape) {
+      if (t["timestamp"].get<int64_t>() < cutoff) {
+        ++outside;
+      } else {
+        inside.insert(t["transactionHash"].get<std::string>() + "@" + t["timestamp"].dump());
+      }
+    }
+    std::multiset<std::string> got;
+    for (const auto& t : served) {
+      got.insert(t["transaction_hash"].get<std::string>() + "@" + t["timestamp"].dump());
+    }
+    EXPECT_EQ(got, inside) << cid;
+    EXPECT_GT(outside, 0) << cid << " began before the window";
+    EXPECT_EQ(outside, truth["market_trades_outside_window"][cid].get<int64_t>()) << cid;
+    outside_total += outside;
+    across += !served.empty();
+  }
+  EXPECT_GT(across, 0) << "some older market still trades inside the window";
+  EXPECT_EQ(truth["market_trades_outside_window"].size(), older.size());
+  EXPECT_EQ(outside_total, truth["trades_outside_window"].get<int64_t>());
+  EXPECT_EQ(truth["trades_existing"].get<int64_t>(),
+            truth["datasets"]["trades"].get<int64_t>() + outside_total);
+}
+
+TEST(QuirksFeedWindow, EventFeedsEndAtTheWindowAndAUserFeedReachesBackOnlyWithStart) {
+  SimClient sim(DefaultUniverse());
+  const json truth = sim.Truth();
+  const int64_t cutoff = truth["feed_window_start"].get<int64_t>();
+  // The oldest fill of the oldest market, from the legacy route's whole tape.
+  std::string oldest_cid;
+  json oldest;
+  for (const auto& id : truth["out_of_window_markets"]) {
+    const json tape = sim.Json("/data/trades?limit=10000&market=" + id.get<std::string>());
+    if (!tape.empty() && (oldest.is_null() || tape.back()["timestamp"] < oldest["timestamp"])) {
+      oldest = tape.back();
+      oldest_cid = id.get<std::string>();
+    }
+  }
+  ASSERT_FALSE(oldest.is_null());
+  ASSERT_LT(oldest["timestamp"].get<int64_t>(), cutoff);
+
+  const json market = sim.Json("/gamma/markets/keyset?closed=true&condition_ids=" + oldest_cid);
+  if (!market["markets"].empty()) {
+    const std::string event = market["markets"][0]["events"][0]["id"].get<std::string>();
+    for (const auto& t : WholeFeed(sim, "event_id=" + event + "&filter_amount=0")) {
+      EXPECT_GE(t["timestamp"].get<int64_t>(), cutoff);
+    }
+  }
+  const std::string user = "user=" + oldest["proxyWallet"].get<std::string>() + "&filter_amount=0";
+  for (const auto& t : WholeFeed(sim, user)) EXPECT_GE(t["timestamp"].get<int64_t>(), cutoff);
+  bool found = false;
+  for (const auto& t : WholeFeed(sim, user + "&start=1")) {
+    found = found || (t["transaction_hash"] == oldest["transactionHash"] &&
+                      t["timestamp"] == oldest["timestamp"]);
+  }
+  EXPECT_TRUE(found) << "start=1 is the user's full history";
+  const auto bounded = WholeFeed(sim, user + "&start=1&end=" + std::to_string(cutoff - 1));
+  ASSERT_FALSE(bounded.empty());
+  for (const auto& t : bounded) EXPECT_LT(t["timestamp"].get<int64_t>(), cutoff);
+  ExpectV2Error(sim, "/data/v2/trades?" + user + "&start=yesterday", "start");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dust fills and the default size filter (3.1).
+
+TEST(QuirksDust, TheDefaultFilterHidesFillsUnderOneHundredthOfAShare) {
+  SimClient sim;
+  const json truth = sim.Truth();
+  int64_t all = 0, dust = 0;
+  const json clob = sim.Json("/clob/markets")["data"];
+  for (const auto& m : clob) {
+    const std::string cid = Cid(m);
+    const auto every = EveryFill(sim, cid);
+    int64_t small = 0;
+    std::multiset<std::string> big;
+    for (const auto& t : every) {
+      if (t["size"].get<double>() < 0.01) {
+        ++small;
+        EXPECT_GE(t["size"].get<double>(), 0.000001);
+      } else {
+        big.insert(t.dump());
+      }
+    }
+    EXPECT_EQ(Keys(WholeFeed(sim, "condition=" + cid)), big) << cid;
+    EXPECT_EQ(static_cast<int64_t>(every.size()), truth["market_trades"][cid].get<int64_t>());
+    all += static_cast<int64_t>(every.size());
+    dust += small;
+  }
+  EXPECT_EQ(all, truth["datasets"]["trades"].get<int64_t>());
+  EXPECT_EQ(dust, truth["dust_trades"].get<int64_t>());
+  EXPECT_GT(dust, all / 100) << "about 2% of fills are dust";
+  EXPECT_LT(dust, all * 3 / 100);
+}
+
+TEST(QuirksDust, CashAndTokenFiltersCompareWithTheirAmount) {
+  SimClient sim;
+  const json clob = sim.Json("/clob/markets")["data"];
+  std::string cid;
+  for (const auto& m : clob) {
+    if (EveryFill(sim, Cid(m)).size() > 200) cid = Cid(m);
+    if (!cid.empty()) break;
+  }
+  ASSERT_FALSE(cid.empty());
+  const auto every = EveryFill(sim, cid);
+  std::multiset<std::string> cash, tokens;
+  for (const auto& t : every) {
+    const double size = t["size"].get<double>(), price = t["price"].get<double>();
+    if (size * price >= 20) cash.insert(t.dump());
+    if (size >= 50) tokens.insert(t.dump());
+  }
+  ASSERT_FALSE(cash.empty());
+  ASSERT_LT(cash.size(), every.size());
+  EXPECT_EQ(Keys(WholeFeed(sim, "condition=" + cid + "&filter_type=CASH&filter_amount=20")), cash);
+  EXPECT_EQ(Keys(WholeFeed(sim, "condition=" + cid + "&filter_amount=50")), tokens);
+  EXPECT_EQ(Keys(WholeFeed(sim, "condition=" + cid + "&filterType=TOKENS&filterAmount=50")),
+            tokens);
+}
+
+TEST(QuirksDust, BadFilterValuesAre400AndCursorsAreBoundToTheFilter) {
+  SimClient sim;
+  const std::string cid = Cid(sim.Json("/clob/markets")["data"][0]);
+  const std::string base = "/data/v2/trades?condition=" + cid;
+  ExpectV2Error(sim, base + "&filter_type=SHARES", "filter_type");
+  for (const char* amount : {"-1", "abc", "nan", "inf", "", "1e400", "0.5x"}) {
+    ExpectV2Error(sim, base + "&filter_amount=" + amount, "filter_amount");
+  }
+  EXPECT_EQ(sim.Get(base + "&filter_type=CASH&filter_amount=0.5")->status, 200);
+  const json page = sim.Json(base + "&limit=1");
+  ASSERT_TRUE(page["pagination"]["has_more"].get<bool>());
+  const std::string cursor = page["pagination"]["next_cursor"].get<std::string>();
+  EXPECT_EQ(sim.Get(base + "&limit=1&cursor=" + cursor)->status, 200);
+  EXPECT_EQ(sim.Get(base + "&limit=1&filter_amount=0.01&cursor=" + cursor)->status, 200);
+  for (const char* other : {"&filter_amount=0", "&filter_type=CASH"}) {
+    ExpectV2Error(sim, base + "&limit=1" + other + "&cursor=" + cursor, "cursor");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Late fills (3.1, "Freshness").
+
+TEST(QuirksLateFills, AppearBehindRowsAlreadyServedAndTheFinalSetEqualsTruth) {
+  ServerOptions o = SimClient::DefaultOptions();
+  o.universe.mean_trades = 200;
+  o.universe.late_fills = 0.3;
+  o.universe.late_fill_max_delay = 6 * 3600;  // long enough for a few to be pending at once
+  SimClient sim(o);
+  // The busiest open market.
+  const json truth0 = sim.Truth();
+  std::string cid;
+  int64_t most = -1;
+  const json clob = sim.Json("/clob/markets")["data"];
+  for (const auto& m : clob) {
+    const int64_t n = truth0["market_trades"][Cid(m)].get<int64_t>();
+    if (!m["closed"].get<bool>() && n > most) {
+      most = n;
+      cid = Cid(m);
+    }
+  }
+  ASSERT_FALSE(cid.empty());
+  EXPECT_EQ(truth0["late_pending"], 0) << "the starting history is fully indexed";
+
+  ASSERT_EQ(sim.Post("/__sim/advance?seconds=" + std::to_string(kDay), "")->status, 200);
+  const json truth1 = sim.Truth();
+  const auto first = EveryFill(sim, cid);
+  EXPECT_EQ(static_cast<int64_t>(first.size()), truth1["market_trades"][cid].get<int64_t>());
+  EXPECT_GT(truth1["late_pending"].get<int64_t>(), 0);
+  ASSERT_FALSE(first.empty());
+  const int64_t newest = first.front()["timestamp"].get<int64_t>();
+
+  ASSERT_EQ(sim.Post("/__sim/advance?seconds=" + std::to_string(6 * 3600), "")->status, 200);
+  const auto second = EveryFill(sim, cid);
+  std::multiset<std::string> before = Keys(first), added;
+  for (const auto& t : second) {
+    auto it = before.find(t.dump());
+    if (it != before.end()) {
+      before.erase(it);
+    } else {
+      added.insert(t.dump());
+    }
+  }
+  EXPECT_TRUE(before.empty()) << "rows once served stay served";
+  int behind = 0;
+  for (const auto& text : added) behind += json::parse(text)["timestamp"].get<int64_t>() < newest;
+  EXPECT_GT(behind, 0) << "late fills appear behind the newest row already served";
+  EXPECT_EQ(static_cast<int64_t>(second.size()), sim.Truth()["market_trades"][cid].get<int64_t>());
+  for (size_t i = 1; i < second.size(); ++i) {
+    EXPECT_LE(second[i]["timestamp"], second[i - 1]["timestamp"]) << "still newest first";
+  }
+}
+
+}  // namespace
+}  // namespace polysim::testing
