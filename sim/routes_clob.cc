@@ -23,7 +23,9 @@ void WriteClobMarket(const Universe& u, const Market& m, JsonWriter& w) {
   const bool closed = u.Closed(m);
   const bool sports = m.outcomes[0] != "Yes" && m.outcomes[0] != "Up";
   w.BeginObject();
-  w.Field("enable_order_book", m.order_book);
+  // The book is switched off when a market closes, while accepting_order_timestamp (below) and
+  // Gamma's enableOrderBook keep saying it had one (polymarket-api.md 4.1).
+  w.Field("enable_order_book", m.order_book && !closed);
   w.Field("active", true);
   w.Field("closed", closed);
   w.Field("archived", closed && m.end < u.now() - 180 * 86'400);

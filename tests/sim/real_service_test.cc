@@ -1,6 +1,7 @@
 // Behaviours of the real services that an older polysim got wrong (polymarket-api.md, "Where the
 // simulator ... was wrong"), one section each, observed over HTTP.
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,6 +37,103 @@ std::vector<json> WholeFeed(SimClient& sim, const std::string& query) {
 // Dust included: the fetch truth's `market_trades` describes.
 std::vector<json> EveryFill(SimClient& sim, const std::string& cid) {
   return WholeFeed(sim, "condition=" + cid + "&filter_type=TOKENS&filter_amount=0");
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLOB switches enable_order_book off when a market closes (4.1).
+
+// Gamma's enableOrderBook per condition id, from the market lists and from the markets nested in
+// events; fails the test where the two disagree.
+std::map<std::string, bool> GammaOrderBooks(SimClient& sim) {
+  std::map<std::string, bool> books;
+  for (const std::string list : {"markets", "events"}) {
+    for (const std::string closed : {"false", "true"}) {
+      std::string after;
+      for (int page = 0; page < 1000; ++page) {
+        const json body = sim.Json("/gamma/" + list + "/keyset?limit=100&closed=" + closed +
+                                   (after.empty() ? "" : "&after_cursor=" + after));
+        for (const auto& item : body[list]) {
+          const json markets = list == "markets" ? json::array({item}) : item["markets"];
+          for (const auto& m : markets) {
+            const auto [it, added] = books.emplace(m["conditionId"].get<std::string>(),
+                                                   m["enableOrderBook"].get<bool>());
+            EXPECT_EQ(it->second, m["enableOrderBook"].get<bool>()) << it->first;
+          }
+        }
+        if (!body.contains("next_cursor")) break;
+        after = body["next_cursor"].get<std::string>();
+      }
+    }
+  }
+  return books;
+}
+
+TEST(QuirksClosedMarkets, BookIsSwitchedOffButHistoryAndGammaKeepIt) {
+  SimClient sim;
+  const json truth = sim.Truth();
+  const json clob = sim.Json("/clob/markets")["data"];
+  const auto gamma = GammaOrderBooks(sim);
+  int closed_with_book = 0, without_book = 0, checked_history = 0;
+  for (const auto& m : clob) {
+    const std::string cid = Cid(m);
+    const bool had_book = m["accepting_order_timestamp"].is_string();
+    const bool closed = m["closed"].get<bool>();
+    EXPECT_EQ(m["enable_order_book"].get<bool>(), had_book && !closed) << cid;
+    if (gamma.count(cid)) {
+      EXPECT_EQ(gamma.at(cid), had_book) << cid;
+    }
+    without_book += !had_book;
+    if (!closed || !had_book || truth["market_trades"][cid].get<int64_t>() == 0) continue;
+    ++closed_with_book;
+    if (checked_history >= 5) continue;
+    // The coarse series of the market's last 15 days is served.
+    const auto fills = EveryFill(sim, cid);
+    const int64_t last = fills.front()["timestamp"].get<int64_t>();
+    const int64_t first = fills.back()["timestamp"].get<int64_t>();
+    if (last - first < 2 * kDay) continue;  // too short to hold a point on the coarse grid
+    const std::string window =
+        "&startTs=" + std::to_string(last - 15 * kDay + 1) + "&endTs=" + std::to_string(last);
+    const std::string token = m["tokens"][0]["token_id"].get<std::string>();
+    size_t points = 0;
+    for (const char* fidelity : {"720", "1440"}) {
+      points += sim.Json("/clob/prices-history?market=" + token + window +
+                         "&fidelity=" + fidelity)["history"]
+                    .size();
+    }
+    EXPECT_GT(points, 0u) << cid << " closed with a book: its coarse history stays";
+    ++checked_history;
+  }
+  EXPECT_GT(closed_with_book, 0);
+  EXPECT_GT(checked_history, 0);
+  EXPECT_GT(without_book, 0);
+  EXPECT_EQ(without_book, truth["markets_without_book"].get<int>());
+}
+
+TEST(QuirksClosedMarkets, AMarketThatNeverHadABookHasNoHistory) {
+  SimClient sim;
+  const auto gamma = GammaOrderBooks(sim);
+  const int64_t now = sim.Truth()["now"].get<int64_t>();
+  int checked = 0;
+  const json clob = sim.Json("/clob/markets")["data"];
+  for (const auto& m : clob) {
+    if (!m["accepting_order_timestamp"].is_null()) continue;
+    ++checked;
+    EXPECT_FALSE(m["enable_order_book"].get<bool>());
+    if (gamma.count(Cid(m))) {
+      EXPECT_FALSE(gamma.at(Cid(m)));
+    }
+    const std::string token = m["tokens"][0]["token_id"].get<std::string>();
+    for (int64_t end = now; end > now - 60 * kDay; end -= 15 * kDay) {
+      const std::string window =
+          "&startTs=" + std::to_string(end - 15 * kDay) + "&endTs=" + std::to_string(end);
+      for (const char* fidelity : {"60", "720", "1440"}) {
+        EXPECT_TRUE(sim.Json("/clob/prices-history?market=" + token + window +
+                             "&fidelity=" + fidelity)["history"]
+                        .empty());
+      }
+    }
+  }
+  EXPECT_GT(checked, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
