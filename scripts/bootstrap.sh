@@ -13,7 +13,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl python3
   clang clang-format libclang-rt-14-dev llvm
   libcurl4-openssl-dev libsimdjson-dev nlohmann-json3-dev libcli11-dev
-  libspdlog-dev libfmt-dev libcpp-httplib-dev libjemalloc-dev
+  libspdlog-dev libfmt-dev libcpp-httplib-dev libjemalloc-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm
 )

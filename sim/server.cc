@@ -2,8 +2,13 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <zlib.h>
 
+#include <cctype>
 #include <chrono>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
 
 #include "sim/json_writer.h"
 
@@ -99,9 +104,59 @@ SimResponse ServerError(uint64_t n, const SimRequest& r) {
   return resp;
 }
 
-void Send(const SimResponse& s, httplib::Response& res) {
+// Where the pre-routing handler keeps whether the client accepts gzip, once it has taken
+// Accept-Encoding out of httplib's sight.
+constexpr char kAcceptsGzip[] = "X-Polysim-Accepts-Gzip";
+
+// True when an Accept-Encoding value lists gzip (or *) without q=0.
+bool AcceptsGzip(std::string_view header) {
+  std::string text;
+  for (char c : header) {
+    if (c != ' ') text.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    const std::string item = text.substr(start, comma - start);
+    const std::string coding = item.substr(0, item.find(';'));
+    const size_t q = item.find(";q=");
+    const bool refused = q != std::string::npos && std::strtod(item.c_str() + q + 3, nullptr) == 0;
+    if ((coding == "gzip" || coding == "*") && !refused) return true;
+    start = comma + 1;
+  }
+  return false;
+}
+
+// Gzip at level 1: a page costs a few milliseconds, so a client that asks for compression does not
+// make the simulator its bottleneck. Returns nullopt if zlib fails.
+std::optional<std::string> Gzip(std::string_view in) {
+  z_stream z{};
+  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
+  std::string out(deflateBound(&z, static_cast<uLong>(in.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) return std::nullopt;
+  return out;
+}
+
+void Send(const httplib::Request& req, const SimResponse& s, httplib::Response& res) {
   res.status = s.status;
   for (const auto& [k, v] : s.headers) res.set_header(k, v);
+  const bool json = s.content_type.rfind("application/json", 0) == 0;
+  if (json && !s.body.empty() && req.has_header(kAcceptsGzip)) {
+    if (auto packed = Gzip(s.body)) {
+      res.set_header("Content-Encoding", "gzip");
+      res.set_header("Vary", "Accept-Encoding");
+      res.set_content(*packed, s.content_type);
+      return;
+    }
+  }
   res.set_content(s.body, s.content_type);
 }
 
@@ -127,11 +182,15 @@ void Server::Routes() {
   h.set_keep_alive_max_count(1'000'000);
   h.set_keep_alive_timeout(30);
   h.set_payload_max_length(1 << 20);
-  // Bodies go out uncompressed: httplib would pick Brotli at its slowest quality for clients that
-  // accept it (about 1 s per 400 KB page), which would make the simulator the bottleneck of every
-  // run. Compression is a transport matter with no quirk to simulate.
+  // The real services gzip their JSON for clients that accept it; Send() does so at a fast level.
+  // httplib must never see Accept-Encoding: it would pick Brotli at its slowest quality (about 1 s
+  // per 400 KB page) and make the simulator the bottleneck of every run.
   h.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
-    const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
+    auto& headers = const_cast<httplib::Request&>(req).headers;
+    const bool gzip = AcceptsGzip(req.get_header_value("Accept-Encoding"));
+    headers.erase("Accept-Encoding");
+    headers.erase(kAcceptsGzip);
+    if (gzip) headers.emplace(kAcceptsGzip, "1");
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
@@ -141,17 +200,18 @@ void Server::Routes() {
       const SimRequest r = ToSim(req, service.size());
       const auto admission = traffic_.Admit(route, service);
       if (!admission.allowed) {
-        Send(RateLimited(traffic_.options().mode, service, admission.retry_after_seconds, r), res);
+        Send(req, RateLimited(traffic_.options().mode, service, admission.retry_after_seconds, r),
+             res);
         return;
       }
       const Fault fault = traffic_.DrawFault(route);
       static std::atomic<uint64_t> errors{0};
       switch (fault) {
         case Fault::kError5xx:
-          Send(ServerError(errors++, r), res);
+          Send(req, ServerError(errors++, r), res);
           return;
         case Fault::kHtml403:
-          Send(CloudflareBlockPage(), res);
+          Send(req, CloudflareBlockPage(), res);
           return;
         default:
           break;
@@ -165,7 +225,7 @@ void Server::Routes() {
                                  [](size_t, size_t, httplib::DataSink&) { return false; });
         return;
       }
-      Send(resp, res);
+      Send(req, resp, res);
     };
   };
   const Universe& u = universe_;
@@ -209,7 +269,7 @@ void Server::Routes() {
                     "application/json");
   });
   h.Get("/__sim/truth", [this](const httplib::Request& req, httplib::Response& res) {
-    Send(Truth(universe_, ToSim(req, 0)), res);
+    Send(req, Truth(universe_, ToSim(req, 0)), res);
   });
   h.Get("/__sim/stats", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(traffic_.StatsJson(), "application/json");

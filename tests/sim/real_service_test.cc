@@ -1,7 +1,16 @@
 // Behaviours of the real services that an older polysim got wrong (polymarket-api.md, "Where the
 // simulator ... was wrong"), one section each, observed over HTTP.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -385,6 +394,96 @@ TEST(QuirksLateFills, AppearBehindRowsAlreadyServedAndTheFinalSetEqualsTruth) {
   for (size_t i = 1; i < second.size(); ++i) {
     EXPECT_LE(second[i]["timestamp"], second[i - 1]["timestamp"]) << "still newest first";
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// gzip bodies for clients that accept them.
+
+struct RawResponse {
+  std::string head;  // status line and headers
+  std::string body;
+};
+
+// One GET over a fresh connection, exactly as written: httplib's client would add its own
+// Accept-Encoding and decompress.
+std::optional<RawResponse> RawGet(int port, const std::string& path, const std::string& headers) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return std::nullopt;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string raw;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string request =
+        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + "Connection: close\r\n\r\n";
+    if (send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+      char buf[65536];
+      for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;)
+        raw.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  const size_t split = raw.find("\r\n\r\n");
+  if (split == std::string::npos) return std::nullopt;
+  return RawResponse{raw.substr(0, split + 2), raw.substr(split + 4)};
+}
+
+std::string Gunzip(const std::string& in) {
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) return "";
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  std::string out;
+  char buf[65536];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+  }
+  inflateEnd(&z);
+  return rc == Z_STREAM_END ? out : "";
+}
+
+bool HasHeader(const std::string& head, const std::string& line) {
+  std::string lower = head;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("\r\n" + line + "\r\n") != std::string::npos;
+}
+
+TEST(QuirksGzip, JsonIsGzippedOnlyForClientsThatAcceptIt) {
+  SimClient sim;
+  const std::string cid = Cid(sim.Json("/clob/markets")["data"][0]);
+  for (const std::string& path :
+       {std::string("/clob/markets"), "/data/v2/trades?limit=500&condition=" + cid,
+        std::string("/gamma/markets/keyset?limit=50"), std::string("/__sim/truth")}) {
+    const auto plain = RawGet(sim.port(), path, "");
+    ASSERT_TRUE(plain) << path;
+    EXPECT_FALSE(HasHeader(plain->head, "content-encoding: gzip")) << path;
+    const json body = json::parse(plain->body, nullptr, false);
+    ASSERT_FALSE(body.is_discarded()) << path << ": plain JSON without Accept-Encoding";
+
+    const auto packed = RawGet(sim.port(), path, "Accept-Encoding: br, gzip, deflate\r\n");
+    ASSERT_TRUE(packed) << path;
+    EXPECT_TRUE(HasHeader(packed->head, "content-encoding: gzip")) << packed->head;
+    EXPECT_LT(packed->body.size(), plain->body.size()) << path;
+    EXPECT_EQ(json::parse(Gunzip(packed->body), nullptr, false), body) << path;
+
+    const auto refused = RawGet(sim.port(), path, "Accept-Encoding: gzip;q=0, br\r\n");
+    ASSERT_TRUE(refused) << path;
+    EXPECT_FALSE(HasHeader(refused->head, "content-encoding: gzip")) << path;
+    EXPECT_FALSE(HasHeader(refused->head, "content-encoding: br")) << path;
+    EXPECT_EQ(json::parse(refused->body, nullptr, false), body) << path;
+  }
+  // Not JSON: the HTML block page goes out as it is.
+  std::string query = "/gamma/markets/keyset?limit=1";
+  for (int i = 0; i < 41; ++i) query += "&condition_ids=" + cid;
+  const auto html = RawGet(sim.port(), query, "Accept-Encoding: gzip\r\n");
+  ASSERT_TRUE(html);
+  EXPECT_NE(html->body.find("Attention Required! | Cloudflare"), std::string::npos);
 }
 
 }  // namespace
