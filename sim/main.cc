@@ -64,6 +64,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--fault-403", f.html_403, "Share answered with an HTML 403 page")
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fault-403-match", f.html_403_matches,
+                 "Answer every request whose query string or body holds TEXT with the HTML 403 "
+                 "page (repeatable)");
   app.add_option("--fault-latency-ms", f.latency_ms, "Added latency")->check(CLI::Range(0, 60'000));
   app.add_option("--fault-latency-rate", f.latency_rate, "Share of requests delayed")
       ->check(CLI::Range(0.0, 1.0));

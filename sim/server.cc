@@ -160,6 +160,12 @@ void Send(const httplib::Request& req, const SimResponse& s, httplib::Response& 
   res.set_content(s.body, s.content_type);
 }
 
+// The query string of a request target, without the '?'.
+std::string_view QueryString(const std::string& target) {
+  const size_t q = target.find('?');
+  return q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1);
+}
+
 }  // namespace
 
 Server::Server(const ServerOptions& options)
@@ -202,6 +208,10 @@ void Server::Routes() {
       if (!admission.allowed) {
         Send(req, RateLimited(traffic_.options().mode, service, admission.retry_after_seconds, r),
              res);
+        return;
+      }
+      if (traffic_.Blocked(route, QueryString(req.target), req.body)) {
+        Send(req, CloudflareBlockPage(), res);
         return;
       }
       const Fault fault = traffic_.DrawFault(route);

@@ -153,6 +153,19 @@ Fault Traffic::DrawFault(const std::string& route) {
   return fault;
 }
 
+bool Traffic::Blocked(const std::string& route, std::string_view query, std::string_view body) {
+  for (const std::string& text : options_.faults.html_403_matches) {
+    if (text.empty()) continue;
+    if (query.find(text) == std::string_view::npos && body.find(text) == std::string_view::npos) {
+      continue;
+    }
+    std::lock_guard lock(mu_);
+    ++stats_[route].html_403;
+    return true;
+  }
+  return false;
+}
+
 std::string Traffic::StatsJson() const {
   std::lock_guard lock(mu_);
   std::string body;

@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace polysim {
@@ -35,6 +36,10 @@ struct FaultOptions {
   int latency_ms = 0;    // added to a share `latency_rate` of requests
   double latency_rate = 1;
   uint64_t seed = 0;
+  // Requests whose query string or body contains one of these texts are always answered with
+  // the 403 block page, so that a test can make exactly one unit of work (a market, a token)
+  // fail for good.
+  std::vector<std::string> html_403_matches;
 };
 
 struct TrafficOptions {
@@ -65,6 +70,9 @@ class Traffic {
   Admission Admit(const std::string& route, const std::string& service);
   // Draws the fault for an admitted request (sleeping for injected latency) and counts it.
   Fault DrawFault(const std::string& route);
+  // True when the admitted request's query string or body holds one of the html_403_matches
+  // texts; counts it as an html_403 fault.
+  bool Blocked(const std::string& route, std::string_view query, std::string_view body);
 
   const TrafficOptions& options() const { return options_; }
   std::string StatsJson() const;

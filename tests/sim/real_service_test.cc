@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/sim/process.h"
 #include "tests/sim/sim_client.h"
 
 namespace polysim::testing {
@@ -484,6 +485,71 @@ TEST(QuirksGzip, JsonIsGzippedOnlyForClientsThatAcceptIt) {
   const auto html = RawGet(sim.port(), query, "Accept-Encoding: gzip\r\n");
   ASSERT_TRUE(html);
   EXPECT_NE(html->body.find("Attention Required! | Cloudflare"), std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One unit of work blocked for good: --fault-403-match.
+
+TEST(TrafficFault403Match, EveryRequestNamingTheTextGetsTheBlockPageAfterAdmission) {
+  SimClient probe;
+  const json clob = probe.Json("/clob/markets")["data"];
+  const std::string blocked = Cid(clob[0]), other = Cid(clob[1]);
+  const std::string token = clob[0]["tokens"][0]["token_id"].get<std::string>();
+
+  ServerOptions o = SimClient::DefaultOptions();
+  o.traffic.faults.html_403_matches = {blocked, token};
+  o.traffic.mode = LimitMode::kRejectJson;
+  o.traffic.rules = {{"/data/v2/trades", 4, 60}};
+  SimClient sim(o);
+  for (int i = 0; i < 3; ++i) {
+    auto res = sim.Get("/data/v2/trades?condition=" + blocked);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 403);
+    EXPECT_NE(res->body.find("Attention Required! | Cloudflare"), std::string::npos);
+  }
+  EXPECT_EQ(sim.Get("/data/v2/trades?condition=" + other)->status, 200);
+  // Blocked requests were admitted first: they count against the rate limit.
+  EXPECT_EQ(sim.Get("/data/v2/trades?condition=" + blocked)->status, 429);
+  EXPECT_EQ(sim.Get("/clob/prices-history?interval=1d&market=" + token)->status, 403);
+  const json batch = {{"markets", {token}}, {"interval", "1d"}, {"fidelity", 60}};
+  EXPECT_EQ(sim.Post("/clob/batch-prices-history", batch.dump())->status, 403);
+  EXPECT_EQ(sim.Get("/__sim/truth?detail=" + blocked)->status, 200) << "control routes are exempt";
+  const json stats = sim.Json("/__sim/stats");
+  EXPECT_EQ(stats["routes"]["/data/v2/trades"]["faults"]["html_403"], 3);
+  EXPECT_EQ(stats["routes"]["/clob/batch-prices-history"]["faults"]["html_403"], 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The flags that switch these behaviours, on the polysim binary.
+
+TEST(QuirksFlags, WindowLateFillsAndBlockTextAreSetFromTheCommandLine) {
+  const fs::path dir = TempDir("polysim-real-flags");
+  const fs::path port_file = dir / "port";
+  Process p = Spawn({POLYSIM_BINARY, "--port", "0", "--port-file", port_file.string(), "--markets",
+                     "60", "--history-days", "120", "--feed-window-days", "30", "--late-fills",
+                     "0.5", "--late-fill-delay", "7200", "--fault-403-match", "0xnothing",
+                     "--fault-403-match", "limit=7"},
+                    (dir / "log").string());
+  int port = 0;
+  for (int i = 0; i < 500 && port == 0; ++i) {
+    std::ifstream in(port_file);
+    if (!(in >> port)) port = 0;
+    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GT(port, 0) << "polysim did not report its port";
+  httplib::Client client("127.0.0.1", port);
+  ASSERT_EQ(client.Post("/__sim/advance?seconds=86400", "", "text/plain")->status, 200);
+  const json truth = json::parse(client.Get("/__sim/truth?detail=false")->body);
+  EXPECT_EQ(truth["feed_window_start"].get<int64_t>(), truth["now"].get<int64_t>() - 30 * kDay);
+  EXPECT_GT(truth["markets_out_of_window"].get<int64_t>(), 0);
+  EXPECT_GT(truth["late_pending"].get<int64_t>(), 0);
+  EXPECT_EQ(client.Get("/clob/markets?limit=7")->status, 403);
+  EXPECT_EQ(client.Get("/clob/markets?limit=8")->status, 200);
+  ASSERT_EQ(kill(p.pid, SIGTERM), 0);
+  EXPECT_EQ(p.Wait(10), 0);
+  fs::remove_all(dir);
+  EXPECT_EQ(RunToEnd({POLYSIM_BINARY, "--late-fill-delay", "10"}).code, 2);
+  EXPECT_EQ(RunToEnd({POLYSIM_BINARY, "--late-fills", "1.5"}).code, 2);
 }
 
 }  // namespace
