@@ -2,6 +2,9 @@
 
 #include <fmt/core.h>
 
+#include <string>
+#include <unordered_set>
+#include <vector>
 
 #include "api/data_api.h"
 #include "api/parser.h"
@@ -15,10 +18,32 @@ struct Board {
   std::string Key() const { return fmt::format("board:{}:{}:{}", category, period, order); }
 };
 
+// The wallets one board has served during this sweep. The board can shift between two of its
+// pages (someone enters above), so one wallet is served twice; the rows are kept as served and the
+// repeats counted. A sweep resumed after a restart does not know the wallets of the pages
+// committed before it, so a repeat across the restart goes uncounted (its rows are still kept).
+class BoardWallets {
+ public:
+  // Remembers the wallets of `rows`; returns how many of them this board had already served.
+  int64_t Add(const std::vector<bronze::Row>& rows) {
+    static const int column = api::LeaderboardSchema().Index("proxy_wallet");
+    int64_t repeats = 0;
+    for (const bronze::Row& row : rows) {
+      const auto* wallet = std::get_if<std::string>(&row[column]);
+      if (wallet != nullptr && !seen_.insert(*wallet).second) ++repeats;
+    }
+    return repeats;
+  }
+
+ private:
+  std::unordered_set<std::string> seen_;  // at most 1,050 rows per board
+};
+
 // Walks one board; true when complete.
 bool FetchBoard(Context& ctx, http::Client& client, api::Parser& parser, const Board& board) {
   const std::string base = ctx.config().api.data_api_base;
   Sweep sweep = Sweep::For(ctx.store().Progress("leaderboard"), board.Key(), ctx.run_id());
+  BoardWallets wallets;
   while (!sweep.done && !ctx.stopping()) {
     const int64_t offset = sweep.cursor.empty() ? 0 : std::stoll(sweep.cursor);
     const http::Request request{
@@ -34,6 +59,7 @@ bool FetchBoard(Context& ctx, http::Client& client, api::Parser& parser, const B
     if (!page) return false;
     ctx.RecordSkips("leaderboard", page->skipped);
     const int64_t n = static_cast<int64_t>(page->rows.size() + page->skipped.size());
+    const int64_t repeats = wallets.Add(page->rows);
     Sweep next = sweep;
     ++next.pages;
     next.rows += static_cast<int64_t>(page->rows.size());
@@ -43,6 +69,9 @@ bool FetchBoard(Context& ctx, http::Client& client, api::Parser& parser, const B
                 offset + api::kLeaderboardPageSize > api::kLeaderboardMaxOffset;
     if (!ctx.Append("leaderboard", std::move(page->rows), {{board.Key(), next.ToJson()}})) {
       return false;
+    }
+    if (repeats > 0) {
+      ctx.counters("leaderboard").AddAnomaly("wallet served twice in one board", repeats);
     }
     sweep = next;
   }

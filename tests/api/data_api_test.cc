@@ -234,6 +234,28 @@ TEST(ParseLeaderboardPage, MissingOptionalFieldsAreNull) {
   EXPECT_DOUBLE_EQ(r.Dbl("pnl"), -2.0);
 }
 
+// Equal values share a rank ("3", "3", "5"), and a board that shifted between two pages lists a
+// wallet twice: every row is kept as served, nothing is keyed by rank alone.
+TEST(ParseLeaderboardPage, TiedRanksAndRepeatedWalletsAreAllKept) {
+  Parser parser;
+  auto page = ParseLeaderboardPage(parser,
+                                   R"([{"rank":"3","proxyWallet":"0xa","pnl":5},
+                                       {"rank":"3","proxyWallet":"0xb","pnl":5},
+                                       {"rank":"5","proxyWallet":"0xc","pnl":4},
+                                       {"rank":"6","proxyWallet":"0xc","pnl":4}])",
+                                   1, "OVERALL", "DAY", "PNL", TestLineage("data:/v1/leaderboard"));
+  ASSERT_TRUE(page.ok()) << page.error();
+  ASSERT_EQ(page->rows.size(), 4u);
+  EXPECT_TRUE(page->skipped.empty());
+  const std::vector<std::pair<int64_t, std::string>> want = {
+      {3, "0xa"}, {3, "0xb"}, {5, "0xc"}, {6, "0xc"}};
+  for (size_t i = 0; i < want.size(); ++i) {
+    const RowView r(LeaderboardSchema(), page->rows[i]);
+    EXPECT_EQ(r.Int("rank"), want[i].first) << i;
+    EXPECT_EQ(r.Str("proxy_wallet"), want[i].second) << i;
+  }
+}
+
 TEST(ParseLeaderboardPage, RankMustBeANumber) {
   Parser parser;
   auto page = ParseLeaderboardPage(
