@@ -108,7 +108,7 @@ void ExpectUniqueKeys(SilverHarness& h) {
        "(transaction_hash, condition_id, token_hash, wallet_address, side, price, size, "
        "\"timestamp\", outcome_index, fill_seq)"},
       {"PriceHistoryFact", "(token_hash, \"timestamp\")"},
-      {"LeaderboardFact", "(snapshot_ts, category, period, order_by, rank)"},
+      {"LeaderboardFact", "(snapshot_ts, category, period, order_by, rank, wallet_address)"},
   };
   for (const auto& [table, key] : keys) {
     EXPECT_EQ(h.SilverInt("SELECT count(*) - count(DISTINCT " + key + ") FROM " + table), 0)

@@ -61,9 +61,21 @@ SELECT count(*) - count(DISTINCT (token_hash, "timestamp")),
        (SELECT min(token_hash) FROM (SELECT token_hash FROM PriceHistoryFact GROUP BY token_hash, "timestamp" HAVING count(*) > 1))
 FROM PriceHistoryFact;
 
--- rule: leaderboard_keys | hard | LeaderboardFact (snapshot_ts, category, period, order_by, rank) repeated
-SELECT count(*) - count(DISTINCT (snapshot_ts, category, period, order_by, rank)), NULL
+-- rule: leaderboard_keys | hard | LeaderboardFact (snapshot_ts, category, period, order_by, rank, wallet_address) repeated (tied ranks are legal)
+SELECT count(*) - count(DISTINCT (snapshot_ts, category, period, order_by, rank, wallet_address)),
+       (SELECT min(wallet_address || ' at rank ' || rank) FROM (
+          SELECT wallet_address, rank FROM LeaderboardFact
+          GROUP BY snapshot_ts, category, period, order_by, rank, wallet_address
+          HAVING count(*) > 1))
 FROM LeaderboardFact;
+
+-- rule: leaderboard_repeats | warn | a wallet listed more than once in one board snapshot (the board shifted between two pages of the sweep)
+SELECT coalesce(sum(n - 1), 0)::BIGINT,
+       min(wallet_address || ' in ' || category || '/' || period || '/' || order_by)
+FROM (SELECT snapshot_ts, category, period, order_by, wallet_address, count(*) AS n
+      FROM LeaderboardFact
+      GROUP BY snapshot_ts, category, period, order_by, wallet_address
+      HAVING count(*) > 1);
 
 -- rule: orphan_trades | hard | trades whose market, token or trader is not in the dimensions (kept, unlinked)
 SELECT count(*), min(condition_id || ' / ' || token_hash)

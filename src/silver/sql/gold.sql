@@ -76,12 +76,19 @@ LEFT JOIN pnl p USING (wallet_address)
 LEFT JOIN main.TraderDim t USING (wallet_address);
 
 -- Leaderboard history per wallet: each board position over snapshots, with the change in rank
--- since the wallet's previous snapshot on the same board.
+-- since the wallet's previous snapshot on the same board. A board that shifted during a sweep
+-- can list a wallet twice in one snapshot; the previous snapshot then counts with its best rank.
 CREATE OR REPLACE VIEW gold.leaderboard_history AS
+WITH best AS (
+  SELECT wallet_address, category, period, order_by, snapshot_ts, min(rank) AS best_rank
+  FROM main.LeaderboardFact GROUP BY ALL),
+previous AS (
+  SELECT *, lag(best_rank) OVER (PARTITION BY wallet_address, category, period, order_by
+                                 ORDER BY snapshot_ts) AS previous_rank
+  FROM best)
 SELECT f.wallet_address, f.trader_id, t.name, f.category, f.period, f.order_by, f.snapshot_ts,
        f.rank, f.vol, f.pnl,
-       lag(f.rank) OVER board - f.rank AS rank_change
+       p.previous_rank - f.rank AS rank_change
 FROM main.LeaderboardFact f
-LEFT JOIN main.TraderDim t ON t.trader_id = f.trader_id
-WINDOW board AS (PARTITION BY f.wallet_address, f.category, f.period, f.order_by
-                 ORDER BY f.snapshot_ts);
+JOIN previous p USING (wallet_address, category, period, order_by, snapshot_ts)
+LEFT JOIN main.TraderDim t ON t.trader_id = f.trader_id;

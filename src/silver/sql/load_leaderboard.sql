@@ -1,5 +1,6 @@
 -- TraderDim and LeaderboardFact from the new leaderboard files. A board row is a fact of one
--- snapshot (snapshot_ts × category × period × order_by × rank); a row already loaded is skipped.
+-- snapshot (snapshot_ts × category × period × order_by × rank × wallet): tied traders share a
+-- rank, so the wallet is part of the key; a row already loaded is skipped.
 -- Input: view new_leaderboard, table load_ctx.
 
 CREATE OR REPLACE TEMP TABLE batch_board_wallets AS
@@ -36,10 +37,12 @@ SELECT n.snapshot_ts::TIMESTAMP AS snapshot_ts, n.category, n.time_period AS per
        n.rank::INTEGER AS rank, w.trader_id, n.proxy_wallet AS wallet_address,
        nullif(n.user_name, '') AS user_name, n.vol, n.pnl, (SELECT load_id FROM load_ctx) AS load_id
 FROM (SELECT * FROM new_leaderboard
-      QUALIFY row_number() OVER (PARTITION BY snapshot_ts, category, time_period, order_by, rank
+      QUALIFY row_number() OVER (PARTITION BY snapshot_ts, category, time_period, order_by, rank,
+                                              proxy_wallet
                                  ORDER BY _fetched_at DESC) = 1) n
 LEFT JOIN TraderDim w ON w.wallet_address = n.proxy_wallet
 WHERE NOT EXISTS (
   SELECT 1 FROM LeaderboardFact f
   WHERE f.snapshot_ts = n.snapshot_ts::TIMESTAMP AND f.category = n.category
-    AND f.period = n.time_period AND f.order_by = n.order_by AND f.rank = n.rank);
+    AND f.period = n.time_period AND f.order_by = n.order_by AND f.rank = n.rank
+    AND f.wallet_address = n.proxy_wallet);

@@ -97,7 +97,9 @@ CREATE TABLE IF NOT EXISTS PriceHistoryFact (
   token_id BIGINT, market_id BIGINT, token_hash VARCHAR, "timestamp" TIMESTAMP, price DOUBLE,
   fidelity INTEGER, load_id BIGINT);
 
--- Natural key: (snapshot_ts, category, period, order_by, rank).
+-- Natural key: (snapshot_ts, category, period, order_by, rank, wallet_address): tied traders
+-- share a rank. A board that shifts between two pages of a sweep can list one wallet twice (at
+-- two ranks); both rows are kept as served.
 CREATE TABLE IF NOT EXISTS LeaderboardFact (
   snapshot_ts TIMESTAMP, category VARCHAR, period VARCHAR, order_by VARCHAR, rank INTEGER,
   trader_id BIGINT, wallet_address VARCHAR, user_name VARCHAR, vol DOUBLE, pnl DOUBLE,
