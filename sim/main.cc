@@ -76,6 +76,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   app.add_flag("--hostile-pages", u.hostile_pages,
                "Serve the first page of four leaderboard boards as broken JSON");
+  app.add_option("--board-ties", u.board_tie_rate,
+                 "Share of leaderboard positions tied with the one above")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--board-shifts", u.board_shift_rate,
+                 "Share of boards over 100 rows that shift by one between their first two pages")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--threads", options.threads, "Connections served at once")
       ->check(CLI::Range(1, 1024));
   app.add_option("--dump", dump_dir, "Write every list page as JSON under DIR and exit");

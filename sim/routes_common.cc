@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <map>
+#include <unordered_set>
+#include <vector>
 
 #include "sim/hostile.h"
 #include "sim/json_writer.h"
@@ -116,6 +119,40 @@ SimResponse CloudflareBlockPage() {
 
 namespace {
 
+// What a complete sweep of the boards in pages of 50 sees besides its rows: rows showing the rank
+// of the row before (ties), rows whose wallet the board already served (a shifted board repeats
+// one) and positions never served (the one a shift pushed past its page).
+struct BoardQuirks {
+  int64_t ties = 0, repeats = 0, unserved = 0;
+};
+
+void CountBoardQuirks(const Universe& u, int category, int period, int order, BoardQuirks& q) {
+  const int size = u.BoardSize(category, period);
+  std::vector<bool> shown(static_cast<size_t>(size));
+  std::unordered_set<int> wallets;
+  int previous_rank = 0;
+  for (int i = 0; i < size; ++i) {
+    const BoardRow row = u.SweptBoardRow(category, period, order, i);
+    if (i > 0 && row.rank == previous_rank) ++q.ties;
+    previous_rank = row.rank;
+    if (!wallets.insert(row.wallet).second) ++q.repeats;
+    shown[static_cast<size_t>(row.rank0)] = true;
+  }
+  q.unserved += std::count(shown.begin(), shown.end(), false);
+}
+
+BoardQuirks CountBoardQuirks(const Universe& u) {
+  BoardQuirks q;
+  for (size_t c = 0; c < kBoardCategories.size(); ++c) {
+    for (size_t p = 0; p < kBoardPeriods.size(); ++p) {
+      for (size_t o = 0; o < kBoardOrders.size(); ++o) {
+        CountBoardQuirks(u, static_cast<int>(c), static_cast<int>(p), static_cast<int>(o), q);
+      }
+    }
+  }
+  return q;
+}
+
 // The "hostile" member of /__sim/truth: every planted record with its kind and outcome, rows
 // skipped per dataset, rows lost to broken pages, and the rows a complete fetch keeps.
 void WriteHostileTruth(const Universe& u, int64_t trades, int64_t board, int64_t markets,
@@ -160,16 +197,20 @@ void WriteHostileTruth(const Universe& u, int64_t trades, int64_t board, int64_t
           board_lost += size;  // the board's first page never parses: none of it is kept
           continue;
         }
+        // Rows as a sweep is served them: a shifted board shows one position twice, one never.
         for (int i = 0; i < size; ++i) {
-          const int kind =
-              HostileBoardKind(u, static_cast<int>(c), static_cast<int>(p), static_cast<int>(o), i);
+          const int rank0 =
+              u.SweptBoardRow(static_cast<int>(c), static_cast<int>(p), static_cast<int>(o), i)
+                  .rank0;
+          const int kind = HostileBoardKind(u, static_cast<int>(c), static_cast<int>(p),
+                                            static_cast<int>(o), rank0);
           if (kind < 0) continue;
           const HostileKind& k = kHostileBoardKinds[kind];
           if (k.outcome == HostileOutcome::kSkipped) ++board_skips;
           ++kinds[std::string("leaderboard.") + k.name];
           w.BeginObject().Field("dataset", "leaderboard").Field("category", kBoardCategories[c]);
           w.Field("time_period", kBoardPeriods[p]).Field("order_by", kBoardOrders[o]);
-          w.Field("rank0", i).Field("kind", k.name).Field("field", k.field);
+          w.Field("rank0", rank0).Field("kind", k.name).Field("field", k.field);
           w.Field("outcome", outcome(k.outcome)).EndObject();
         }
       }
@@ -322,6 +363,11 @@ SimResponse Truth(const Universe& u, const SimRequest& r) {
   w.Field("gamma_events", static_cast<int64_t>(u.events().size()));
   w.Field("gamma_categories", static_cast<int64_t>(u.tags().size()));
   w.EndObject();
+  // Beside `datasets` (which counts Bronze rows): what the kept board rows contain.
+  const BoardQuirks quirks = CountBoardQuirks(u);
+  w.Field("leaderboard_ties", quirks.ties);
+  w.Field("leaderboard_repeats", quirks.repeats);
+  w.Field("leaderboard_unserved", quirks.unserved);
   w.Key("price_settings").BeginObject();
   w.Field("fidelity", prices.fidelity);
   w.Field("high_volume_fidelity", prices.high_volume_fidelity);

@@ -481,16 +481,21 @@ SimResponse DataLeaderboard(const Universe& u, const SimRequest& r) {
     return JsonResponse(200, BrokenBoardBody(broken));
   }
 
+  // A shifted board moves between a sweep's first two pages: only the page at that offset
+  // shows it (a sweep of 50-row pages then sees what SweptBoardRow describes).
+  const bool shifted_page = user.empty() && *offset == kBoardShiftOffset;
+
   std::string body;
   JsonWriter w(body);
   w.BeginArray();
   for (int64_t i = user.empty() ? *offset : 0, n = 0; i < size && n < take; ++i) {
-    const BoardRow row = u.BoardEntry(category, period, order, static_cast<int>(i));
+    const BoardRow row = shifted_page
+                             ? u.SweptBoardRow(category, period, order, static_cast<int>(i))
+                             : u.BoardEntry(category, period, order, static_cast<int>(i));
     const Wallet& wal = u.wallets()[row.wallet];
     if (!user.empty() && wal.address != user) continue;
     ++n;
-    if (const int kind = HostileBoardKind(u, category, period, order, static_cast<int>(i));
-        kind >= 0) {
+    if (const int kind = HostileBoardKind(u, category, period, order, row.rank0); kind >= 0) {
       WriteHostileBoardRow(wal, row, kind, w);
       continue;
     }

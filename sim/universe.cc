@@ -636,18 +636,37 @@ int Universe::BoardSize(int category, int period) const {
   return std::clamp(size, 1, kBoardMaxRows);
 }
 
+namespace {
+
+// Salts of the board quirks; literals outside the Salt enum so its streams stay as they were.
+constexpr uint64_t kSaltBoardTie = 0xb0a4d'0071e;
+constexpr uint64_t kSaltBoardShift = 0xb0a4d'05f1f;
+
+uint64_t BoardKey(int category, int period, int order) {
+  return static_cast<uint64_t>(category * 16 + period * 2 + order);
+}
+
+}  // namespace
+
 BoardRow Universe::BoardEntry(int category, int period, int order, int rank0) const {
   const int pool = std::min(options_.wallets, options_.markets);
-  const uint64_t h = Hash(options_.seed, kSaltBoard, category * 16 + period * 2 + order);
+  const uint64_t h = Hash(options_.seed, kSaltBoard, BoardKey(category, period, order));
   // An affine permutation of the wallet pool: distinct wallets down the board.
   int64_t a = 1 + static_cast<int64_t>(h % pool);
   while (std::gcd(a, static_cast<int64_t>(pool)) != 1) ++a;
   const int64_t b = static_cast<int64_t>((h >> 20) % pool);
+  // A tied position takes the value (and so the rank) of the first position of its run.
+  int first = rank0;
+  while (first > 0 &&
+         Unit(Hash(options_.seed, kSaltBoardTie, h, first)) < options_.board_tie_rate) {
+    --first;
+  }
   BoardRow row;
-  row.rank = rank0 + 1;
+  row.rank0 = rank0;
+  row.rank = first + 1;
   row.wallet = static_cast<int>((a * rank0 + b) % pool);
   const double top = 1e5 * (1 + period) * (1 + Unit(h >> 3));
-  const double decay = std::pow(rank0 + 1.0, -0.7);
+  const double decay = std::pow(first + 1.0, -0.7);
   const double r = Unit(Hash(options_.seed, kSaltBoard, h, rank0));
   if (order == 0) {  // PNL
     row.pnl = std::round(top * decay * 1e6) / 1e6;
@@ -657,6 +676,21 @@ BoardRow Universe::BoardEntry(int category, int period, int order, int rank0) co
     row.pnl = std::round(row.vol * (r - 0.4) * 0.2 * 1e6) / 1e6;
   }
   return row;
+}
+
+bool Universe::BoardShifted(int category, int period, int order) const {
+  if (BoardSize(category, period) <= 2 * kBoardPageRows) return false;
+  const uint64_t h = Hash(options_.seed, kSaltBoardShift, BoardKey(category, period, order));
+  return Unit(h) < options_.board_shift_rate;
+}
+
+BoardRow Universe::SweptBoardRow(int category, int period, int order, int row) const {
+  const bool moved = row >= kBoardShiftOffset && row < kBoardShiftOffset + kBoardPageRows &&
+                     BoardShifted(category, period, order);
+  if (!moved) return BoardEntry(category, period, order, row);
+  BoardRow entry = BoardEntry(category, period, order, row - 1);
+  ++entry.rank;  // the newcomer above pushed everyone on this page down by one
+  return entry;
 }
 
 }  // namespace polysim

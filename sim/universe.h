@@ -48,6 +48,11 @@ struct UniverseOptions {
   // hostile kind, and whether some leaderboard pages are served broken. Off by default.
   double hostile_rate = 0;
   bool hostile_pages = false;
+  // Leaderboards as the real API serves them (polymarket-api.md 3.3): the share of board positions
+  // whose value equals the one above (a tie: both show the same rank, the next one skips), and the
+  // share of boards over 100 rows that shift by one between the first two pages of a sweep.
+  double board_tie_rate = 1.0 / 12;
+  double board_shift_rate = 0.1;
 };
 
 // One trade as the Data API reports it.
@@ -120,9 +125,13 @@ extern const std::array<const char*, 11> kBoardCategories;
 extern const std::array<const char*, 4> kBoardPeriods;
 extern const std::array<const char*, 2> kBoardOrders;
 constexpr int kBoardMaxRows = 1050;  // offset 1000 + one page of 50
+constexpr int kBoardPageRows = 50;   // rows per page of a sweep
+// The one page a shifted board serves moved by a row (see Universe::BoardShifted).
+constexpr int kBoardShiftOffset = 50;
 
 struct BoardRow {
-  int rank = 0;
+  int rank0 = 0;  // the board position shown (0 = best)
+  int rank = 0;   // the rank served: tied positions share one
   int wallet = 0;
   double vol = 0, pnl = 0;
 };
@@ -196,9 +205,18 @@ class Universe {
   int TruthFidelity(const Market& m, const PriceSettings& settings) const;
   int64_t PricePointCount(const Market& m, int64_t from, int64_t to, int fidelity) const;
 
-  // Leaderboard: rows of one board, best first (at most kBoardMaxRows).
+  // Leaderboard: rows of one board, best first (at most kBoardMaxRows). A position tied with the
+  // one above (same pnl on a PNL board, same vol on a VOL board) shows the rank of the first
+  // position of its run of ties, so the rank after a run skips ("3", "3", "5").
   int BoardSize(int category, int period) const;
   BoardRow BoardEntry(int category, int period, int order, int rank0) const;
+  // True for a board that moves by one between the pages at offsets 0 and 50 of a sweep (someone
+  // entered above): that second page serves positions 49..98 one rank further down (51..100),
+  // so position 49's wallet is served twice and position 99's never. Only boards over 100 rows
+  // shift.
+  bool BoardShifted(int category, int period, int order) const;
+  // Row `row` (0-based) of a sweep of the board in pages of kBoardPageRows, shift included.
+  BoardRow SweptBoardRow(int category, int period, int order, int row) const;
 
  private:
   void BuildTags();

@@ -418,3 +418,122 @@ TEST_F(Quirks, IdsAgreeAcrossClobGammaAndTheDataApi) {
 
 }  // namespace
 }  // namespace polysim::testing
+
+// Leaderboard ties and boards that shift between two pages of one sweep (polymarket-api.md 3.3).
+namespace polysim::testing {
+namespace {
+
+using nlohmann::json;
+
+// A universe whose boards run past 100 rows, so that some of them shift.
+ServerOptions BigBoards() {
+  ServerOptions o = SimClient::DefaultOptions();
+  o.universe.markets = 1500;
+  o.universe.mean_trades = 1;
+  o.universe.heavy_markets = 0;
+  return o;
+}
+
+// Every row of one board as a sweep in pages of 50 gets them.
+json SweepBoard(SimClient& sim, int category, int period, int order) {
+  json rows = json::array();
+  for (int offset = 0; offset <= 1000; offset += kBoardPageRows) {
+    const json page =
+        sim.Json(std::string("/data/v1/leaderboard?limit=50&category=") +
+                 kBoardCategories[category] + "&timePeriod=" + kBoardPeriods[period] +
+                 "&orderBy=" + kBoardOrders[order] + "&offset=" + std::to_string(offset));
+    for (const auto& row : page) rows.push_back(row);
+    if (page.size() < static_cast<size_t>(kBoardPageRows)) break;
+  }
+  return rows;
+}
+
+int Rank(const json& row) {
+  return std::stoi(row["rank"].get<std::string>());
+}
+
+template <typename F>
+void ForEachBoard(F visit) {
+  for (int c = 0; c < static_cast<int>(kBoardCategories.size()); ++c) {
+    for (int p = 0; p < static_cast<int>(kBoardPeriods.size()); ++p) {
+      for (int o = 0; o < static_cast<int>(kBoardOrders.size()); ++o) visit(c, p, o);
+    }
+  }
+}
+
+TEST(QuirksBoard, TiedTradersShareARankAndTheRankAfterThemSkips) {
+  SimClient sim;
+  int ties = 0, skips = 0;
+  ForEachBoard([&](int c, int p, int o) {
+    const json rows = SweepBoard(sim, c, p, o);
+    const std::string value = o == 0 ? "pnl" : "vol";  // what the board is ordered by
+    for (size_t i = 1; i < rows.size(); ++i) {
+      const double above = rows[i - 1][value].get<double>();
+      if (Rank(rows[i]) == Rank(rows[i - 1])) {
+        ++ties;
+        EXPECT_EQ(rows[i][value].get<double>(), above) << "a shared rank is an equal value";
+        EXPECT_NE(rows[i]["proxyWallet"], rows[i - 1]["proxyWallet"]);
+      } else {
+        EXPECT_EQ(Rank(rows[i]), static_cast<int>(i) + 1) << "the rank after a tie skips";
+        EXPECT_LT(rows[i][value].get<double>(), above);
+        skips += Rank(rows[i]) > Rank(rows[i - 1]) + 1;
+      }
+    }
+  });
+  EXPECT_GT(ties, 0);
+  EXPECT_GT(skips, 0);
+  EXPECT_EQ(ties, sim.Json("/__sim/truth?detail=false")["leaderboard_ties"].get<int>());
+}
+
+TEST(QuirksBoard, AShiftedBoardServesOneWalletTwiceAndOneNever) {
+  SimClient sim(BigBoards());
+  const Universe& u = sim.server().universe();
+  int shifted = 0;
+  ForEachBoard([&](int c, int p, int o) {
+    if (!u.BoardShifted(c, p, o)) return;
+    ++shifted;
+    const json rows = SweepBoard(sim, c, p, o);
+    ASSERT_EQ(rows.size(), static_cast<size_t>(u.BoardSize(c, p))) << "pages keep their size";
+    // The second page starts with the first page's last wallet, one rank further down.
+    EXPECT_EQ(rows[49]["proxyWallet"], rows[50]["proxyWallet"]);
+    EXPECT_EQ(Rank(rows[50]), Rank(rows[49]) + 1);
+    std::set<std::string> served;
+    for (const auto& row : rows) served.insert(row["proxyWallet"].get<std::string>());
+    EXPECT_EQ(served.size(), rows.size() - 1);
+    EXPECT_EQ(served.count(u.wallets()[u.BoardEntry(c, p, o, 99).wallet].address), 0u)
+        << "the wallet pushed past the second page is never served";
+    // The third page is the board as it was.
+    EXPECT_EQ(Rank(rows[100]), u.BoardEntry(c, p, o, 100).rank);
+    EXPECT_EQ(rows[100]["proxyWallet"], u.wallets()[u.BoardEntry(c, p, o, 100).wallet].address);
+  });
+  EXPECT_GT(shifted, 0) << "the universe no longer holds a shifted board";
+}
+
+TEST(QuirksBoard, TruthCountsTheTiesRepeatsAndUnservedWalletsOfASweep) {
+  SimClient sim(BigBoards());
+  const Universe& u = sim.server().universe();
+  int64_t rows = 0, ties = 0, repeats = 0, unserved = 0;
+  ForEachBoard([&](int c, int p, int o) {
+    const json board = SweepBoard(sim, c, p, o);
+    std::set<std::string> served;
+    for (size_t i = 0; i < board.size(); ++i) {
+      ties += i > 0 && Rank(board[i]) == Rank(board[i - 1]);
+      repeats += !served.insert(board[i]["proxyWallet"].get<std::string>()).second;
+    }
+    for (int r = 0; r < u.BoardSize(c, p); ++r) {
+      unserved += served.count(u.wallets()[u.BoardEntry(c, p, o, r).wallet].address) == 0;
+    }
+    rows += static_cast<int64_t>(board.size());
+  });
+  const json truth = sim.Json("/__sim/truth?detail=false");
+  EXPECT_EQ(rows, truth["datasets"]["leaderboard"].get<int64_t>());
+  EXPECT_EQ(ties, truth["leaderboard_ties"].get<int64_t>());
+  EXPECT_EQ(repeats, truth["leaderboard_repeats"].get<int64_t>());
+  EXPECT_EQ(unserved, truth["leaderboard_unserved"].get<int64_t>());
+  EXPECT_GT(ties, 0);
+  EXPECT_GT(repeats, 0);
+  EXPECT_EQ(unserved, repeats);
+}
+
+}  // namespace
+}  // namespace polysim::testing
