@@ -332,6 +332,74 @@ TEST(SilverLoad, HostileDataLoadsDedupesAndIsReported) {
   }
 }
 
+// Leaderboards as the real API serves them (polymarket-api.md 3.3): tied traders share a rank,
+// and a board that shifts between two pages of the sweep serves one wallet twice and another not
+// at all. Every served row reaches Bronze and Silver, the repeats are counted in the run report
+// and by `check`, and `check` passes.
+TEST(SilverLoad, TiedAndRepeatedBoardRowsAreKeptAsServedAndCounted) {
+  polysim::ServerOptions sim = SimClient::DefaultOptions();
+  sim.universe.markets = 1500;  // boards past 100 rows, so some of them shift
+  sim.universe.mean_trades = 1;
+  sim.universe.heavy_markets = 0;
+  SilverHarness h("silver-board-ties", sim);
+  const Outcome fetch = h.Fetch({"--mode", "leaderboard"});
+  ASSERT_EQ(fetch.code, 0) << fetch.output;
+  const json truth = h.sim().Json("/__sim/truth?detail=false");
+  const int64_t ties = truth["leaderboard_ties"].get<int64_t>();
+  const int64_t repeats = truth["leaderboard_repeats"].get<int64_t>();
+  ASSERT_GT(ties, 0);
+  ASSERT_GT(repeats, 0) << "the universe no longer holds a shifted board";
+
+  // Bronze: every row as served, the tied ones included.
+  EXPECT_EQ(h.Count("leaderboard"), truth["datasets"]["leaderboard"].get<int64_t>());
+  EXPECT_EQ(Int(h.Query("SELECT count(*) - count(DISTINCT (category, time_period, order_by, "
+                        "rank)) FROM " +
+                        h.Scan("leaderboard"))
+                    .rows[0][0]),
+            ties);
+  const fs::path runs = h.data_dir() / "_runs";
+  json report;
+  for (const auto& e : fs::directory_iterator(runs)) {
+    if (e.path().extension() == ".json") report = json::parse(std::ifstream(e.path()));
+  }
+  ASSERT_TRUE(report.is_object()) << "no run report in " << runs;
+  EXPECT_EQ(report["datasets"]["leaderboard"]["anomalies"].value("wallet served twice in one board",
+                                                                 int64_t{0}),
+            repeats)
+      << report["datasets"]["leaderboard"].dump();
+
+  // Silver: the tied rows all kept, the repeats too; `check` passes and shows the repeats.
+  const Outcome load = h.Load();
+  ASSERT_EQ(load.code, 0) << load.output;
+  EXPECT_EQ(h.SilverInt("SELECT count(*) FROM LeaderboardFact"),
+            truth["datasets"]["leaderboard"].get<int64_t>());
+  EXPECT_EQ(h.SilverInt("SELECT count(*) - count(DISTINCT (snapshot_ts, category, period, "
+                        "order_by, rank)) FROM LeaderboardFact"),
+            ties);
+  EXPECT_EQ(h.SilverInt("SELECT count(*) - count(DISTINCT (snapshot_ts, category, period, "
+                        "order_by, wallet_address)) FROM LeaderboardFact"),
+            repeats);
+  ExpectUniqueKeys(h);
+  const Outcome check = h.Check();
+  EXPECT_EQ(check.code, 0) << check.output;
+  const size_t at = check.output.find("leaderboard_repeats");
+  ASSERT_NE(at, std::string::npos) << check.output;
+  const std::string line = check.output.substr(at, check.output.find('\n', at) - at);
+  EXPECT_NE(line.find(" " + std::to_string(repeats) + " "), std::string::npos) << line;
+
+  // The same files loaded again (the loader's record of them dropped) add nothing twice.
+  const int64_t facts = h.SilverInt("SELECT count(*) FROM LeaderboardFact");
+  h.SilverQuery(
+      "DELETE FROM loader.commits WHERE dataset = 'leaderboard'; "
+      "DELETE FROM loader.files WHERE dataset = 'leaderboard'",
+      true);
+  const Outcome again = h.Load();
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_GT(h.SilverInt("SELECT count(*) FROM loader.commits WHERE dataset = 'leaderboard'"), 0)
+      << "the files were not loaded again";
+  EXPECT_EQ(h.SilverInt("SELECT count(*) FROM LeaderboardFact"), facts);
+}
+
 // --- Beside a running fetch: every load sees whole commits only, and the last one everything ---
 
 TEST(SilverLoad, LoadsBesideARunningFetchSeeCommittedDataOnly) {
