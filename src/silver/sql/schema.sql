@@ -20,6 +20,9 @@ CREATE TABLE IF NOT EXISTS loader.files (
 CREATE TABLE IF NOT EXISTS loader.trade_streams (
   condition_id VARCHAR, done BOOLEAN, watermark BIGINT, oldest BIGINT, run_id VARCHAR,
   load_id BIGINT);
+-- out_of_window: the market began trading before the trade feed's reach (its older fills are
+-- not in Bronze). Added after the first release: files created before get it here.
+ALTER TABLE loader.trade_streams ADD COLUMN IF NOT EXISTS out_of_window BOOLEAN;
 -- The latest row each source published per market / token: MarketDim and MarketTokenDim are
 -- merged from these.
 CREATE TABLE IF NOT EXISTS loader.clob_markets (
