@@ -220,7 +220,7 @@ TEST_F(FetchCrashTest, SigintStopsCleanlyAndTheRerunCompletes) {
 TEST_F(FetchCrashTest, FaultsAreSurvivedWithCompleteDataAndCounted) {
   for (auto mode : {polysim::LimitMode::kRejectJson, polysim::LimitMode::kRejectCloudflare}) {
     polysim::ServerOptions sim = SimClient::DefaultOptions();
-    sim.traffic.faults = {0.05, 0.03, 0.03, 0.02, 0, 1, 11};
+    sim.traffic.faults = {0.05, 0.03, 0.03, 0.02, 0, 1, 11, {}};
     sim.traffic.mode = mode;
     sim.traffic.rules = {{"/data/v2/trades", 4, 1}, {"/clob/batch-prices-history", 30, 1}};
     FetchHarness h("fetch-faults", sim);
