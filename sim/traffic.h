@@ -39,7 +39,7 @@ struct FaultOptions {
   // Requests whose query string or body contains one of these texts are always answered with
   // the 403 block page, so that a test can make exactly one unit of work (a market, a token)
   // fail for good.
-  std::vector<std::string> html_403_matches;
+  std::vector<std::string> html_403_matches = {};
 };
 
 struct TrafficOptions {
