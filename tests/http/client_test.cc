@@ -103,6 +103,16 @@ TEST(Client, GetJsonOk) {
   EXPECT_EQ(s.bytes_received, static_cast<int64_t>(r.response.body.size()));
 }
 
+TEST(Client, ReadsTheServersClockAndDecodesGzip) {
+  Fixture f(Sim());
+  const Result r = f.client_.Get(f.At("/clob/markets", "/clob/markets"));
+  ASSERT_TRUE(r.ok()) << r.error;
+  // polysim's clock, not this machine's: the Date header.
+  EXPECT_EQ(r.response.date, f.sim_.Json("/__sim/health")["now"].get<int64_t>());
+  // The client accepts gzip, polysim sends it (tests/sim), and the body arrives decoded.
+  EXPECT_TRUE(nlohmann::json::parse(r.response.body, nullptr, false).is_object());
+}
+
 TEST(Client, ReusesItsConnectionAndRecycledBuffers) {
   Fixture f(Sim());
   std::string previous;

@@ -552,5 +552,18 @@ TEST(QuirksFlags, WindowLateFillsAndBlockTextAreSetFromTheCommandLine) {
   EXPECT_EQ(RunToEnd({POLYSIM_BINARY, "--late-fills", "1.5"}).code, 2);
 }
 
+// A client judges the trade feed's three-year reach by the server's clock: every answer's Date
+// header is the universe's, and moves with it.
+TEST(QuirksDate, EveryAnswerCarriesTheUniverseClock) {
+  SimClient sim;
+  auto res = sim.Get("/clob/markets");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Date"), "Thu, 01 Oct 2026 00:00:00 GMT");
+  ASSERT_EQ(sim.Post("/__sim/advance?seconds=90061", "")->status, 200);
+  res = sim.Get("/data/v2/trades?condition=0x00");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Date"), "Fri, 02 Oct 2026 01:01:01 GMT");
+}
+
 }  // namespace
 }  // namespace polysim::testing
