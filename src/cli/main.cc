@@ -24,6 +24,7 @@ struct FetchArgs {
   bool fresh = false;
   int64_t limit = 0;
   double timeout = 0;
+  int trades_lag = 0;
   std::string config = "config/polypipe.json";
   std::string data_dir = "data";
   std::string data_api, clob_api, gamma_api;
@@ -64,6 +65,7 @@ int Fetch(const FetchArgs& args, const CLI::App& cmd) {
   }
   polypipe::fetch::ApplyEnvironment(&config);
   if (cmd.count("--data-dir")) config.data_dir = args.data_dir;
+  if (cmd.count("--trades-lag")) config.trades.lag_seconds = args.trades_lag;
   for (auto [flag, value, target] :
        {std::tuple{"--data-api", &args.data_api, &config.api.data_api_base},
         std::tuple{"--clob-api", &args.clob_api, &config.api.clob_api_base},
@@ -118,6 +120,11 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   fetch_cmd->add_option("--timeout", fetch.timeout, "Stop cleanly after this many seconds")
       ->check(CLI::NonNegativeNumber);
+  fetch_cmd
+      ->add_option("--trades-lag", fetch.trades_lag,
+                   "Re-poll open markets this many seconds behind their newest trade "
+                   "(trades.lag_seconds; a larger value for a periodic deep re-poll)")
+      ->check(CLI::Range(0, 1'000'000'000));
   fetch_cmd->add_option("--config", fetch.config, "Config file");
   fetch_cmd->add_option("--data-dir", fetch.data_dir, "Data directory");
   fetch_cmd->add_option("--data-api", fetch.data_api, "Data API base URL");

@@ -81,6 +81,10 @@ TradeFeed::TradeFeed(std::vector<Member> members, int64_t lag_seconds)
   Index();
 }
 
+uint64_t TradeFeed::KeyDigest(const bronze::Row& row, const Columns& columns) {
+  return Digest(row, columns.key);
+}
+
 void TradeFeed::Index() {
   index_.clear();
   known_.assign(members_.size(), Known{});

@@ -96,6 +96,9 @@ class TradeFeed {
   nlohmann::json ToJson() const;
   static std::optional<TradeFeed> FromJson(const nlohmann::json& j);
 
+  // The digest of a row's dedup key, as overlaps hold it. REQUIRES: fill_seq set.
+  static uint64_t KeyDigest(const bronze::Row& row, const Columns& columns);
+
  private:
   // What an earlier run committed of one member, for fast lookups.
   struct Known {

@@ -2,11 +2,18 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <iterator>
 #include <set>
 #include <unordered_map>
 
 #include "api/data_api.h"
 #include "api/parser.h"
+#include "bronze/duckdb_session.h"
+#include "bronze/reader.h"
+#include "bronze/utc_time.h"
 #include "fetch/sweep.h"
 #include "fetch/trade_feed.h"
 
@@ -68,6 +75,92 @@ TradeFeed::Member MemberFromState(const ListedMarket& m, const nlohmann::json& s
   return member;
 }
 
+// Text from DuckDB's hex(): the exact bytes, NUL included.
+std::string Unhex(const std::string& hex) {
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+// A row holding only the dedup key, read back from Bronze as text, typed as the parser types it.
+bronze::Row KeyRow(const std::vector<std::optional<std::string>>& cells,
+                   const TradeFeed::Columns& columns) {
+  bronze::Row row(api::TradesSchema().columns.size());
+  for (size_t k = 0; k < columns.key.size(); ++k) {
+    const std::optional<std::string>& v = cells[k + 1];
+    bronze::Cell& cell = row[static_cast<size_t>(columns.key[k])];
+    if (!v) continue;  // NULL
+    if (k < 5) {
+      cell = Unhex(*v);  // transaction_hash, condition_id, token_id, proxy_wallet, side
+    } else if (k < 7) {
+      cell = std::strtod(v->c_str(), nullptr);  // price, size: DuckDB prints them round-trip
+    } else {
+      cell = static_cast<int64_t>(std::stoll(*v));  // timestamp, outcome_index, fill_seq
+    }
+  }
+  return row;
+}
+
+// A re-poll deeper than the overlap a market's state holds (trades.lag_seconds raised for a
+// periodic deep re-poll): the keys of the trades committed in the missing stretch are read back
+// from Bronze, so the deeper re-poll too keeps only fills not committed yet. Reads only the dt=
+// folders of the stretches' dates. On a read error the stored overlaps stay as they are.
+void DeepenOverlaps(Context& ctx, const TradeFeed::Columns& columns,
+                    std::vector<TradeFeed::Member>* members) {
+  const int64_t lag = ctx.config().trades.lag_seconds;
+  std::string values;
+  std::set<std::string> dates;
+  std::vector<std::pair<size_t, int64_t>> deepened;  // member, new overlap start
+  for (size_t i = 0; i < members->size(); ++i) {
+    const TradeFeed::Member& m = (*members)[i];
+    if (!m.watermark || !m.overlap || *m.watermark - lag >= m.overlap->from) continue;
+    const int64_t from = *m.watermark - lag, to = m.overlap->from;
+    deepened.emplace_back(i, from);
+    values += fmt::format("{}({}, {}, {}, {})", values.empty() ? "" : ", ", i,
+                          bronze::QuoteSqlString(m.condition_id), from, to);
+    for (int64_t day = from - ((from % kDaySeconds) + kDaySeconds) % kDaySeconds; day < to;
+         day += kDaySeconds) {
+      if (auto date = bronze::DateOfMicros(bronze::MicrosOfSeconds(day))) dates.insert(*date);
+    }
+  }
+  if (deepened.empty()) return;
+  std::string files;
+  for (const std::string& date : dates) {
+    const std::string dir = ctx.store().dir() + "/trades/dt=" + date;
+    if (!std::filesystem::is_directory(dir)) continue;
+    files += (files.empty() ? "" : ", ") + bronze::QuoteSqlString(dir + "/*.parquet");
+  }
+  if (!files.empty()) {
+    const std::string sql = fmt::format(
+        "SELECT v.i, hex(t.transaction_hash), hex(t.condition_id), hex(t.token_id), "
+        "hex(t.proxy_wallet), hex(t.side), t.price, t.size, t.\"timestamp\", t.outcome_index, "
+        "t.fill_seq FROM read_parquet([{}], union_by_name = true) t JOIN (VALUES {}) v(i, cid, lo, "
+        "hi) ON t.condition_id = v.cid AND t.\"timestamp\" >= v.lo AND t.\"timestamp\" < v.hi",
+        files, values);
+    std::unique_ptr<bronze::Reader> reader;
+    bronze::QueryResult result;
+    bronze::Status status = bronze::Reader::Open(&reader);
+    if (status.ok()) status = reader->Query(sql, &result);
+    if (!status.ok()) {
+      ctx.Log("trades: cannot read committed trades back for a deeper re-poll (" +
+              status.message() + "); re-polling as deep as the stored overlaps only");
+      return;
+    }
+    for (const auto& cells : result.rows) {
+      if (!cells[0] || !cells[8]) continue;
+      const size_t i = static_cast<size_t>(std::stoll(*cells[0]));
+      (*members)[i].overlap->keys.emplace_back(
+          std::stoll(*cells[8]), TradeFeed::KeyDigest(KeyRow(cells, columns), columns));
+    }
+  }
+  for (const auto& [i, from] : deepened) (*members)[i].overlap->from = from;
+  ctx.Log(fmt::format("trades: re-polling {} open market(s) {} s behind their newest trade",
+                      deepened.size(), lag));
+}
+
 std::vector<PlannedFeed> Plan(TradesRun& run, const std::vector<ListedMarket>& markets) {
   Context& ctx = run.ctx;
   const nlohmann::json progress = ctx.store().Progress("trades");
@@ -96,11 +189,6 @@ std::vector<PlannedFeed> Plan(TradesRun& run, const std::vector<ListedMarket>& m
   if (!superseded.empty()) ctx.Append("trades", {}, std::move(superseded));
 
   std::vector<TradeFeed::Member> members;
-  auto close_feed = [&] {
-    if (members.empty()) return;
-    feeds.push_back({fmt::format("{}{}", prefix, numbered++), TradeFeed(std::move(members), lag)});
-    members.clear();
-  };
   for (const ListedMarket& m : markets) {
     run.trading_start[m.condition_id] = m.trading_start;
     if (in_feed.count(m.condition_id)) continue;
@@ -117,9 +205,17 @@ std::vector<PlannedFeed> Plan(TradesRun& run, const std::vector<ListedMarket>& m
       continue;
     }
     members.push_back(MemberFromState(m, state));
-    if (members.size() == kMarketsPerFeed) close_feed();
   }
-  close_feed();
+  DeepenOverlaps(ctx, run.columns, &members);
+  for (size_t i = 0; i < members.size(); i += kMarketsPerFeed) {
+    const auto first = members.begin() + static_cast<std::ptrdiff_t>(i);
+    const auto last = members.begin() +
+                      static_cast<std::ptrdiff_t>(std::min(members.size(), i + kMarketsPerFeed));
+    feeds.push_back({fmt::format("{}{}", prefix, numbered++),
+                     TradeFeed(std::vector<TradeFeed::Member>(std::make_move_iterator(first),
+                                                              std::make_move_iterator(last)),
+                               lag)});
+  }
   return feeds;
 }
 

@@ -178,6 +178,28 @@ TEST(FetchFidelity, WithoutAnOverlapLateFillsAreLost) {
       << "the limit the overlap exists for: a fill indexed behind the watermark is not re-read";
 }
 
+TEST(FetchFidelity, ADeeperRePollRecoversThemWithoutWritingAFillTwice) {
+  json config = TestConfig();
+  config["trades"] = {{"lag_seconds", 0}};
+  FetchHarness h("fidelity-late-deep", LateUniverse(), config);
+  json report;
+  const int64_t lost = h.sim().Truth()["datasets"]["trades"].get<int64_t>();
+  const int64_t rows = FetchWithLateFills(h, &report);
+  const int64_t want = h.sim().Truth()["datasets"]["trades"].get<int64_t>();
+  ASSERT_LT(rows, want) << "(" << lost << " before) the strict runs must have lost late fills";
+  // The periodic deep re-poll: one run reaching two hours back reads the committed keys of the
+  // stretch its state does not hold back from Bronze.
+  const Outcome deep = h.Fetch({"--mode", "trades", "--trades-lag", "7200"});
+  ASSERT_EQ(deep.code, 0) << deep.output;
+  EXPECT_NE(deep.output.find("s behind their newest trade"), std::string::npos) << deep.output;
+  EXPECT_EQ(h.Count("trades"), want);
+  auto dup = h.Query(
+      "SELECT count(*) - count(DISTINCT (transaction_hash, condition_id, token_id, proxy_wallet, "
+      "side, price, size, timestamp, outcome_index, fill_seq)) FROM " +
+      h.Scan("trades"));
+  EXPECT_EQ(Int(dup.rows[0][0]), 0);
+}
+
 TEST(FetchFidelity, AMarketWhoseRequestsKeepFailingFailsAloneAndIsRetried) {
   polysim::ServerOptions faulty = SimClient::DefaultOptions();
   SimClient probe(faulty);
