@@ -17,6 +17,15 @@ int64_t Int(const std::optional<std::string>& v) {
   return v ? std::stoll(*v) : -1;
 }
 
+// Trades whose dedup key another trade in Bronze already has.
+int64_t RepeatedTrades(FetchHarness& h) {
+  auto r = h.Query(
+      "SELECT count(*) - count(DISTINCT (transaction_hash, condition_id, token_id, proxy_wallet, "
+      "side, price, size, timestamp, outcome_index, fill_seq)) FROM " +
+      h.Scan("trades"));
+  return r.rows.empty() ? -1 : Int(r.rows[0][0]);
+}
+
 json Status(FetchHarness& h) {
   const Outcome r = polysim::testing::RunToEnd(
       {POLYPIPE_BINARY, "status", "--json", "--data-dir", h.data_dir().string()});
@@ -161,11 +170,7 @@ TEST(FetchFidelity, LateFillsInsideTheOverlapAreCaughtExactlyOnce) {
   EXPECT_EQ(rows, truth["datasets"]["trades"].get<int64_t>());
   EXPECT_GT(report["datasets"]["trades"]["anomalies"].value("late fills caught by the overlap", 0),
             0);
-  auto dup = h.Query(
-      "SELECT count(*) - count(DISTINCT (transaction_hash, condition_id, token_id, proxy_wallet, "
-      "side, price, size, timestamp, outcome_index, fill_seq)) FROM " +
-      h.Scan("trades"));
-  EXPECT_EQ(Int(dup.rows[0][0]), 0) << "the overlap re-reads committed fills and drops them";
+  EXPECT_EQ(RepeatedTrades(h), 0) << "the overlap re-reads committed fills and drops them";
 }
 
 TEST(FetchFidelity, WithoutAnOverlapLateFillsAreLost) {
@@ -193,11 +198,7 @@ TEST(FetchFidelity, ADeeperRePollRecoversThemWithoutWritingAFillTwice) {
   ASSERT_EQ(deep.code, 0) << deep.output;
   EXPECT_NE(deep.output.find("s behind their newest trade"), std::string::npos) << deep.output;
   EXPECT_EQ(h.Count("trades"), want);
-  auto dup = h.Query(
-      "SELECT count(*) - count(DISTINCT (transaction_hash, condition_id, token_id, proxy_wallet, "
-      "side, price, size, timestamp, outcome_index, fill_seq)) FROM " +
-      h.Scan("trades"));
-  EXPECT_EQ(Int(dup.rows[0][0]), 0);
+  EXPECT_EQ(RepeatedTrades(h), 0);
 }
 
 TEST(FetchFidelity, AMarketWhoseRequestsKeepFailingFailsAloneAndIsRetried) {
@@ -263,11 +264,7 @@ TEST(FetchFidelity, AMarketWhoseRequestsKeepFailingFailsAloneAndIsRetried) {
   const Outcome retry = polysim::testing::RunToEnd(args, 240);
   ASSERT_EQ(retry.code, 0) << retry.output;
   EXPECT_EQ(h.Count("trades"), truth["datasets"]["trades"].get<int64_t>());
-  auto dup = h.Query(
-      "SELECT count(*) - count(DISTINCT (transaction_hash, condition_id, token_id, proxy_wallet, "
-      "side, price, size, timestamp, outcome_index, fill_seq)) FROM " +
-      h.Scan("trades"));
-  EXPECT_EQ(Int(dup.rows[0][0]), 0);
+  EXPECT_EQ(RepeatedTrades(h), 0);
 }
 
 TEST(FetchFidelity, AHostThatKeepsFailingStopsTheRun) {

@@ -27,12 +27,7 @@ TEST(PolysimBinary, ServesOnAFreePortAndStopsOnSigterm) {
   Process p = Spawn({POLYSIM_BINARY, "--port", "0", "--port-file", port_file.string(), "--seed",
                      "7", "--markets", "40", "--history-days", "20"},
                     (dir / "log").string());
-  int port = 0;
-  for (int i = 0; i < 500 && port == 0; ++i) {
-    std::ifstream in(port_file);
-    if (!(in >> port)) port = 0;
-    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const int port = WaitForPortFile(port_file);
   ASSERT_GT(port, 0) << "polysim did not report its port";
   httplib::Client client("127.0.0.1", port);
   auto health = client.Get("/__sim/health");

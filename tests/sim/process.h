@@ -91,6 +91,17 @@ inline Outcome RunToEnd(std::vector<std::string> args, double seconds = 30,
 }
 
 // A fresh, empty directory under the temp dir (removed first if a crashed test left it).
+// The port a polysim started with --port-file wrote, once it is there (up to ten seconds), or 0.
+inline int WaitForPortFile(const fs::path& port_file) {
+  int port = 0;
+  for (int i = 0; i < 500 && port == 0; ++i) {
+    std::ifstream in(port_file);
+    if (!(in >> port)) port = 0;
+    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return port;
+}
+
 inline fs::path TempDir(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / (name + "-" + std::to_string(getpid()));
   fs::remove_all(dir);

@@ -530,12 +530,7 @@ TEST(QuirksFlags, WindowLateFillsAndBlockTextAreSetFromTheCommandLine) {
                      "0.5", "--late-fill-delay", "7200", "--fault-403-match", "0xnothing",
                      "--fault-403-match", "limit=7"},
                     (dir / "log").string());
-  int port = 0;
-  for (int i = 0; i < 500 && port == 0; ++i) {
-    std::ifstream in(port_file);
-    if (!(in >> port)) port = 0;
-    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const int port = WaitForPortFile(port_file);
   ASSERT_GT(port, 0) << "polysim did not report its port";
   httplib::Client client("127.0.0.1", port);
   ASSERT_EQ(client.Post("/__sim/advance?seconds=86400", "", "text/plain")->status, 200);
