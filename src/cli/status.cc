@@ -86,9 +86,12 @@ void PrintFailedUnits(const nlohmann::json& run) {
   constexpr size_t kShown = 10;
   for (size_t i = 0; i < units->size() && i < kShown; ++i) {
     const nlohmann::json& u = (*units)[i];
-    fmt::print("  {} {} via {}: HTTP {}: {}\n", Field<std::string>(u, "dataset", "?"),
-               Field<std::string>(u, "unit", "?"), Field<std::string>(u, "route", "?"),
-               Field(u, "status", int64_t{0}), Field<std::string>(u, "error", "?"));
+    const std::string unit = Field<std::string>(u, "unit", "");
+    const std::string error = Field<std::string>(u, "error", "?");
+    // A unit named by its URL is already in the error line.
+    const std::string name = error.find(unit) == std::string::npos ? " " + unit : "";
+    fmt::print("  {}{} via {}: {}\n", Field<std::string>(u, "dataset", "?"), name,
+               Field<std::string>(u, "route", "?"), error);
   }
   if (count > static_cast<int64_t>(kShown)) {
     fmt::print("  ... and {} more\n", count - static_cast<int64_t>(kShown));
@@ -145,7 +148,7 @@ int Status(const std::string& data_dir, bool json) {
         limited += Field(s, "rate_limited", int64_t{0});
         retries += Field(s, "retries", int64_t{0});
         errors += Field(s, "client_errors", int64_t{0}) + Field(s, "transport_errors", int64_t{0}) +
-                  Field(s, "server_errors", int64_t{0});
+                  Field(s, "server_errors", int64_t{0}) + Field(s, "blocked", int64_t{0});
       }
     }
     fmt::print("last run {} ({}, mode {}): {} requests, {} 429s, {} retries, {} errors\n",
