@@ -36,13 +36,13 @@ bench: bootstrap
 # asan: every ctest test (unit, integration, end to end, fuzz replays) under ASan + UBSan.
 # tsan: the tests where threads meet, under TSan: the Sink and its persister thread, the rate
 #   limiters and throttle, the client's concurrent requests, the store, and the fetch end-to-end
-#   runs (coordinator, worker pools, one Sink per dataset).
+#   runs (coordinator, worker pools, one Sink per dataset, feeds split while others run).
 SAN_CMAKE = CC=clang CXX=clang++ cmake -S . -G Ninja -DPOLYPIPE_JEMALLOC=OFF
 SAN_OPTIONS = tests/sanitizers
 # Under ASan the binary runs several times slower: a test that signals the fetch after a fixed
 # 1.2 s may find nothing fetched yet, so it stays in `make test` only.
 ASAN_EXCLUDE ?= ^FetchCrashTest\.SigintStopsCleanlyAndTheRerunCompletes$$
-TSAN_TESTS ?= ^(SinkTest|RateLimiter|Throttle|Client|Store|StoreRecovery|FetchE2E)\.
+TSAN_TESTS ?= ^(SinkTest|RateLimiter|Throttle|Client|Store|StoreRecovery|FetchE2E|FetchFidelity)\.
 TSAN_TARGETS ?= http_test bronze_test fetch_e2e_test
 FUZZ_SECONDS ?= 60
 
