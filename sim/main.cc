@@ -82,6 +82,9 @@ int main(int argc, char** argv) {
   app.add_option("--board-shifts", u.board_shift_rate,
                  "Share of boards over 100 rows that shift by one between their first two pages")
       ->check(CLI::Range(0.0, 1.0));
+  bool no_gzip = false;
+  app.add_flag("--no-gzip", no_gzip,
+               "Serve JSON uncompressed even to clients that accept gzip (loopback benchmarks)");
   app.add_option("--threads", options.threads, "Connections served at once")
       ->check(CLI::Range(1, 1024));
   app.add_option("--dump", dump_dir, "Write every list page as JSON under DIR and exit");
@@ -94,6 +97,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  options.gzip = !no_gzip;
   if (f.error_5xx + f.drop + f.truncate + f.html_403 > 1.0) {
     fmt::print(stderr, "polysim: fault shares add up to more than 1\n");
     return 2;

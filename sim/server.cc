@@ -204,9 +204,9 @@ void Server::Routes() {
   // The real services gzip their JSON for clients that accept it; Send() does so at a fast level.
   // httplib must never see Accept-Encoding: it would pick Brotli at its slowest quality (about 1 s
   // per 400 KB page) and make the simulator the bottleneck of every run.
-  h.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
+  h.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
     auto& headers = const_cast<httplib::Request&>(req).headers;
-    const bool gzip = AcceptsGzip(req.get_header_value("Accept-Encoding"));
+    const bool gzip = options_.gzip && AcceptsGzip(req.get_header_value("Accept-Encoding"));
     headers.erase("Accept-Encoding");
     headers.erase(kAcceptsGzip);
     if (gzip) headers.emplace(kAcceptsGzip, "1");

@@ -25,6 +25,9 @@ struct ServerOptions {
   ServeOptions serve;
   TrafficOptions traffic;
   int threads = 32;  // connections served at once
+  // Gzip JSON for clients that accept it, as the real services do. Off only where loopback
+  // benchmarks want the simulator's CPU for the client.
+  bool gzip = true;
 };
 
 class Server {

@@ -485,6 +485,15 @@ TEST(QuirksGzip, JsonIsGzippedOnlyForClientsThatAcceptIt) {
   const auto html = RawGet(sim.port(), query, "Accept-Encoding: gzip\r\n");
   ASSERT_TRUE(html);
   EXPECT_NE(html->body.find("Attention Required! | Cloudflare"), std::string::npos);
+
+  // --no-gzip (loopback benchmarks): plain JSON whatever the client accepts.
+  ServerOptions plain_only = SimClient::DefaultOptions();
+  plain_only.gzip = false;
+  SimClient quiet(plain_only);
+  const auto plain = RawGet(quiet.port(), "/clob/markets", "Accept-Encoding: gzip\r\n");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(HasHeader(plain->head, "content-encoding: gzip")) << plain->head;
+  EXPECT_FALSE(json::parse(plain->body, nullptr, false).is_discarded());
 }
 
 // ---------------------------------------------------------------------------------------------
