@@ -184,21 +184,25 @@ void TradeFeed::ApplyPage(const Columns& columns, std::vector<bronze::Row>* rows
       if (it != resume_counts_.end() && seq < it->second) continue;
     }
     row[static_cast<size_t>(columns.fill_seq)] = seq;
-    const uint64_t key = Digest(row, columns.key);
+    // The key digest is needed only inside an overlap and near a member's newest trade: most rows
+    // of a backfill skip it.
+    std::optional<uint64_t> key;
+    const std::optional<int64_t>& watermark =
+        known ? members_[member->second].watermark : std::nullopt;
     if (!known) {
       ++foreign_rows_;
-    } else if (known->keys.count(key)) {
-      continue;  // committed by an earlier run, served again by the overlap
-    } else if (const auto& w = members_[member->second].watermark; w && *ts <= *w) {
-      ++late_rows_;  // indexed after a newer fill was served
+    } else if (!known->keys.empty() && *ts <= watermark.value_or(INT64_MAX)) {
+      key = Digest(row, columns.key);
+      if (known->keys.count(*key)) continue;  // committed earlier, served again by the overlap
     }
+    if (known && watermark && *ts <= *watermark) ++late_rows_;  // indexed after a newer fill
     auto [newest, first] = newest_.try_emplace(*cid, *ts);
     if (!first) newest->second = std::max(newest->second, *ts);
     auto [oldest, fresh] = oldest_.try_emplace(*cid, *ts);
     if (!fresh) oldest->second = std::min(oldest->second, *ts);
-    if (known) {
-      const std::optional<int64_t> top = Newest(*cid);
-      if (*ts >= top.value_or(*ts) - lag_) recent_[*cid].emplace_back(*ts, key);
+    if (known && *ts >= std::max(newest->second, watermark.value_or(INT64_MIN)) - lag_) {
+      if (!key) key = Digest(row, columns.key);
+      recent_[*cid].emplace_back(*ts, *key);
     }
     kept.push_back(std::move(row));
   }
