@@ -21,7 +21,7 @@ import time
 import urllib.request
 
 UNIVERSE = ["--seed", "11", "--markets", "400", "--mean-trades", "150", "--heavy-markets", "2",
-            "--heavy-trades", "40000", "--history-days", "30"]
+            "--heavy-trades", "40000", "--history-days", "30", "--late-fills", "0.2"]
 FAULTS = ["--fault-5xx", "0.03", "--fault-drop", "0.01", "--fault-truncate", "0.01",
           "--fault-403", "0.01", "--fault-latency-ms", "300", "--fault-latency-rate", "0.01",
           "--fault-seed", "5", "--rate-mode", "reject-json",
