@@ -211,36 +211,41 @@ void TradeFeed::ApplyPage(const Columns& columns, std::vector<bronze::Row>* rows
   if (next_cursor.empty() || reached_old) finished_ = true;
 }
 
-std::pair<TradeFeed, TradeFeed> TradeFeed::Split() const {
-  const size_t half = members_.size() / 2;
-  auto make = [&](size_t from, size_t to) {
-    TradeFeed f(std::vector<Member>(members_.begin() + static_cast<std::ptrdiff_t>(from),
-                                    members_.begin() + static_cast<std::ptrdiff_t>(to)),
-                lag_);
-    for (const Member& m : f.members_) {
-      const std::string& id = m.condition_id;
-      if (auto it = newest_.find(id); it != newest_.end()) f.newest_[id] = it->second;
-      if (auto it = oldest_.find(id); it != oldest_.end()) f.oldest_[id] = it->second;
-      if (auto it = recent_.find(id); it != recent_.end()) f.recent_[id] = it->second;
-    }
-    if (run_ts_ == INT64_MIN) {
-      f.resume_ts_ = resume_ts_;
-      f.resume_counts_ = resume_counts_;
-    } else {
-      // Everything above run_ts_ was processed, and at run_ts_ the rows counted so far (or, if
-      // this feed is itself still skipping at that timestamp, the rows its parent had counted).
-      f.resume_ts_ = run_ts_;
-      f.resume_counts_ = run_counts_;
-      if (resume_ts_ == run_ts_) {
-        for (const auto& [digest, n] : resume_counts_) {
-          auto& c = f.resume_counts_[digest];
-          c = std::max(c, n);
-        }
+TradeFeed TradeFeed::Resumed(size_t from, size_t to) const {
+  TradeFeed f(std::vector<Member>(members_.begin() + static_cast<std::ptrdiff_t>(from),
+                                  members_.begin() + static_cast<std::ptrdiff_t>(to)),
+              lag_);
+  for (const Member& m : f.members_) {
+    const std::string& id = m.condition_id;
+    if (auto it = newest_.find(id); it != newest_.end()) f.newest_[id] = it->second;
+    if (auto it = oldest_.find(id); it != oldest_.end()) f.oldest_[id] = it->second;
+    if (auto it = recent_.find(id); it != recent_.end()) f.recent_[id] = it->second;
+  }
+  if (run_ts_ == INT64_MIN) {
+    f.resume_ts_ = resume_ts_;
+    f.resume_counts_ = resume_counts_;
+  } else {
+    // Everything above run_ts_ was processed, and at run_ts_ the rows counted so far (or, if
+    // this feed is itself still skipping at that timestamp, the rows its parent had counted).
+    f.resume_ts_ = run_ts_;
+    f.resume_counts_ = run_counts_;
+    if (resume_ts_ == run_ts_) {
+      for (const auto& [digest, n] : resume_counts_) {
+        auto& c = f.resume_counts_[digest];
+        c = std::max(c, n);
       }
     }
-    return f;
-  };
-  return {make(0, half), make(half, members_.size())};
+  }
+  return f;
+}
+
+std::pair<TradeFeed, TradeFeed> TradeFeed::Split() const {
+  const size_t half = members_.size() / 2;
+  return {Resumed(0, half), Resumed(half, members_.size())};
+}
+
+TradeFeed TradeFeed::Restarted() const {
+  return Resumed(0, members_.size());
 }
 
 nlohmann::json TradeFeed::ToJson() const {

@@ -77,6 +77,9 @@ class TradeFeed {
   // The two halves of this feed's members, each resuming below what this feed committed.
   // REQUIRES: members().size() >= 2.
   std::pair<TradeFeed, TradeFeed> Split() const;
+  // This feed from its first page again (no cursor), resuming below what it committed: for a
+  // cursor the API no longer accepts.
+  TradeFeed Restarted() const;
 
   bool finished() const { return finished_; }
   const std::string& cursor() const { return cursor_; }
@@ -106,6 +109,8 @@ class TradeFeed {
     int64_t lower = INT64_MIN;  // rows older than this are old
   };
   void Index();
+  // Members [from, to) in a new feed without a cursor that skips what this one committed.
+  TradeFeed Resumed(size_t from, size_t to) const;
   // The fill_seq of a row: how many identical rows came before it at its timestamp.
   int64_t Number(int64_t ts, uint64_t identity);
 

@@ -274,6 +274,17 @@ bool RunFeed(TradesRun& run, http::Client& client, api::Parser& parser, PlannedF
         &failure);
     if (!page) {
       if (!failure.unit) return false;
+      if (!feed.cursor().empty() && failure.status >= 400 && failure.status < 500 &&
+          failure.status != 403) {
+        // A cursor the API refuses (one kept from an earlier run may have expired): start the
+        // feed again from its first page, skipping what it committed.
+        PlannedFeed again{planned.key, feed.Restarted()};
+        if (!ctx.Append("trades", {}, {{planned.key, again.feed.ToJson()}})) return false;
+        ctx.Log(fmt::format("trades: {}: the cursor was refused ({}); starting the feed again",
+                            planned.key, failure.error));
+        planned = std::move(again);
+        continue;
+      }
       if (feed.members().size() == 1) {
         ctx.FailUnit({"trades", feed.members()[0].condition_id, request.route, failure.status,
                       failure.error});

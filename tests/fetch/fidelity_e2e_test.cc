@@ -3,6 +3,9 @@
 // (older than its window), dust fills the API hides by default, fills indexed late, and a request
 // that keeps failing for one market. Each test fails without the fetcher behaviour it names.
 
+#include <signal.h>
+
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -275,6 +278,33 @@ TEST(FetchFidelity, AMarketWhoseRequestsKeepFailingFailsAloneAndIsRetried) {
   const Outcome retry = polysim::testing::RunToEnd(args, 240);
   ASSERT_EQ(retry.code, 0) << retry.output;
   EXPECT_EQ(h.Count("trades"), truth["datasets"]["trades"].get<int64_t>());
+  EXPECT_EQ(RepeatedTrades(h), 0);
+}
+
+TEST(FetchFidelity, AFeedWhoseCursorIsRefusedStartsAgainWithoutRepeatingARow) {
+  FetchHarness h("fidelity-cursor");
+  ASSERT_EQ(h.Fetch({"--mode", "markets"}).code, 0);
+  // Killed after the third trades commit: some feeds are committed halfway, with a cursor.
+  const Outcome killed =
+      h.Fetch({"--mode", "trades"}, {"POLYPIPE_FAILPOINT=bronze.after_commit:3"});
+  ASSERT_EQ(killed.code, 128 + SIGKILL) << killed.output;
+  // The cursors have expired by the time the fetch resumes.
+  int expired = 0;
+  for (const auto& e : fs::directory_iterator(h.data_dir() / "trades" / "_log")) {
+    json record = json::parse(std::ifstream(e.path()), nullptr, false);
+    if (!record.is_object() || !record.contains("progress")) continue;
+    for (auto& [key, value] : record["progress"].items()) {
+      if (key.rfind("feed:", 0) != 0 || !value.is_object() || value["cursor"] == "") continue;
+      value["cursor"] = "expired";
+      ++expired;
+    }
+    std::ofstream(e.path()) << record.dump();
+  }
+  ASSERT_GT(expired, 0) << "no feed was committed halfway";
+  const Outcome resumed = h.Fetch({"--mode", "trades"});
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("the cursor was refused"), std::string::npos) << resumed.output;
+  EXPECT_EQ(h.Count("trades"), h.sim().Truth()["datasets"]["trades"].get<int64_t>());
   EXPECT_EQ(RepeatedTrades(h), 0);
 }
 
