@@ -26,35 +26,22 @@ std::vector<http::Limit> Limits(const FetchConfig& config) {
 
 }  // namespace
 
+int64_t Tally::Add(const std::string& key, int64_t n) {
+  std::lock_guard lock(mu_);
+  int64_t& count = counts_[key];
+  const int64_t before = count;
+  count += n;
+  return before;
+}
+
+std::map<std::string, int64_t> Tally::Snapshot() const {
+  std::lock_guard lock(mu_);
+  return counts_;
+}
+
 int64_t DatasetCounters::AddSkip(const std::string& reason) {
   skipped.fetch_add(1, std::memory_order_relaxed);
-  std::lock_guard lock(mu_);
-  return reasons_[reason]++;
-}
-
-std::map<std::string, int64_t> DatasetCounters::SkipReasons() const {
-  std::lock_guard lock(mu_);
-  return reasons_;
-}
-
-void DatasetCounters::AddLeftOut(const std::string& reason, int64_t n) {
-  std::lock_guard lock(mu_);
-  left_out_[reason] += n;
-}
-
-std::map<std::string, int64_t> DatasetCounters::LeftOut() const {
-  std::lock_guard lock(mu_);
-  return left_out_;
-}
-
-void DatasetCounters::AddAnomaly(const std::string& what, int64_t n) {
-  std::lock_guard lock(mu_);
-  anomalies_[what] += n;
-}
-
-std::map<std::string, int64_t> DatasetCounters::Anomalies() const {
-  std::lock_guard lock(mu_);
-  return anomalies_;
+  return skip_reasons.Add(reason);
 }
 
 Context::Context(const FetchConfig& config, bronze::Store& store, std::atomic<bool>& stop,
@@ -177,7 +164,7 @@ nlohmann::json FailedUnit::ToJson() const {
 void Context::FailUnit(const FailedUnit& unit, int64_t units) {
   DatasetCounters& c = counters(unit.dataset);
   c.stream_errors.fetch_add(1, std::memory_order_relaxed);
-  c.AddLeftOut("failed", units);
+  c.left_out.Add("failed", units);
   {
     std::lock_guard lock(mu_);
     ++failed_unit_count_;

@@ -35,6 +35,18 @@
 
 namespace polypipe::fetch {
 
+// Counts by key (a reason, a kind of oddity), safe to add to from any thread.
+class Tally {
+ public:
+  // Adds n to `key`; returns its count before.
+  int64_t Add(const std::string& key, int64_t n = 1);
+  std::map<std::string, int64_t> Snapshot() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, int64_t> counts_;
+};
+
 // Live counters of one dataset, for the progress display and the run report.
 class DatasetCounters {
  public:
@@ -45,24 +57,16 @@ class DatasetCounters {
   std::atomic<int64_t> units_total{0};  // streams planned; 0 while unknown
   std::atomic<int64_t> stream_errors{0};
   std::atomic<int64_t> bad_pages{0};  // 200 responses the parser rejected (asked again)
-
-  // Counts skipped rows by reason; returns how many samples of this reason were already logged.
-  int64_t AddSkip(const std::string& reason);
-  std::map<std::string, int64_t> SkipReasons() const;
-  // Counts units (markets, tokens) the run leaves out or cannot complete, by reason ("no_book",
+  Tally skip_reasons;                 // skipped rows by reason
+  // Units (markets, tokens) the run leaves out or cannot complete, by reason ("no_book",
   // "out_of_window", "failed", ...): nothing is left out without being counted.
-  void AddLeftOut(const std::string& reason, int64_t n = 1);
-  std::map<std::string, int64_t> LeftOut() const;
-  // Counts oddities in what was served that are kept as served (e.g. a wallet listed twice in
-  // one leaderboard snapshot).
-  void AddAnomaly(const std::string& what, int64_t n = 1);
-  std::map<std::string, int64_t> Anomalies() const;
+  Tally left_out;
+  // Oddities in what was served that are kept as served (e.g. a wallet listed twice in one
+  // leaderboard snapshot, late fills caught by the overlap).
+  Tally anomalies;
 
- private:
-  mutable std::mutex mu_;
-  std::map<std::string, int64_t> reasons_;
-  std::map<std::string, int64_t> left_out_;
-  std::map<std::string, int64_t> anomalies_;
+  // Counts a skipped row by reason; returns how many samples of this reason were already logged.
+  int64_t AddSkip(const std::string& reason);
 };
 
 // A unit of work (a market's trades, a group of tokens' prices, a board, a sweep) that failed

@@ -71,7 +71,7 @@ bool FetchBoard(Context& ctx, http::Client& client, api::Parser& parser, const B
       return false;
     }
     if (repeats > 0) {
-      ctx.counters("leaderboard").AddAnomaly("wallet served twice in one board", repeats);
+      ctx.counters("leaderboard").anomalies.Add("wallet served twice in one board", repeats);
     }
     sweep = next;
   }

@@ -36,12 +36,12 @@ std::vector<PriceGroup> Plan(Context& ctx, const std::vector<ListedMarket>& mark
     // A market that never had a book has no midpoint series. Where no source says, its trades
     // decide.
     if (!m.order_book && !(m.order_book_unknown && oldest_trade)) {
-      counters.AddLeftOut("no_book", static_cast<int64_t>(m.token_ids.size()));
+      counters.left_out.Add("no_book", static_cast<int64_t>(m.token_ids.size()));
       continue;
     }
     const std::optional<int64_t> start = m.start ? m.start : oldest_trade;
     if (!start) {
-      counters.AddLeftOut("no_start_date", static_cast<int64_t>(m.token_ids.size()));
+      counters.left_out.Add("no_start_date", static_cast<int64_t>(m.token_ids.size()));
       continue;
     }
     const int64_t end = m.closed ? std::min(now, m.end.value_or(now)) : now;

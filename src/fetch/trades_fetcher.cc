@@ -201,7 +201,7 @@ std::vector<PlannedFeed> Plan(TradesRun& run, const std::vector<ListedMarket>& m
     if (BoolField(state, "done")) continue;                // closed and complete
     if (BoolField(state, "api_done")) {
       // Closed and fetched as far as the API reaches: what is missing is counted, not asked.
-      if (BoolField(state, "out_of_window")) counters.AddLeftOut("out_of_window");
+      if (BoolField(state, "out_of_window")) counters.left_out.Add("out_of_window");
       continue;
     }
     members.push_back(MemberFromState(m, state));
@@ -248,7 +248,7 @@ nlohmann::json FinishedStates(TradesRun& run, const TradeFeed& feed) {
     if (!m.closed) {
       if (auto overlap = feed.NextOverlap(m.condition_id)) state["overlap"] = overlap->ToJson();
     }
-    if (out_of_window) ctx.counters("trades").AddLeftOut("out_of_window");
+    if (out_of_window) ctx.counters("trades").left_out.Add("out_of_window");
     progress[MarketTradeKey(m.condition_id)] = std::move(state);
   }
   return progress;
@@ -306,7 +306,7 @@ bool RunFeed(TradesRun& run, http::Client& client, api::Parser& parser, PlannedF
     const int64_t late_before = feed.late_rows();
     feed.ApplyPage(run.columns, &page->rows, next);
     if (feed.late_rows() > late_before) {
-      counters.AddAnomaly("late fills caught by the overlap", feed.late_rows() - late_before);
+      counters.anomalies.Add("late fills caught by the overlap", feed.late_rows() - late_before);
     }
     nlohmann::json progress = {{planned.key, feed.finished() ? nlohmann::json() : feed.ToJson()}};
     if (feed.finished()) progress.update(FinishedStates(run, feed));
