@@ -197,8 +197,9 @@ std::vector<PlannedFeed> Plan(TradesRun& run, const std::vector<ListedMarket>& m
       const auto it = progress.find(MarketTradeKey(m.condition_id));
       if (it != progress.end() && it->is_object()) state = *it;
     }
-    if (state.value("run", "") == ctx.run_id()) continue;  // completed earlier in this run
-    if (BoolField(state, "done")) continue;                // closed and complete
+    const auto run_it = state.find("run");
+    if (run_it != state.end() && *run_it == ctx.run_id()) continue;  // done earlier in this run
+    if (BoolField(state, "done")) continue;                          // closed and complete
     if (BoolField(state, "api_done")) {
       // Closed and fetched as far as the API reaches: what is missing is counted, not asked.
       if (BoolField(state, "out_of_window")) counters.left_out.Add("out_of_window");
@@ -255,7 +256,7 @@ nlohmann::json FinishedStates(TradesRun& run, const TradeFeed& feed) {
 }
 
 // Pages one feed to its end; true when it finished. A feed whose request fails is split until
-// the failing market is alone (`depth` counts the splits).
+// the failing market is alone.
 bool RunFeed(TradesRun& run, http::Client& client, api::Parser& parser, PlannedFeed& planned) {
   Context& ctx = run.ctx;
   const std::string base = ctx.config().api.data_api_base;
