@@ -70,16 +70,13 @@ std::optional<std::string> Send(Context& ctx, http::Client& client, const http::
 
 void Report(Context& ctx, const std::string& dataset, const http::Request& request,
             const PageFailure& failure, PageFailure* out) {
-  if (!failure.unit || ctx.stopping()) {
-    if (out) *out = failure;
-    if (out) out->unit = false;
-    return;
-  }
+  const bool unit = failure.unit && !ctx.stopping();  // a stopping run fails no unit
   if (out) {
     *out = failure;
-    return;
+    out->unit = unit;
+  } else if (unit) {
+    ctx.FailUnit({dataset, request.url, request.route, failure.status, failure.error});
   }
-  ctx.FailUnit({dataset, request.url, request.route, failure.status, failure.error});
 }
 
 }  // namespace detail
