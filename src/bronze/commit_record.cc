@@ -55,17 +55,48 @@ Status Invalid(const std::string& why) {
   return Status::Error("commit record is not valid: " + why);
 }
 
+json FileToJson(const CommittedFile& f) {
+  return json{{"path", f.path},
+              {"rows", f.rows},
+              {"bytes", f.bytes},
+              {"min_event", OptionalToJson(f.min_event_us)},
+              {"max_event", OptionalToJson(f.max_event_us)}};
+}
+
+// A file entry; the error says what is wrong with it.
+Status FileFromJson(const json& f, CommittedFile* cf) {
+  if (!f.is_object()) return Status::Error("an entry of \"files\" is not an object");
+  if (!GetString(f, "path", &cf->path) || !IsValidCommittedPath(cf->path)) {
+    return Status::Error("a file has a missing or malformed \"path\"");
+  }
+  if (!GetInt(f, "rows", &cf->rows) || cf->rows < 0) {
+    return Status::Error(fmt::format("file {} has no valid \"rows\"", cf->path));
+  }
+  if (!GetInt(f, "bytes", &cf->bytes) || cf->bytes < 0) {
+    return Status::Error(fmt::format("file {} has no valid \"bytes\"", cf->path));
+  }
+  if (!GetOptionalInt(f, "min_event", &cf->min_event_us) ||
+      !GetOptionalInt(f, "max_event", &cf->max_event_us)) {
+    return Status::Error(fmt::format("file {} has a malformed event time", cf->path));
+  }
+  return Status::Ok();
+}
+
+// "<12 digits><suffix>": sets *seq.
+bool ParseSeqName(const std::string& name, std::string_view suffix, uint64_t* seq) {
+  if (name.size() != 12 + suffix.size()) return false;
+  if (name.compare(12, suffix.size(), suffix) != 0) return false;
+  const std::string digits = name.substr(0, 12);
+  if (!AllDigits(digits)) return false;
+  *seq = std::stoull(digits);
+  return true;
+}
+
 }  // namespace
 
 std::string SerializeCommitRecord(const CommitRecord& record) {
   json files = json::array();
-  for (const CommittedFile& f : record.files) {
-    files.push_back(json{{"path", f.path},
-                         {"rows", f.rows},
-                         {"bytes", f.bytes},
-                         {"min_event", OptionalToJson(f.min_event_us)},
-                         {"max_event", OptionalToJson(f.max_event_us)}});
-  }
+  for (const CommittedFile& f : record.files) files.push_back(FileToJson(f));
   json j = json::object();
   j["seq"] = record.seq;
   j["dataset"] = record.dataset;
@@ -95,21 +126,9 @@ Status ParseCommitRecord(const std::string& text, CommitRecord* record) {
   if (files == j.end() || !files->is_array()) return Invalid("\"files\" is missing or not a list");
   int64_t sum = 0;
   for (const json& f : *files) {
-    if (!f.is_object()) return Invalid("an entry of \"files\" is not an object");
     CommittedFile cf;
-    if (!GetString(f, "path", &cf.path) || !IsValidCommittedPath(cf.path)) {
-      return Invalid("a file has a missing or malformed \"path\"");
-    }
-    if (!GetInt(f, "rows", &cf.rows) || cf.rows < 0) {
-      return Invalid(fmt::format("file {} has no valid \"rows\"", cf.path));
-    }
-    if (!GetInt(f, "bytes", &cf.bytes) || cf.bytes < 0) {
-      return Invalid(fmt::format("file {} has no valid \"bytes\"", cf.path));
-    }
-    if (!GetOptionalInt(f, "min_event", &cf.min_event_us) ||
-        !GetOptionalInt(f, "max_event", &cf.max_event_us)) {
-      return Invalid(fmt::format("file {} has a malformed event time", cf.path));
-    }
+    Status s = FileFromJson(f, &cf);
+    if (!s.ok()) return Invalid(s.message());
     if (cf.rows > INT64_MAX - sum) return Invalid("the files' \"rows\" overflow");
     sum += cf.rows;
     r.files.push_back(std::move(cf));
@@ -135,13 +154,80 @@ std::string CommitLogFileName(uint64_t seq) {
 }
 
 bool ParseCommitLogFileName(const std::string& name, uint64_t* seq) {
-  constexpr std::string_view kSuffix = ".json";
-  if (name.size() != 12 + kSuffix.size()) return false;
-  if (name.compare(12, kSuffix.size(), kSuffix) != 0) return false;
-  const std::string digits = name.substr(0, 12);
-  if (!AllDigits(digits)) return false;
-  *seq = std::stoull(digits);
-  return true;
+  return ParseSeqName(name, ".json", seq);
+}
+
+std::string CheckpointFileName(uint64_t seq) {
+  return fmt::format("{:012d}.checkpoint.json", seq);
+}
+
+std::string CheckpointStreamsFileName(uint64_t seq) {
+  return fmt::format("{:012d}.streams.parquet", seq);
+}
+
+bool ParseCheckpointFileName(const std::string& name, uint64_t* seq) {
+  return ParseSeqName(name, ".checkpoint.json", seq);
+}
+
+bool ParseCheckpointStreamsFileName(const std::string& name, uint64_t* seq) {
+  return ParseSeqName(name, ".streams.parquet", seq);
+}
+
+std::string SerializeCheckpoint(const Checkpoint& checkpoint) {
+  json files = json::array();
+  for (const LiveFile& f : checkpoint.files) {
+    json entry = FileToJson(f.file);
+    entry["seq"] = f.seq;
+    entry["run_id"] = f.run_id;
+    files.push_back(std::move(entry));
+  }
+  json j = {{"seq", checkpoint.seq},
+            {"dataset", checkpoint.dataset},
+            {"commits", checkpoint.commits},
+            {"last_commit_at", checkpoint.last_commit_at},
+            {"last_run_id", checkpoint.last_run_id},
+            {"streams", checkpoint.streams},
+            {"streams_bytes", checkpoint.streams_bytes},
+            {"files", std::move(files)}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+Status ParseCheckpoint(const std::string& text, Checkpoint* checkpoint) {
+  const auto invalid = [](const std::string& why) {
+    return Status::Error("checkpoint is not valid: " + why);
+  };
+  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return invalid("not a JSON object");
+  Checkpoint c;
+  int64_t seq = 0, commits = 0;
+  if (!GetInt(j, "seq", &seq) || seq < 1) return invalid("\"seq\" is missing or not positive");
+  if (!GetInt(j, "commits", &commits) || commits < 0) return invalid("\"commits\" is missing");
+  c.seq = static_cast<uint64_t>(seq);
+  c.commits = static_cast<uint64_t>(commits);
+  if (!GetString(j, "dataset", &c.dataset) || !GetString(j, "last_commit_at", &c.last_commit_at) ||
+      !GetString(j, "last_run_id", &c.last_run_id)) {
+    return invalid("\"dataset\", \"last_commit_at\" or \"last_run_id\" is missing");
+  }
+  if (!GetInt(j, "streams", &c.streams) || c.streams < 0 ||
+      !GetInt(j, "streams_bytes", &c.streams_bytes) || c.streams_bytes < 0) {
+    return invalid("\"streams\" or \"streams_bytes\" is missing");
+  }
+  const auto files = j.find("files");
+  if (files == j.end() || !files->is_array()) return invalid("\"files\" is missing");
+  c.files.reserve(files->size());
+  for (const json& f : *files) {
+    LiveFile live;
+    Status s = FileFromJson(f, &live.file);
+    if (!s.ok()) return invalid(s.message());
+    int64_t file_seq = 0;
+    if (!GetInt(f, "seq", &file_seq) || file_seq < 1 || !GetString(f, "run_id", &live.run_id)) {
+      return invalid(fmt::format("file {} has no valid \"seq\" or \"run_id\"", live.file.path));
+    }
+    live.seq = static_cast<uint64_t>(file_seq);
+    c.files.push_back(std::move(live));
+  }
+  *checkpoint = std::move(c);
+  return Status::Ok();
 }
 
 bool IsValidCommittedPath(const std::string& path) {

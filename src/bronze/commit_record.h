@@ -1,4 +1,5 @@
-// CommitRecord: one entry of a dataset's commit log, `<data>/<dataset>/_log/<seq>.json`.
+// CommitRecord: one entry of a dataset's commit log, `<data>/<dataset>/_log/<seq>.json`, and
+// Checkpoint: the whole of a dataset's log up to a seq in two files beside the records.
 //
 // A record is the unit of atomicity in Bronze: the Parquet files it lists and the stream progress
 // it carries become part of the dataset together, at the moment the record's file is renamed into
@@ -11,6 +12,12 @@
 //
 // "path" is relative to the dataset folder; "min_event"/"max_event" are microseconds since the Unix
 // epoch (UTC) of the file's event times, or null when no row had one.
+//
+// A checkpoint (Delta Lake's `_delta_log` checkpoints are the model) lets recovery skip the records
+// it covers, and lets them be pruned. `<seq>.checkpoint.json` is the manifest: the dataset's live
+// files with the commit that added each, and its counters; `<seq>.streams.parquet` holds the stream
+// progress merged over every record up to seq, one row per stream (key VARCHAR, value VARCHAR of
+// JSON text). The streams file is written first; the manifest's rename makes the checkpoint exist.
 //
 // Thread-safety: plain values and pure functions.
 
@@ -44,6 +51,24 @@ struct CommitRecord {
   nlohmann::json progress = nlohmann::json::object();
 };
 
+// A file of the dataset as of a checkpoint, and the commit that added it.
+struct LiveFile {
+  CommittedFile file;
+  uint64_t seq = 0;
+  std::string run_id;
+};
+
+struct Checkpoint {
+  uint64_t seq = 0;  // the last commit it covers
+  std::string dataset;
+  uint64_t commits = 0;  // commits up to seq
+  std::string last_commit_at;
+  std::string last_run_id;
+  int64_t streams = 0;        // rows of the streams file
+  int64_t streams_bytes = 0;  // its size, checked when the checkpoint is read
+  std::vector<LiveFile> files;
+};
+
 // The record as JSON text (indented, newline-terminated). Strings that are not valid UTF-8 are
 // written with U+FFFD in place of the bad bytes rather than failing the commit.
 std::string SerializeCommitRecord(const CommitRecord& record);
@@ -57,6 +82,16 @@ std::string CommitLogFileName(uint64_t seq);
 
 // True if `name` is a commit log file name; sets *seq.
 bool ParseCommitLogFileName(const std::string& name, uint64_t* seq);
+
+// The manifest as one line of JSON text, and back, validated like a record.
+std::string SerializeCheckpoint(const Checkpoint& checkpoint);
+Status ParseCheckpoint(const std::string& text, Checkpoint* checkpoint);
+
+// "000000000042.checkpoint.json" and "000000000042.streams.parquet"; the parsers set *seq.
+std::string CheckpointFileName(uint64_t seq);
+std::string CheckpointStreamsFileName(uint64_t seq);
+bool ParseCheckpointFileName(const std::string& name, uint64_t* seq);
+bool ParseCheckpointStreamsFileName(const std::string& name, uint64_t* seq);
 
 // True if `path` has the form "dt=YYYY-MM-DD/<name>.parquet" with a plain file name.
 bool IsValidCommittedPath(const std::string& path);

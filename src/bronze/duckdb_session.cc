@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <functional>
 #include <vector>
 
 namespace polypipe::bronze {
@@ -89,8 +90,9 @@ std::string QuoteSqlIdentifier(std::string_view name) {
   return out;
 }
 
-Status QueryText(duckdb_connection conn, const std::string& sql, QueryResult* result) {
-  *result = QueryResult{};
+Status RowCursor::Open(duckdb_connection conn, const std::string& sql,
+                       std::unique_ptr<RowCursor>* cursor) {
+  cursor->reset();
   std::string inner = sql;
   while (!inner.empty() &&
          (inner.back() == ';' || std::isspace(static_cast<unsigned char>(inner.back())))) {
@@ -99,36 +101,100 @@ Status QueryText(duckdb_connection conn, const std::string& sql, QueryResult* re
   // Casting every column to VARCHAR in SQL lets DuckDB render any type (lists, structs, timestamps)
   // the way it prints them; a projection keeps the inner query's column names and row order.
   const std::string wrapped = "SELECT COLUMNS(*)::VARCHAR FROM (" + inner + "\n) AS text_query";
-  duckdb_result res;
-  if (duckdb_query(conn, wrapped.c_str(), &res) != DuckDBSuccess) {
-    const char* error = duckdb_result_error(&res);
+  duckdb_prepared_statement prepared = nullptr;
+  if (duckdb_prepare(conn, wrapped.c_str(), &prepared) != DuckDBSuccess) {
+    const char* error = duckdb_prepare_error(prepared);
     Status s = Status::Error(error ? error : "unknown error");
-    duckdb_destroy_result(&res);
+    duckdb_destroy_prepare(&prepared);
     return s;
   }
-  const idx_t columns = duckdb_column_count(&res);
+  // A streaming result: rows arrive chunk by chunk instead of all at once.
+  std::unique_ptr<RowCursor> opened(new RowCursor());
+  duckdb_pending_result pending = nullptr;
+  Status s;
+  if (duckdb_pending_prepared_streaming(prepared, &pending) != DuckDBSuccess) {
+    const char* error = duckdb_pending_error(pending);
+    s = Status::Error(error ? error : "unknown error");
+  } else if (duckdb_execute_pending(pending, &opened->result_) != DuckDBSuccess) {
+    const char* error = duckdb_result_error(&opened->result_);
+    s = Status::Error(error ? error : "unknown error");
+    duckdb_destroy_result(&opened->result_);
+  }
+  duckdb_destroy_pending(&pending);
+  duckdb_destroy_prepare(&prepared);
+  if (!s.ok()) return s;
+  opened->open_ = true;
+  const idx_t columns = duckdb_column_count(&opened->result_);
   for (idx_t c = 0; c < columns; ++c) {
-    const char* name = duckdb_column_name(&res, c);
-    result->columns.push_back(name ? name : "");
+    const char* name = duckdb_column_name(&opened->result_, c);
+    opened->row_.columns.push_back(name ? name : "");
   }
-  while (duckdb_data_chunk chunk = duckdb_fetch_chunk(res)) {
-    const idx_t n = duckdb_data_chunk_get_size(chunk);
-    const size_t base = result->rows.size();
-    result->rows.resize(base + n, std::vector<std::optional<std::string>>(columns));
-    for (idx_t c = 0; c < columns; ++c) {
-      duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, c);
-      auto* data = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vec));
-      uint64_t* validity = duckdb_vector_get_validity(vec);
-      for (idx_t r = 0; r < n; ++r) {
-        if (validity != nullptr && !duckdb_validity_row_is_valid(validity, r)) continue;
-        result->rows[base + r][c] =
-            std::string(duckdb_string_t_data(&data[r]), duckdb_string_t_length(data[r]));
-      }
-    }
-    duckdb_destroy_data_chunk(&chunk);
-  }
-  duckdb_destroy_result(&res);
+  opened->row_.values.resize(columns);
+  opened->data_.resize(columns);
+  opened->validity_.resize(columns);
+  *cursor = std::move(opened);
   return Status::Ok();
+}
+
+RowCursor::~RowCursor() {
+  if (chunk_ != nullptr) duckdb_destroy_data_chunk(&chunk_);
+  if (open_) duckdb_destroy_result(&result_);
+}
+
+const TextRow* RowCursor::Next() {
+  while (chunk_ == nullptr || next_ >= size_) {
+    if (chunk_ != nullptr) duckdb_destroy_data_chunk(&chunk_);
+    if (done_) return nullptr;
+    chunk_ = duckdb_fetch_chunk(result_);
+    if (chunk_ == nullptr) {
+      done_ = true;
+      // A streaming query reports an error met while producing later chunks here.
+      const char* error = duckdb_result_error(&result_);
+      if (error != nullptr && *error != '\0') status_ = Status::Error(error);
+      return nullptr;
+    }
+    size_ = duckdb_data_chunk_get_size(chunk_);
+    next_ = 0;
+    for (size_t c = 0; c < data_.size(); ++c) {
+      duckdb_vector vec = duckdb_data_chunk_get_vector(chunk_, c);
+      data_[c] = static_cast<duckdb_string_t*>(duckdb_vector_get_data(vec));
+      validity_[c] = duckdb_vector_get_validity(vec);
+    }
+  }
+  const idx_t r = next_++;
+  for (size_t c = 0; c < data_.size(); ++c) {
+    if (validity_[c] != nullptr && !duckdb_validity_row_is_valid(validity_[c], r)) {
+      row_.values[c].reset();
+    } else {
+      row_.values[c].emplace(duckdb_string_t_data(&data_[c][r]),
+                             duckdb_string_t_length(data_[c][r]));
+    }
+  }
+  return &row_;
+}
+
+Status ForEachRow(duckdb_connection conn, const std::string& sql,
+                  const std::function<Status(const TextRow& row)>& visit) {
+  std::unique_ptr<RowCursor> cursor;
+  Status s = RowCursor::Open(conn, sql, &cursor);
+  while (s.ok()) {
+    const TextRow* row = cursor->Next();
+    if (row == nullptr) return cursor->status();
+    s = visit(*row);
+  }
+  return s;
+}
+
+Status QueryText(duckdb_connection conn, const std::string& sql, QueryResult* result) {
+  *result = QueryResult{};
+  return ForEachRow(conn, sql, [&](const TextRow& row) {
+    if (result->columns.empty()) result->columns = row.columns;
+    auto& out = result->rows.emplace_back(row.values.size());
+    for (size_t c = 0; c < row.values.size(); ++c) {
+      if (row.values[c]) out[c] = std::string(*row.values[c]);
+    }
+    return Status::Ok();
+  });
 }
 
 }  // namespace polypipe::bronze

@@ -12,6 +12,7 @@
 
 #include <duckdb.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,49 @@ struct QueryResult {
   // rows[r][c]: the value cast to text, nullopt for NULL.
   std::vector<std::vector<std::optional<std::string>>> rows;
 };
+
+// One row of a streamed query: the column names and the values as DuckDB's text casts (nullopt for
+// NULL). The views are valid only during the call that receives the row.
+struct TextRow {
+  std::vector<std::string> columns;
+  std::vector<std::optional<std::string_view>> values;
+};
+
+// A streamed query, read row by row in DuckDB's chunks (memory stays bounded however many rows
+// there are). Used by one thread; the session must outlive it.
+class RowCursor {
+ public:
+  // Runs one SELECT (a trailing ';' is allowed); on failure the status holds DuckDB's message.
+  static Status Open(duckdb_connection conn, const std::string& sql,
+                     std::unique_ptr<RowCursor>* cursor);
+  ~RowCursor();
+  RowCursor(const RowCursor&) = delete;
+  RowCursor& operator=(const RowCursor&) = delete;
+
+  // The next row (valid until the next call), or nullptr at the end; then status() says whether
+  // the query failed on the way.
+  const TextRow* Next();
+  const Status& status() const { return status_; }
+
+ private:
+  RowCursor() = default;
+
+  duckdb_result result_{};
+  bool open_ = false;
+  bool done_ = false;
+  duckdb_data_chunk chunk_ = nullptr;
+  idx_t size_ = 0, next_ = 0;
+  std::vector<duckdb_string_t*> data_;
+  std::vector<uint64_t*> validity_;
+  TextRow row_;
+  Status status_;
+};
+
+// Runs one SELECT (a trailing ';' is allowed) on `conn` and streams its result to `visit` row by
+// row, chunk by chunk (memory stays bounded however many rows there are). Stops at the first error
+// `visit` returns; on a query failure the status holds DuckDB's message.
+Status ForEachRow(duckdb_connection conn, const std::string& sql,
+                  const std::function<Status(const TextRow& row)>& visit);
 
 // Runs one SELECT (a trailing ';' is allowed) on `conn` and collects its result as text: DuckDB's
 // own casts (lists as "[a, b]", timestamps as "2026-01-01 00:00:00"), keeping the query's column

@@ -67,20 +67,25 @@ struct Store::DatasetState {
 
   // Guarded by Store::mu_.
   DatasetStats stats;
-  nlohmann::json progress = nlohmann::json::object();
-  std::vector<std::string> files;         // relative to the data directory
+  std::vector<LiveFile> files;            // in commit order
   std::unordered_set<std::string> names;  // file names committed or handed out
   int64_t last_stamp_us = 0;
+  uint64_t checkpoint_seq = 0;  // the newest checkpoint; 0 when none
+  std::string checkpoint_streams;
+  // The streams committed since the newest checkpoint, newest value (JSON text) per key.
+  std::map<std::string, std::string> overlay;
+  uint64_t commits_since_checkpoint = 0;
 };
 
-Store::Store(std::string dir, int lock_fd, bool read_only)
-    : dir_(std::move(dir)), lock_fd_(lock_fd), read_only_(read_only) {}
+Store::Store(std::string dir, int lock_fd, bool read_only, StoreOptions options)
+    : dir_(std::move(dir)), lock_fd_(lock_fd), read_only_(read_only), options_(options) {}
 
 Store::~Store() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // closing the descriptor drops the flock
 }
 
-Status Store::Open(const std::string& dir, std::unique_ptr<Store>* store) {
+Status Store::Open(const std::string& dir, std::unique_ptr<Store>* store,
+                   const StoreOptions& options) {
   store->reset();
   if (dir.empty()) return Status::Error("data dir is empty");
   std::string clean = dir;
@@ -90,7 +95,7 @@ Status Store::Open(const std::string& dir, std::unique_ptr<Store>* store) {
   int fd = -1;
   s = Lock(clean, &fd);
   if (!s.ok()) return s;
-  std::unique_ptr<Store> opened(new Store(clean, fd, /*read_only=*/false));
+  std::unique_ptr<Store> opened(new Store(clean, fd, /*read_only=*/false, options));
   s = opened->LoadAll();
   if (!s.ok()) return s;
   *store = std::move(opened);
@@ -105,11 +110,18 @@ Status Store::OpenReadOnly(const std::string& dir, std::unique_ptr<Store>* store
   if (!IsDirectory(clean)) {
     return Status::Error(fmt::format("data dir {} does not exist or is not a directory", clean));
   }
-  std::unique_ptr<Store> opened(new Store(clean, -1, /*read_only=*/true));
-  Status s = opened->LoadAll();
-  if (!s.ok()) return s;
-  *store = std::move(opened);
-  return Status::Ok();
+  // A writer may prune the files this reads (a checkpoint covered them) between the listing and
+  // the reading; a second look then finds the newer checkpoint.
+  Status s;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::unique_ptr<Store> opened(new Store(clean, -1, /*read_only=*/true, StoreOptions{}));
+    s = opened->LoadAll();
+    if (s.ok()) {
+      *store = std::move(opened);
+      return s;
+    }
+  }
+  return s;
 }
 
 Status Store::LoadAll() {
@@ -129,77 +141,144 @@ Status Store::LoadDataset(const std::string& dataset) {
   const std::string log_dir = ds_dir + "/" + kLogDir;
   const std::string staging = StagingDir(dataset);
 
-  // 1. Read the log; temp files are records whose write was interrupted before the rename, so they
-  //    never committed anything.
-  std::vector<CommitRecord> records;
-  std::vector<std::string> record_paths;
+  // 1. List the log. Temp files are records or checkpoints whose write was interrupted before the
+  //    rename, so they never committed anything.
+  std::vector<uint64_t> record_seqs, checkpoint_seqs, streams_seqs;
+  std::set<std::string> dirs_to_sync;
   if (IsDirectory(log_dir)) {
     std::vector<std::string> names;
     Status s = ListDir(log_dir, &names);
     if (!s.ok()) return s;
-    bool removed = false;
     for (const std::string& name : names) {
-      const std::string path = log_dir + "/" + name;
       uint64_t seq = 0;
       if (EndsWith(name, kTempSuffix)) {
         if (read_only_) continue;  // a writer may be in the middle of this very commit
-        s = RemoveFile(path);
+        s = RemoveFile(log_dir + "/" + name);
         if (!s.ok()) return s;
         ++recovery_.temp_logs_deleted;
-        removed = true;
+        dirs_to_sync.insert(log_dir);
       } else if (ParseCommitLogFileName(name, &seq)) {
-        std::string text;
-        s = ReadFile(path, &text);
-        if (!s.ok()) return s;
-        CommitRecord record;
-        s = ParseCommitRecord(text, &record);
-        if (!s.ok()) return Status::Error(fmt::format("{}: {}", path, s.message()));
-        if (record.seq != seq || record.dataset != dataset) {
-          return Status::Error(
-              fmt::format("{}: commit record is not valid: it says seq {} of dataset \"{}\"", path,
-                          record.seq, record.dataset));
-        }
-        records.push_back(std::move(record));
-        record_paths.push_back(path);
+        record_seqs.push_back(seq);
+      } else if (ParseCheckpointFileName(name, &seq)) {
+        checkpoint_seqs.push_back(seq);
+      } else if (ParseCheckpointStreamsFileName(name, &seq)) {
+        streams_seqs.push_back(seq);
       }
     }
-    if (removed) {
-      s = SyncPath(log_dir);
-      if (!s.ok()) return s;
+  }
+  std::sort(record_seqs.begin(), record_seqs.end());
+  std::sort(checkpoint_seqs.rbegin(), checkpoint_seqs.rend());
+
+  // 2. The newest checkpoint whose manifest reads and whose streams file is whole.
+  Checkpoint checkpoint;
+  std::string checkpoint_streams;
+  for (uint64_t seq : checkpoint_seqs) {
+    const std::string path = log_dir + "/" + CheckpointFileName(seq);
+    const std::string streams = log_dir + "/" + CheckpointStreamsFileName(seq);
+    std::string text;
+    int64_t bytes = -1;
+    Status s = ReadFile(path, &text);
+    if (s.ok()) s = ParseCheckpoint(text, &checkpoint);
+    if (s.ok() && (checkpoint.seq != seq || checkpoint.dataset != dataset)) {
+      s = Status::Error("it names another seq or dataset");
     }
+    if (s.ok()) s = FileSize(streams, &bytes);
+    if (s.ok() && bytes != checkpoint.streams_bytes) {
+      s = Status::Error(
+          fmt::format("{} holds {} bytes, not {}", streams, bytes, checkpoint.streams_bytes));
+    }
+    if (s.ok()) {
+      checkpoint_streams = streams;
+      break;
+    }
+    if (read_only_ && !PathExists(path)) return s;  // pruned under us: the caller looks again
+    checkpoint = Checkpoint{};  // a damaged checkpoint: an older one and more records will do
+  }
+  const uint64_t covered = checkpoint.seq;
+  std::erase_if(record_seqs, [&](uint64_t seq) { return seq <= covered; });
+  if (!record_seqs.empty() && record_seqs.front() != covered + 1) {
+    return Status::Error(fmt::format(
+        "{}: the log has no checkpoint covering commits {} to {} and their records are gone; the "
+        "dataset is damaged",
+        log_dir, covered + 1, record_seqs.front() - 1));
   }
 
-  // 2. Roll committed files forward: a crash between a record's rename and its files' renames
+  // 3. Roll committed files forward: a crash between a record's rename and its files' renames
   //    leaves them in _staging.
-  std::set<std::string> dirs_to_sync;
-  for (size_t r = 0; r < records.size() && !read_only_; ++r) {
-    for (const CommittedFile& f : records[r].files) {
-      const std::string final_path = ds_dir + "/" + f.path;
-      const std::string staged = staging + "/" + BaseName(f.path);
-      if (IsRegularFile(final_path)) {
-        if (PathExists(staged)) {  // a copy that outlived its rename; the placed file is the one
-          Status s = RemoveFile(staged);
-          if (!s.ok()) return s;
-          ++recovery_.staged_files_deleted;
-          dirs_to_sync.insert(staging);
-        }
-        continue;
+  const auto place = [&](const CommittedFile& f, const std::string& named_by) -> Status {
+    const std::string final_path = ds_dir + "/" + f.path;
+    const std::string staged = staging + "/" + BaseName(f.path);
+    if (IsRegularFile(final_path)) {
+      if (PathExists(staged)) {  // a copy that outlived its rename; the placed file is the one
+        Status s = RemoveFile(staged);
+        if (!s.ok()) return s;
+        ++recovery_.staged_files_deleted;
+        dirs_to_sync.insert(staging);
       }
-      if (!IsRegularFile(staged)) {
-        return Status::Error(fmt::format(
-            "{}: commit {} names {}, which is neither in {} nor in {}; the dataset is damaged",
-            record_paths[r], records[r].seq, f.path, ds_dir, staging));
-      }
-      Status s = MakeDirs(DirName(final_path));
-      if (s.ok()) s = RenameFile(staged, final_path);
+      return Status::Ok();
+    }
+    if (!IsRegularFile(staged)) {
+      return Status::Error(
+          fmt::format("{} names {}, which is neither in {} nor in {}; the dataset is damaged",
+                      named_by, f.path, ds_dir, staging));
+    }
+    Status s = MakeDirs(DirName(final_path));
+    if (s.ok()) s = RenameFile(staged, final_path);
+    if (!s.ok()) return s;
+    ++recovery_.files_rolled_forward;
+    dirs_to_sync.insert(DirName(final_path));
+    dirs_to_sync.insert(staging);
+    return Status::Ok();
+  };
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    DatasetState& state = StateLocked(dataset);
+    if (covered > 0) ApplyCheckpointLocked(state, checkpoint, checkpoint_streams);
+  }
+  DatasetState* state = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state = &StateLocked(dataset);
+  }
+  for (size_t i = 0; i < checkpoint.files.size() && !read_only_; ++i) {
+    Status s = place(checkpoint.files[i].file, log_dir + "/" + CheckpointFileName(covered));
+    if (!s.ok()) return s;
+  }
+  checkpoint.files.clear();
+
+  // 4. The records after the checkpoint, one at a time: a long log without a checkpoint (written
+  //    before checkpoints existed, or with them off) gets them as it is read, so memory stays
+  //    bounded.
+  for (uint64_t seq : record_seqs) {
+    const std::string path = log_dir + "/" + CommitLogFileName(seq);
+    std::string text;
+    Status s = ReadFile(path, &text);
+    if (!s.ok()) return s;
+    CommitRecord record;
+    s = ParseCommitRecord(text, &record);
+    if (!s.ok()) return Status::Error(fmt::format("{}: {}", path, s.message()));
+    if (record.seq != seq || record.dataset != dataset) {
+      return Status::Error(
+          fmt::format("{}: commit record is not valid: it says seq {} of dataset \"{}\"", path,
+                      record.seq, record.dataset));
+    }
+    for (size_t f = 0; f < record.files.size() && !read_only_; ++f) {
+      s = place(record.files[f], fmt::format("{}: commit {}", path, seq));
       if (!s.ok()) return s;
-      ++recovery_.files_rolled_forward;
-      dirs_to_sync.insert(DirName(final_path));
-      dirs_to_sync.insert(staging);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ApplyLocked(*state, record);
+    }
+    if (!read_only_ && CheckpointDue(*state)) {
+      s = WriteCheckpoint(dataset, *state);
+      if (!s.ok()) return s;
+      ++recovery_.checkpoints_written;
     }
   }
 
-  // 3. Whatever is still staged belongs to a batch that never committed.
+  // 5. Whatever is still staged belongs to a batch that never committed; a streams file without
+  //    its manifest belongs to a checkpoint that never completed, or to one already pruned.
   if (!read_only_ && IsDirectory(staging)) {
     std::vector<std::string> names;
     Status s = ListDir(staging, &names);
@@ -218,16 +297,19 @@ Status Store::LoadDataset(const std::string& dataset) {
       dirs_to_sync.insert(staging);
     }
   }
+  for (uint64_t seq : streams_seqs) {
+    if (read_only_ || seq == covered ||
+        std::find(checkpoint_seqs.begin(), checkpoint_seqs.end(), seq) != checkpoint_seqs.end()) {
+      continue;
+    }
+    Status s = RemoveFile(log_dir + "/" + CheckpointStreamsFileName(seq));
+    if (!s.ok()) return s;
+    dirs_to_sync.insert(log_dir);
+  }
   for (const std::string& d : dirs_to_sync) {
     Status s = SyncPath(d);
     if (!s.ok()) return s;
   }
-
-  std::sort(records.begin(), records.end(),
-            [](const CommitRecord& a, const CommitRecord& b) { return a.seq < b.seq; });
-  std::lock_guard<std::mutex> lock(mu_);
-  DatasetState& state = StateLocked(dataset);
-  for (const CommitRecord& record : records) ApplyLocked(state, record);
   return Status::Ok();
 }
 
@@ -249,16 +331,125 @@ void Store::ApplyLocked(DatasetState& state, const CommitRecord& record) {
     if (f.max_event_us && (!st.max_event_us || *f.max_event_us > *st.max_event_us)) {
       st.max_event_us = f.max_event_us;
     }
-    state.files.push_back(record.dataset + "/" + f.path);
+    state.files.push_back({f, record.seq, record.run_id});
     state.names.insert(BaseName(f.path));
   }
   ++st.commits;
   st.last_seq = std::max(st.last_seq, record.seq);
   st.last_commit_at = record.committed_at;
   st.last_run_id = record.run_id;
+  ++state.commits_since_checkpoint;
   if (record.progress.is_object()) {
-    for (const auto& [key, value] : record.progress.items()) state.progress[key] = value;
+    for (const auto& [key, value] : record.progress.items()) {
+      state.overlay[key] = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
   }
+}
+
+void Store::ApplyCheckpointLocked(DatasetState& state, const Checkpoint& checkpoint,
+                                  const std::string& streams_path) {
+  state.stats = DatasetStats{};
+  state.files.clear();
+  state.overlay.clear();
+  for (const LiveFile& f : checkpoint.files) {
+    CommitRecord one;  // the file's effect on the counters, as its own commit had it
+    one.files.push_back(f.file);
+    ApplyLocked(state, one);
+    state.files.back().seq = f.seq;
+    state.files.back().run_id = f.run_id;
+  }
+  state.stats.commits = checkpoint.commits;
+  state.stats.last_seq = checkpoint.seq;
+  state.stats.last_commit_at = checkpoint.last_commit_at;
+  state.stats.last_run_id = checkpoint.last_run_id;
+  state.checkpoint_seq = checkpoint.seq;
+  state.checkpoint_streams = streams_path;
+  state.commits_since_checkpoint = 0;
+}
+
+bool Store::CheckpointDue(const DatasetState& state) const {
+  if (options_.checkpoint_every <= 0 || state.commits_since_checkpoint == 0) return false;
+  return state.commits_since_checkpoint >= static_cast<uint64_t>(options_.checkpoint_every) ||
+         state.overlay.size() >= options_.checkpoint_streams;
+}
+
+Status Store::WriteCheckpoint(const std::string& dataset, DatasetState& state) {
+  const std::string log_dir = DatasetDir(dataset) + "/" + kLogDir;
+  Checkpoint checkpoint;
+  StreamsSnapshot snapshot;
+  uint64_t previous = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    checkpoint.seq = state.stats.last_seq;
+    checkpoint.dataset = dataset;
+    checkpoint.commits = state.stats.commits;
+    checkpoint.last_commit_at = state.stats.last_commit_at;
+    checkpoint.last_run_id = state.stats.last_run_id;
+    checkpoint.files = state.files;
+    snapshot.checkpoint = state.checkpoint_streams;
+    snapshot.overlay = state.overlay;
+    previous = state.checkpoint_seq;
+  }
+  const std::string streams = log_dir + "/" + CheckpointStreamsFileName(checkpoint.seq);
+  const std::string manifest = log_dir + "/" + CheckpointFileName(checkpoint.seq);
+  Status s = WriteStreamsFile(snapshot, streams + kTempSuffix, StagingDir(dataset) + "/.spill",
+                              &checkpoint.streams);
+  if (s.ok()) s = FileSize(streams + kTempSuffix, &checkpoint.streams_bytes);
+  if (s.ok()) s = RenameFile(streams + kTempSuffix, streams);
+  if (!s.ok()) {
+    RemoveFile(streams + kTempSuffix);
+    return Status::Error(fmt::format("checkpoint of {}: {}", dataset, s.message()));
+  }
+  Failpoint("bronze.mid_checkpoint");
+  s = WriteFileSynced(manifest + kTempSuffix, SerializeCheckpoint(checkpoint));
+  if (s.ok()) s = RenameFile(manifest + kTempSuffix, manifest);
+  if (s.ok()) s = SyncPath(log_dir);
+  if (!s.ok()) {
+    RemoveFile(manifest + kTempSuffix);
+    return Status::Error(fmt::format("checkpoint of {}: {}", dataset, s.message()));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state.checkpoint_seq = checkpoint.seq;
+    state.checkpoint_streams = streams;
+    state.overlay.clear();
+    state.commits_since_checkpoint = 0;
+  }
+  Failpoint("bronze.after_checkpoint");
+  // Keep the previous checkpoint and the records after it: a damaged newest checkpoint can then
+  // be passed over.
+  const uint64_t retained = checkpoint.seq > static_cast<uint64_t>(options_.log_retention)
+                                ? checkpoint.seq - static_cast<uint64_t>(options_.log_retention)
+                                : 0;
+  return Prune(dataset, std::min(previous, retained), previous);
+}
+
+Status Store::Prune(const std::string& dataset, uint64_t upto_record, uint64_t before_checkpoint) {
+  const std::string log_dir = DatasetDir(dataset) + "/" + kLogDir;
+  std::vector<std::string> names;
+  Status s = ListDir(log_dir, &names);
+  if (!s.ok()) return s;
+  std::sort(names.begin(), names.end());
+  bool removed = false;
+  // Manifests go before their streams files, so a checkpoint never exists without its streams.
+  for (const std::string& name : names) {
+    uint64_t seq = 0;
+    const bool stale = (ParseCheckpointFileName(name, &seq) && seq < before_checkpoint) ||
+                       (ParseCommitLogFileName(name, &seq) && seq <= upto_record);
+    if (!stale) continue;
+    s = RemoveFile(log_dir + "/" + name);
+    if (!s.ok()) return s;
+    removed = true;
+    Failpoint("bronze.mid_prune");
+  }
+  for (const std::string& name : names) {
+    uint64_t seq = 0;
+    if (!ParseCheckpointStreamsFileName(name, &seq) || seq >= before_checkpoint) continue;
+    s = RemoveFile(log_dir + "/" + name);
+    if (!s.ok()) return s;
+    removed = true;
+  }
+  return removed ? SyncPath(log_dir) : Status::Ok();
 }
 
 std::vector<std::string> Store::Datasets() const {
@@ -268,11 +459,24 @@ std::vector<std::string> Store::Datasets() const {
   return names;  // std::map keeps them sorted
 }
 
-nlohmann::json Store::Progress(const std::string& dataset) const {
+StreamsSnapshot Store::Streams(const std::string& dataset) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = datasets_.find(dataset);
-  if (it == datasets_.end()) return nlohmann::json::object();
-  return it->second->progress;
+  if (it == datasets_.end()) return StreamsSnapshot{};
+  return StreamsSnapshot{it->second->checkpoint_streams, it->second->overlay};
+}
+
+Status Store::Progress(const std::string& dataset, nlohmann::json* progress,
+                       std::string_view prefix) const {
+  *progress = nlohmann::json::object();
+  return ForEachStream(Streams(dataset), prefix, [&](std::string_view key, std::string_view value) {
+    nlohmann::json v = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+    if (v.is_discarded()) {
+      return Status::Error(fmt::format("{}: stream {} holds no JSON", dataset, key));
+    }
+    (*progress)[std::string(key)] = std::move(v);
+    return Status::Ok();
+  });
 }
 
 DatasetStats Store::Stats(const std::string& dataset) const {
@@ -286,7 +490,10 @@ std::vector<std::string> Store::CommittedFiles(const std::string& dataset) const
   std::lock_guard<std::mutex> lock(mu_);
   auto it = datasets_.find(dataset);
   if (it == datasets_.end()) return {};
-  return it->second->files;
+  std::vector<std::string> paths;
+  paths.reserve(it->second->files.size());
+  for (const LiveFile& f : it->second->files) paths.push_back(dataset + "/" + f.file.path);
+  return paths;
 }
 
 Status Store::PrepareDataset(const std::string& dataset) {
@@ -403,6 +610,7 @@ Status Store::Commit(const std::string& dataset, const std::string& run_id,
     if (!s.ok()) return s;
   }
   if (!files.empty()) s = SyncPath(staging);
+  if (s.ok() && CheckpointDue(*state)) s = WriteCheckpoint(dataset, *state);
   return s;
 }
 

@@ -6,6 +6,14 @@
 // them to Commit, which makes files and stream progress durable together. A Store opened with
 // OpenReadOnly only reads the logs, beside a writer in another process.
 //
+// Every few commits the Store writes a checkpoint of a dataset (see commit_record.h): its live
+// files and all its stream progress. Loading reads the newest valid checkpoint plus the records
+// after it, so opening costs the same after a thousand commits as after a million; records and
+// checkpoints a newer checkpoint covers are pruned (`log_retention` records are kept behind it for
+// inspection). Stream progress is kept in memory only for the streams committed since the newest
+// checkpoint; the rest stays in the checkpoint's streams file and is read through DuckDB (Streams,
+// Progress).
+//
 // Thread-safety: all methods may be called concurrently from any thread. Commits to one dataset are
 // serialized; commits to different datasets proceed in parallel.
 
@@ -18,10 +26,12 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bronze/commit_record.h"
 #include "bronze/status.h"
+#include "bronze/streams.h"
 
 namespace polypipe::bronze {
 
@@ -38,11 +48,22 @@ struct DatasetStats {
   std::string last_run_id;     // run id of the last commit; empty when nothing was committed
 };
 
+struct StoreOptions {
+  // A checkpoint follows every `checkpoint_every` commits of a dataset (0: never), and sooner once
+  // the streams committed since the last one reach `checkpoint_streams` (they are held in memory).
+  int checkpoint_every = 100;
+  size_t checkpoint_streams = 100'000;
+  // Commit records kept behind the newest checkpoint; older ones, once the checkpoint before it
+  // covers them too, are deleted.
+  int log_retention = 1000;
+};
+
 // What recovery did while opening (all zero after a clean shutdown).
 struct RecoveryReport {
   int files_rolled_forward = 0;  // committed files moved from _staging into dt=
   int staged_files_deleted = 0;  // staged files that no commit names
-  int temp_logs_deleted = 0;     // commit records interrupted before their rename
+  int temp_logs_deleted = 0;     // commit records or checkpoints interrupted before their rename
+  int checkpoints_written = 0;   // long logs without a checkpoint get one while loading
 };
 
 class Store {
@@ -52,7 +73,8 @@ class Store {
   // into place; staged files no record names are deleted; temp log files are deleted. Fails if
   // another process holds the lock ("data dir X is in use by pid N"), if a commit record is
   // damaged, or if a record names a file that exists nowhere.
-  static Status Open(const std::string& dir, std::unique_ptr<Store>* store);
+  static Status Open(const std::string& dir, std::unique_ptr<Store>* store,
+                     const StoreOptions& options = {});
 
   // Opens an existing data directory for reading its commit logs only (`polypipe status`, while a
   // fetch may be running): no lock, no recovery, nothing written. Progress, Stats, CommittedFiles
@@ -75,8 +97,14 @@ class Store {
   std::vector<std::string> Datasets() const;
 
   // The stream progress of the dataset: the "progress" objects of all its commits merged in commit
-  // order (a later commit's value for a key replaces an earlier one). An empty object if none.
-  nlohmann::json Progress(const std::string& dataset) const;
+  // order (a later commit's value for a key replaces an earlier one), as of now.
+  StreamsSnapshot Streams(const std::string& dataset) const;
+
+  // The streams of Streams(dataset) whose key starts with `prefix`, as one JSON object (an empty
+  // object if none). Meant for the few streams of a sweep or a run; the millions of a market or
+  // token dataset are read through Streams.
+  Status Progress(const std::string& dataset, nlohmann::json* progress,
+                  std::string_view prefix = "") const;
 
   DatasetStats Stats(const std::string& dataset) const;
 
@@ -112,7 +140,7 @@ class Store {
  private:
   struct DatasetState;
 
-  Store(std::string dir, int lock_fd, bool read_only);
+  Store(std::string dir, int lock_fd, bool read_only, StoreOptions options);
 
   // Loads every dataset's log; unless read-only, recovers each dataset first.
   Status LoadAll();
@@ -121,10 +149,20 @@ class Store {
   DatasetState& StateLocked(const std::string& dataset);
   // Adds a record's effect to the in-memory state. REQUIRES: mu_ held.
   void ApplyLocked(DatasetState& state, const CommitRecord& record);
+  // Takes a checkpoint's state as the dataset's. REQUIRES: mu_ held.
+  void ApplyCheckpointLocked(DatasetState& state, const Checkpoint& checkpoint,
+                             const std::string& streams_path);
+  // Whether enough has been committed since the last checkpoint to write one.
+  bool CheckpointDue(const DatasetState& state) const;
+  // Writes a checkpoint of the dataset as of its last commit, then prunes what it covers.
+  // REQUIRES: state.commit_mu held (or the Store not yet shared, while loading).
+  Status WriteCheckpoint(const std::string& dataset, DatasetState& state);
+  Status Prune(const std::string& dataset, uint64_t upto_record, uint64_t before_checkpoint);
 
   const std::string dir_;
   const int lock_fd_;  // -1 when read-only
   const bool read_only_;
+  const StoreOptions options_;
   RecoveryReport recovery_;
 
   mutable std::mutex mu_;  // guards datasets_ and the in-memory part of each DatasetState

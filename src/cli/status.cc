@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "bronze/duckdb_session.h"
 #include "bronze/store.h"
+#include "bronze/streams.h"
 #include "fetch/run_log.h"
 
 namespace polypipe::cli {
@@ -27,33 +29,40 @@ T Field(const nlohmann::json& o, const char* key, T fallback) {
 
 // Stream progress in words: how many streams are done, pending, and (trades) out of the API's
 // reach. A market whose trading began before the trade feed's window is never done: its older
-// fills exist only on chain.
-nlohmann::json Streams(const nlohmann::json& progress) {
-  int64_t done = 0, pending = 0, out_of_window = 0;
-  bool markets = false;
-  for (const auto& [key, value] : progress.items()) {
-    if (!value.is_object()) continue;
-    if (key.rfind("market:", 0) == 0) {
-      markets = true;
-      if (Field(value, "done", false))
-        ++done;
-      else if (Field(value, "out_of_window", false))
-        ++out_of_window;
-      else
-        ++pending;  // open markets are polled again
-    } else if (key.rfind("feed:", 0) == 0) {
-      if (!Field(value, "finished", false)) ++pending;
-    } else if (value.contains("done")) {
-      (Field(value, "done", false) ? done : pending) += 1;
-    } else if (value.contains("to")) {
-      ++done;  // a token covered up to "to"
-    }
+// fills exist only on chain. Counted in DuckDB over the dataset's streams (millions at real
+// scale), not in memory.
+bronze::Status Streams(bronze::DuckDbSession& db, const bronze::Store& store,
+                       const std::string& dataset, nlohmann::json* out) {
+  bronze::Status s = bronze::DefineStreamsView(db, store.Streams(dataset), "streams");
+  bronze::QueryResult r;
+  if (s.ok()) {
+    s = bronze::QueryText(db.connection(), R"(
+WITH s AS (
+  SELECT key, value, starts_with(key, 'market:') AS market, starts_with(key, 'feed:') AS feed,
+         coalesce(json_extract_string(value, '$.done') = 'true', false) AS done, json_exists(value, '$.done') AS has_done
+  FROM streams WHERE json_type(value) = 'OBJECT')
+SELECT
+  count(*) FILTER (WHERE (market AND done) OR (NOT market AND NOT feed AND
+                   (done OR (NOT has_done AND json_exists(value, '$.to'))))),
+  count(*) FILTER (WHERE (market AND NOT done AND coalesce(json_extract_string(value, '$.out_of_window') <> 'true', true))
+                   OR (feed AND coalesce(json_extract_string(value, '$.finished') <> 'true', true))
+                   OR (NOT market AND NOT feed AND has_done AND NOT done)),
+  count(*) FILTER (WHERE market AND NOT done AND json_extract_string(value, '$.out_of_window') = 'true'),
+  count(*) FILTER (WHERE market),
+  (SELECT max(json_extract_string(value, '$')) FROM streams WHERE key = 'complete_run_id'
+                                          AND json_type(value) = 'VARCHAR')
+FROM s)",
+                          &r);
   }
-  nlohmann::json j = {{"done", done}, {"pending", pending}};
-  if (markets) j["out_of_window"] = out_of_window;
-  if (progress.contains("complete_run_id"))
-    j["complete_snapshot_run"] = progress["complete_run_id"];
-  return j;
+  if (!s.ok()) return bronze::Status::Error(fmt::format("{}: {}", dataset, s.message()));
+  const auto number = [&](size_t c) -> int64_t {
+    const std::optional<std::string>& v = r.rows.at(0).at(c);
+    return v ? std::stoll(*v) : 0;  // DuckDB's own count(*)
+  };
+  *out = {{"done", number(0)}, {"pending", number(1)}};
+  if (number(3) > 0) (*out)["out_of_window"] = number(2);
+  if (const auto& run = r.rows.at(0).at(4)) (*out)["complete_snapshot_run"] = *run;
+  return s;
 }
 
 std::string Time(const std::optional<int64_t>& us) {
@@ -110,15 +119,27 @@ int Status(const std::string& data_dir, bool json) {
     fmt::print(stderr, "polypipe status: {}\n", s.message());
     return 1;
   }
+  std::unique_ptr<bronze::DuckDbSession> db;
+  bronze::DuckDbOptions options;
+  options.memory_limit = "100MB";
+  if (bronze::Status s = bronze::DuckDbSession::Open(options, &db); !s.ok()) {
+    fmt::print(stderr, "polypipe status: {}\n", s.message());
+    return 1;
+  }
   nlohmann::json out = {{"data_dir", data_dir}, {"datasets", nlohmann::json::object()}};
   for (const std::string& name : store->Datasets()) {
     const bronze::DatasetStats st = store->Stats(name);
+    nlohmann::json streams;
+    if (bronze::Status s = Streams(*db, *store, name, &streams); !s.ok()) {
+      fmt::print(stderr, "polypipe status: cannot count the streams of {}\n", s.message());
+      return 1;
+    }
     nlohmann::json d = {{"files", st.files},
                         {"rows", st.rows},
                         {"bytes", st.bytes},
                         {"commits", st.commits},
                         {"last_commit_at", st.last_commit_at},
-                        {"streams", Streams(store->Progress(name))}};
+                        {"streams", std::move(streams)}};
     d["newest_event"] = st.max_event_us ? nlohmann::json(Time(st.max_event_us)) : nlohmann::json();
     out["datasets"][name] = std::move(d);
   }

@@ -72,21 +72,42 @@ std::unique_ptr<http::Client> Context::NewClient() {
 
 bool Context::RunTasks(size_t count, int workers,
                        const std::function<bool(http::Client&, api::Parser&, size_t)>& task) {
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> succeeded{0};
+  size_t next = 0;
+  return RunQueue(
+      static_cast<int>(std::min<size_t>(static_cast<size_t>(std::max(1, workers)), count)),
+      [&](Task* unit) {
+        if (next >= count) return false;
+        *unit = [&task, i = next++](http::Client& client, api::Parser& parser) {
+          return task(client, parser, i);
+        };
+        return true;
+      });
+}
+
+bool Context::RunQueue(int workers, const std::function<bool(Task*)>& next) {
+  std::mutex mu;
+  bool exhausted = false;  // guarded by mu
+  std::atomic<bool> failed{false};
   std::vector<std::thread> threads;
-  const size_t n = std::min<size_t>(static_cast<size_t>(std::max(1, workers)), count);
-  for (size_t w = 0; w < n; ++w) {
+  for (int w = 0; w < std::max(1, workers); ++w) {
     threads.emplace_back([&] {
       auto client = NewClient();
       api::Parser parser;
-      for (size_t i = next++; i < count && !stopping(); i = next++) {
-        if (task(*client, parser, i)) ++succeeded;
+      while (!stopping()) {
+        Task unit;
+        {
+          std::lock_guard lock(mu);
+          if (exhausted || !next(&unit)) {
+            exhausted = true;
+            break;
+          }
+        }
+        if (!unit(*client, parser)) failed = true;
       }
     });
   }
   for (auto& t : threads) t.join();
-  return succeeded == count;
+  return exhausted && !failed;
 }
 
 void Context::OpenSink(const bronze::Schema& schema) {
@@ -132,6 +153,16 @@ std::vector<std::string> Context::datasets() const {
   std::vector<std::string> names;
   for (const auto& [name, counters] : counters_) names.push_back(name);
   return names;
+}
+
+std::optional<nlohmann::json> Context::Progress(const std::string& dataset,
+                                                std::string_view prefix) {
+  nlohmann::json progress;
+  if (bronze::Status s = store_.Progress(dataset, &progress, prefix); !s.ok()) {
+    Fatal(s.message());
+    return std::nullopt;
+  }
+  return progress;
 }
 
 bool Context::Append(const std::string& dataset, std::vector<bronze::Row>&& rows,

@@ -105,6 +105,13 @@ class Context {
   // A new HTTP client (one per worker thread).
   std::unique_ptr<http::Client> NewClient();
 
+  // A unit of work run by a worker with its HTTP client and JSON parser; true when it completed.
+  using Task = std::function<bool(http::Client&, api::Parser&)>;
+  // Runs the units `next` hands out (it sets *task and returns true, or returns false when none is
+  // left; it is called by one worker at a time) on `workers` threads, each with its own HTTP client
+  // and JSON parser, until none is left or the run stops. True when every unit ran and completed.
+  bool RunQueue(int workers, const std::function<bool(Task*)>& next);
+
   // Runs task(client, parser, i) for every i in [0, count) on up to `workers` threads, each with
   // its own HTTP client and JSON parser, until all ran or the run stops. True when every task ran
   // and returned true.
@@ -120,6 +127,10 @@ class Context {
 
   DatasetCounters& counters(const std::string& dataset);
   std::vector<std::string> datasets() const;
+
+  // The committed streams of the dataset whose key starts with `prefix` (a JSON object), or
+  // nullopt when they cannot be read: that is fatal, and recorded.
+  std::optional<nlohmann::json> Progress(const std::string& dataset, std::string_view prefix = "");
 
   // Appends rows (and progress) to a dataset's Sink and counts them; false if the Sink has failed
   // (the failure is then fatal and recorded).

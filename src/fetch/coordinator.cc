@@ -278,33 +278,34 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
 
   // Phase 2: trades and prices from the committed list.
   if ((wants.trades || wants.prices) && !ctx.stopping()) {
-    std::string list_error;
-    auto markets = LoadMarketList(ctx, &list_error);
-    if (!markets) {
-      if (!ctx.stopping()) ctx.Fatal(list_error);
+    // Trades and prices plan side by side, each in its own session.
+    std::unique_ptr<PlanningSession> trades_list, prices_list;
+    bronze::Status s = PlanningSession::Open(ctx, wants.trades ? &trades_list : &prices_list);
+    if (s.ok() && wants.trades && wants.prices) s = PlanningSession::Open(ctx, &prices_list);
+    if (!s.ok()) {
+      if (!ctx.stopping()) ctx.Fatal(s.message());
     } else {
-      ctx.Log(
-          fmt::format("{} markets in the list", Thousands(static_cast<int64_t>(markets->size()))));
+      ctx.Log(fmt::format("{} markets in the list",
+                          Thousands((trades_list ? trades_list : prices_list)->markets())));
       // Markets with a start date and a known book are planned at once; the others wait for the
       // trades, which may date them (the oldest trade) or show that they traded (so have a book).
-      std::vector<ListedMarket> dated, undated;
-      for (const ListedMarket& m : *markets) {
-        (m.start && !m.order_book_unknown ? dated : undated).push_back(m);
-      }
       std::vector<std::thread> jobs;
       if (wants.trades) {
-        jobs.emplace_back([&] { require(FetchTrades(ctx, *markets, Workers(config, "trades"))); });
+        jobs.emplace_back(
+            [&] { require(FetchTrades(ctx, *trades_list, Workers(config, "trades"))); });
       }
       if (wants.prices) {
-        jobs.emplace_back([&] { require(FetchPrices(ctx, dated, Workers(config, "prices"))); });
+        jobs.emplace_back([&] {
+          require(FetchPrices(ctx, *prices_list, /*dated=*/true, Workers(config, "prices")));
+        });
       }
       for (auto& t : jobs) t.join();
-      if (wants.prices && !undated.empty() && !ctx.stopping()) {
+      if (wants.prices && !ctx.stopping()) {
         // The trades of these markets are committed by now.
         if (wants.trades) {
-          if (bronze::Status s = ctx.sink("trades").Flush(); !s.ok()) ctx.Fatal(s.message());
+          if (bronze::Status f = ctx.sink("trades").Flush(); !f.ok()) ctx.Fatal(f.message());
         }
-        require(FetchPrices(ctx, undated, Workers(config, "prices")));
+        require(FetchPrices(ctx, *prices_list, /*dated=*/false, Workers(config, "prices")));
       }
     }
   }

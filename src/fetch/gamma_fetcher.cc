@@ -39,7 +39,9 @@ ListInfo Info(GammaList list) {
 bool FetchGammaList(Context& ctx, http::Client& client, api::Parser& parser, GammaList list) {
   const ListInfo info = Info(list);
   const std::string base = ctx.config().api.gamma_api_base;
-  Sweep sweep = Sweep::For(ctx.store().Progress(info.dataset), info.key, ctx.run_id());
+  const std::optional<Sweep> saved = Sweep::For(ctx, info.dataset, info.key);
+  if (!saved) return false;
+  Sweep sweep = *saved;
   while (!sweep.done && !ctx.stopping()) {
     std::string url;
     if (list == GammaList::kTags) {

@@ -42,7 +42,9 @@ class BoardWallets {
 // Walks one board; true when complete.
 bool FetchBoard(Context& ctx, http::Client& client, api::Parser& parser, const Board& board) {
   const std::string base = ctx.config().api.data_api_base;
-  Sweep sweep = Sweep::For(ctx.store().Progress("leaderboard"), board.Key(), ctx.run_id());
+  const std::optional<Sweep> saved = Sweep::For(ctx, "leaderboard", board.Key());
+  if (!saved) return false;
+  Sweep sweep = *saved;
   BoardWallets wallets;
   while (!sweep.done && !ctx.stopping()) {
     const int64_t offset = sweep.cursor.empty() ? 0 : std::stoll(sweep.cursor);

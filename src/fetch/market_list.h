@@ -4,39 +4,72 @@
 //
 // Reading the list from committed Parquet rather than from memory lets `--mode trades` and
 // `--mode prices` run on their own, and a resumed run plan from exactly what it committed.
+//
+// The real list holds 1.5M markets and 3M tokens, more than the fetch's memory budget: it is built
+// as the table `market_list` of a planning session (DuckDB with bounded memory, spilling under the
+// data dir), where a planner joins it with its datasets' committed streams and reads the result
+// through a cursor, a chunk at a time.
 
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "bronze/duckdb_session.h"
 #include "fetch/context.h"
 
 namespace polypipe::fetch {
 
+// One market of the list, as a planner reads it.
 struct ListedMarket {
   std::string condition_id;
   bool closed = false;
-  // Whether the market ever had an order book (so a price series): Gamma's enableOrderBook or a
-  // CLOB accepting_order_timestamp. CLOB's own enable_order_book is not used: it is switched off
-  // when a market closes. When neither source knows (Gamma does not list the market, CLOB has no
-  // timestamp), the market's trades are the witness (see FetchPrices).
-  bool order_book = false;
-  bool order_book_unknown = false;
-  std::vector<std::string> token_ids;
-  // Unix seconds; absent when no source knows them.
-  std::optional<int64_t> start;  // Gamma startDate, else createdAt
-  // When trading began: Gamma startDate, else CLOB accepting_order_timestamp, else createdAt.
+  std::vector<std::string> token_ids;  // in outcome order
+  // When trading began (unix seconds): Gamma startDate, else CLOB accepting_order_timestamp, else
+  // Gamma createdAt; absent when no source knows.
   std::optional<int64_t> trading_start;
-  std::optional<int64_t> end;    // closed: Gamma closedTime, else endDate, else CLOB end_date_iso
-  std::optional<double> volume;  // Gamma volumeNum
 };
 
-// The markets of the newest complete `markets` snapshot in list order (at most ctx.limit()),
-// joined with their tokens and the newest complete Gamma snapshot, if any. Sets `error` and
-// returns nullopt when Bronze cannot be read or holds no complete market snapshot.
-std::optional<std::vector<ListedMarket>> LoadMarketList(Context& ctx, std::string* error);
+// The columns of table `market_list`, one row per market of the newest complete `markets`
+// snapshot (at most ctx.limit(), in list order `f, r`):
+//   f, r            list order (file name, row in file)
+//   condition_id    VARCHAR
+//   closed          BOOLEAN
+//   book            'yes' | 'no' | 'unknown': whether the market ever had an order book (so a price
+//                   series): Gamma enableOrderBook or a CLOB accepting_order_timestamp. CLOB's own
+//                   enable_order_book is not used: it is switched off when a market closes. When
+//                   neither source knows, the market's trades are the witness (see FetchPrices).
+//   token_ids       VARCHAR[] in outcome order
+//   start           BIGINT: Gamma startDate, else createdAt
+//   trading_start   BIGINT: see ListedMarket
+//   end_ts          BIGINT: closed: Gamma closedTime, else endDate, else CLOB end_date_iso
+//   volume          DOUBLE: Gamma volumeNum
+class PlanningSession {
+ public:
+  // Opens a session and builds `market_list`. Fails (naming the data dir) when Bronze cannot be
+  // read or holds no complete market snapshot.
+  static bronze::Status Open(Context& ctx, std::unique_ptr<PlanningSession>* session);
+
+  bronze::DuckDbSession& db() { return *db_; }
+  int64_t markets() const { return markets_; }
+
+  // Defines the view `<dataset>_streams(key, value)`: the dataset's committed streams as of now.
+  bronze::Status DefineStreams(const std::string& dataset);
+
+  // A market of a cursor row whose first three columns are condition_id, closed, token_ids and
+  // fourth trading_start.
+  static ListedMarket MarketOf(const bronze::TextRow& row);
+
+ private:
+  PlanningSession(Context& ctx, std::unique_ptr<bronze::DuckDbSession> db)
+      : ctx_(ctx), db_(std::move(db)) {}
+
+  Context& ctx_;
+  std::unique_ptr<bronze::DuckDbSession> db_;
+  int64_t markets_ = 0;
+};
 
 }  // namespace polypipe::fetch

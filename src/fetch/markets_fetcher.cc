@@ -22,8 +22,10 @@ nlohmann::json SweepProgress(const Sweep& s) {
 
 bool FetchMarkets(Context& ctx) {
   const std::string base = ctx.config().api.clob_api_base;
-  Sweep markets = Sweep::For(ctx.store().Progress("markets"), kSweepKey, ctx.run_id());
-  Sweep tokens = Sweep::For(ctx.store().Progress("market_tokens"), kSweepKey, ctx.run_id());
+  const std::optional<Sweep> saved_markets = Sweep::For(ctx, "markets", kSweepKey);
+  const std::optional<Sweep> saved_tokens = Sweep::For(ctx, "market_tokens", kSweepKey);
+  if (!saved_markets || !saved_tokens) return false;
+  Sweep markets = *saved_markets, tokens = *saved_tokens;
   if (markets.done && tokens.done) return true;
 
   // Resume from the dataset that is behind.

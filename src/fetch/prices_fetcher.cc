@@ -3,6 +3,8 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <charconv>
+#include <memory>
 
 #include "api/clob_api.h"
 #include "api/parser.h"
@@ -17,65 +19,137 @@ namespace {
 constexpr size_t kTokensPerRequest = api::kMaxBatchPriceTokens;
 constexpr int64_t kDaySeconds = 86'400;
 
-std::vector<PriceGroup> Plan(Context& ctx, const std::vector<ListedMarket>& markets) {
-  const PriceResolution& res = ctx.config().price_resolution;
-  const nlohmann::json progress = ctx.store().Progress("prices");
-  const nlohmann::json trades = ctx.store().Progress("trades");
-  const int64_t now = NowMicros() / 1'000'000;
-  DatasetCounters& counters = ctx.counters("prices");
+// Tokens read from the plan per refill.
+constexpr size_t kPlanBatch = 20'000;
 
-  std::vector<PriceGroup::Token> tokens;
-  for (const ListedMarket& m : markets) {
-    const auto state = trades.find(MarketTradeKey(m.condition_id));
-    std::optional<int64_t> oldest_trade;
-    if (state != trades.end() && state->is_object()) {
-      if (const auto it = state->find("oldest"); it != state->end() && it->is_number_integer()) {
-        oldest_trade = it->get<int64_t>();
-      }
-    }
-    // A market that never had a book has no midpoint series. Where no source says, its trades
-    // decide.
-    if (!m.order_book && !(m.order_book_unknown && oldest_trade)) {
-      counters.left_out.Add("no_book", static_cast<int64_t>(m.token_ids.size()));
-      continue;
-    }
-    const std::optional<int64_t> start = m.start ? m.start : oldest_trade;
-    if (!start) {
-      counters.left_out.Add("no_start_date", static_cast<int64_t>(m.token_ids.size()));
-      continue;
-    }
-    const int64_t end = m.closed ? std::min(now, m.end.value_or(now)) : now;
-    const int base =
-        m.volume.value_or(0) >= res.high_volume_threshold ? res.high_volume_fidelity : res.fidelity;
-    for (const std::string& token_id : m.token_ids) {
-      PriceGroup::Token t{token_id, *start, end, base, m.closed && m.volume.value_or(1) > 0,
-                          !m.closed};
-      if (!ctx.fresh()) {
-        const auto it = progress.find(token_id);
-        if (it != progress.end() && it->is_object()) {
-          t.from = std::max(t.from, it->value("to", int64_t{0}) + 1);
-          t.fidelity = it->value("f", t.fidelity);
-          t.locked = it->value("locked", false);
-        }
-      }
-      if (t.from <= t.to) tokens.push_back(std::move(t));
-    }
-  }
-  // Tokens of similar fidelity and lifetime share requests.
-  std::stable_sort(tokens.begin(), tokens.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.fidelity, a.from) < std::tie(b.fidelity, b.from);
-  });
-  std::vector<PriceGroup> groups;
+int64_t Number(const std::optional<std::string_view>& text) {
+  int64_t v = 0;
+  if (text) std::from_chars(text->data(), text->data() + text->size(), v);
+  return v;
+}
+
+// PricePlan: the token groups of one pass, handed out one at a time. The planning session decides
+// each token's range and fidelity from its market and its committed progress, and orders the
+// tokens so that those of similar fidelity and lifetime share requests; the groups are built a
+// batch at a time as the cursor reaches them.
+class PricePlan {
+ public:
+  explicit PricePlan(Context& ctx) : ctx_(ctx) {}
+
+  // Plans one pass over the markets of the list that `dated` selects: with a start date and a
+  // known book, or the others. Counts the planned tokens (units_total) and those left out.
+  bronze::Status Open(PlanningSession& list, bool dated);
+
+  // The next group; nullopt when none is left.
+  std::optional<PriceGroup> Next();
+
+ private:
+  Context& ctx_;
+  std::unique_ptr<bronze::RowCursor> cursor_;
+  std::vector<PriceGroup> ready_;  // handed out from the back
+};
+
+bronze::Status PricePlan::Open(PlanningSession& list, bool dated) {
+  const PriceResolution& res = ctx_.config().price_resolution;
+  bronze::Status s = list.DefineStreams("trades");
+  if (s.ok()) s = list.DefineStreams("prices");
+  if (!s.ok()) return s;
+  const int64_t now = NowMicros() / 1'000'000;
+  // Markets of the pass, with their oldest committed trade. A market that never had a book has no
+  // midpoint series; where no source says, its trades decide. The series starts at the market's
+  // start, else its oldest trade.
+  const std::string markets = fmt::format(
+      "(SELECT l.*, CASE WHEN json_type(json_extract(ts.value, '$.oldest')) IN ('BIGINT', "
+      "'UBIGINT') THEN "
+      "(json_extract_string(ts.value, '$.oldest'))::BIGINT END AS oldest, "
+      "len(list_filter(string_split(coalesce("
+      "l.token_ids, ''), chr(31)), x -> x <> '')) AS tokens FROM market_list l LEFT JOIN "
+      "trades_streams ts ON ts.key = 'market:' || l.condition_id WHERE {}(l.start IS NOT NULL "
+      "AND l.book <> 'unknown'))",
+      dated ? "" : "NOT ");
+  const std::string left_out =
+      "CASE WHEN NOT (book = 'yes' OR (book = 'unknown' AND oldest IS NOT NULL)) THEN 'no_book' "
+      "WHEN coalesce(start, oldest) IS NULL THEN 'no_start_date' END";
+  DatasetCounters& counters = ctx_.counters("prices");
+  s = bronze::ForEachRow(
+      list.db().connection(),
+      fmt::format("SELECT {} AS reason, sum(tokens) FROM {} GROUP BY reason HAVING reason IS NOT "
+                  "NULL",
+                  left_out, markets),
+      [&](const bronze::TextRow& row) {
+        counters.left_out.Add(std::string(row.values[0].value_or("")), Number(row.values[1]));
+        return bronze::Status::Ok();
+      });
+  if (!s.ok()) return s;
+
+  // One row per token: its range and fidelity, moved on by its committed progress.
+  const std::string base =
+      fmt::format("CASE WHEN coalesce(volume, 0) >= {} THEN {} ELSE {} END",
+                  res.high_volume_threshold, res.high_volume_fidelity, res.fidelity);
+  const std::string tokens = fmt::format(
+      "(SELECT m.*, unnest(list_filter(string_split(coalesce(m.token_ids, ''), chr(31)), x -> x "
+      "<> '')) AS token_id, unnest(range(1, m.tokens + 1)) AS i FROM {} m WHERE {} IS NULL)",
+      markets, left_out);
+  const std::string state =
+      ctx_.fresh() ? "NULL::VARCHAR" : "CASE WHEN json_type(ps.value) = 'OBJECT' THEN ps.value END";
+  const std::string planned = fmt::format(
+      "SELECT token_id, greatest(coalesce(start, oldest), coalesce((json_extract_string(state, "
+      "'$.to'))::BIGINT, "
+      "CASE WHEN state IS NULL THEN NULL ELSE 0 END) + 1) AS from_ts, CASE WHEN closed THEN "
+      "least({0}, coalesce(end_ts, {0})) ELSE {0} END AS to_ts, "
+      "coalesce((json_extract_string(state, '$.f'))::INTEGER, "
+      "{1}) AS fidelity, closed AND coalesce(volume, 1) > 0 AS traded, NOT closed AS open, "
+      "coalesce((json_extract_string(state, '$.locked'))::BOOLEAN, false) AS locked, f, r, i FROM "
+      "(SELECT t.*, {2} AS "
+      "state FROM {3} t LEFT JOIN prices_streams ps ON ps.key = t.token_id)",
+      now, base, state, tokens);
+  const std::string kept = fmt::format("FROM ({}) WHERE from_ts <= to_ts", planned);
+  bronze::QueryResult count;
+  s = bronze::QueryText(list.db().connection(), "SELECT count(*) " + kept, &count);
+  if (!s.ok()) return s;
+  counters.units_total.fetch_add(Number(count.rows.at(0).at(0)));
+  return bronze::RowCursor::Open(
+      list.db().connection(),
+      "SELECT token_id, from_ts, to_ts, fidelity, traded, open, locked " + kept +
+          " ORDER BY fidelity, from_ts, f, r, i",
+      &cursor_);
+}
+
+std::optional<PriceGroup> PricePlan::Next() {
+  const PriceResolution& res = ctx_.config().price_resolution;
   const int64_t window = static_cast<int64_t>(res.window_days) * kDaySeconds;
-  for (size_t i = 0; i < tokens.size(); i += kTokensPerRequest) {
-    std::vector<PriceGroup::Token> chunk(
-        tokens.begin() + static_cast<std::ptrdiff_t>(i),
-        tokens.begin() +
-            static_cast<std::ptrdiff_t>(std::min(tokens.size(), i + kTokensPerRequest)));
-    groups.emplace_back(std::move(chunk), res.ladder, window);
+  if (ready_.empty() && cursor_ && !ctx_.stopping()) {
+    std::vector<PriceGroup::Token> tokens;
+    while (tokens.size() < kPlanBatch) {
+      const bronze::TextRow* row = cursor_->Next();
+      if (row == nullptr) break;
+      PriceGroup::Token t;
+      t.token_id = std::string(row->values[0].value_or(""));
+      t.from = Number(row->values[1]);
+      t.to = Number(row->values[2]);
+      t.fidelity = static_cast<int>(Number(row->values[3]));
+      t.traded = row->values[4].value_or("") == "true";
+      t.open = row->values[5].value_or("") == "true";
+      t.locked = row->values[6].value_or("") == "true";
+      tokens.push_back(std::move(t));
+    }
+    if (!cursor_->status().ok()) {
+      ctx_.Fatal("prices: cannot read the market list: " + cursor_->status().message());
+      return std::nullopt;
+    }
+    for (size_t i = 0; i < tokens.size(); i += kTokensPerRequest) {
+      std::vector<PriceGroup::Token> chunk(
+          tokens.begin() + static_cast<std::ptrdiff_t>(i),
+          tokens.begin() +
+              static_cast<std::ptrdiff_t>(std::min(tokens.size(), i + kTokensPerRequest)));
+      ready_.emplace_back(std::move(chunk), res.ladder, window);
+    }
+    std::reverse(ready_.begin(), ready_.end());
   }
-  counters.units_total.fetch_add(static_cast<int64_t>(tokens.size()));  // called once per pass
-  return groups;
+  if (ready_.empty()) return std::nullopt;
+  std::optional<PriceGroup> group(std::move(ready_.back()));
+  ready_.pop_back();
+  return group;
 }
 
 // Walks one group to its end; true when complete.
@@ -125,12 +199,21 @@ bool RunGroup(Context& ctx, http::Client& client, api::Parser& parser, PriceGrou
 
 }  // namespace
 
-bool FetchPrices(Context& ctx, const std::vector<ListedMarket>& markets, int workers) {
-  std::vector<PriceGroup> groups = Plan(ctx, markets);
-  return ctx.RunTasks(groups.size(), workers,
-                      [&](http::Client& client, api::Parser& parser, size_t i) {
-                        return RunGroup(ctx, client, parser, groups[i], groups[i].size());
-                      });
+bool FetchPrices(Context& ctx, PlanningSession& list, bool dated, int workers) {
+  PricePlan plan(ctx);
+  if (bronze::Status s = plan.Open(list, dated); !s.ok()) {
+    ctx.Fatal("prices: cannot plan the run: " + s.message());
+    return false;
+  }
+  return ctx.RunQueue(workers, [&](Context::Task* task) {
+    std::optional<PriceGroup> next = plan.Next();
+    if (!next) return false;
+    auto group = std::make_shared<PriceGroup>(std::move(*next));
+    *task = [&ctx, group](http::Client& client, api::Parser& parser) {
+      return RunGroup(ctx, client, parser, *group, group->size());
+    };
+    return true;
+  });
 }
 
 }  // namespace polypipe::fetch

@@ -16,8 +16,10 @@
 
 namespace polypipe::fetch {
 
-// Fetches with `workers` threads; true when every planned token is covered. Markets without a
-// start date are left out (counted) unless the trades progress knows their oldest trade.
-bool FetchPrices(Context& ctx, const std::vector<ListedMarket>& markets, int workers);
+// Fetches with `workers` threads; true when every planned token is covered. One pass takes the
+// markets with a start date and a known book (`dated`), or the others: those wait for the trades,
+// which may date them (the oldest trade) or show that they traded (so had a book). Markets still
+// without a start date are left out (counted).
+bool FetchPrices(Context& ctx, PlanningSession& list, bool dated, int workers);
 
 }  // namespace polypipe::fetch

@@ -10,13 +10,15 @@ nlohmann::json Sweep::ToJson() const {
   return {{"run_id", run_id}, {"cursor", cursor}, {"pages", pages}, {"rows", rows}, {"done", done}};
 }
 
-Sweep Sweep::For(const nlohmann::json& progress, const std::string& key,
-                 const std::string& run_id) {
+std::optional<Sweep> Sweep::For(Context& ctx, const std::string& dataset, const std::string& key) {
+  const auto progress = ctx.Progress(dataset, key);
+  if (!progress) return std::nullopt;
   Sweep s;
-  s.run_id = run_id;
-  if (!progress.is_object() || !progress.contains(key)) return s;
-  const nlohmann::json& j = progress[key];
-  if (!j.is_object() || j.value("run_id", "") != run_id) return s;
+  s.run_id = ctx.run_id();
+  const auto it = progress->find(key);
+  if (it == progress->end()) return s;
+  const nlohmann::json& j = *it;
+  if (!j.is_object() || j.value("run_id", "") != s.run_id) return s;
   s.cursor = j.value("cursor", "");
   s.pages = j.value("pages", int64_t{0});
   s.rows = j.value("rows", int64_t{0});
@@ -29,9 +31,10 @@ bool MarkSnapshotComplete(Context& ctx, const std::string& dataset) {
 }
 
 std::string CompleteSnapshotRun(Context& ctx, const std::string& dataset) {
-  const nlohmann::json progress = ctx.store().Progress(dataset);
-  const auto it = progress.find(kCompleteRunKey);
-  return it != progress.end() && it->is_string() ? it->get<std::string>() : "";
+  const auto progress = ctx.Progress(dataset, kCompleteRunKey);
+  if (!progress) return "";
+  const auto it = progress->find(kCompleteRunKey);
+  return it != progress->end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 namespace detail {

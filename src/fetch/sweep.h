@@ -26,9 +26,9 @@ struct Sweep {
   bool done = false;
 
   nlohmann::json ToJson() const;
-  // The state of `key` in `progress` if it belongs to `run_id`, else a sweep at its start.
-  static Sweep For(const nlohmann::json& progress, const std::string& key,
-                   const std::string& run_id);
+  // The committed state of the dataset's stream `key` if it belongs to this run, else a sweep at
+  // its start; nullopt when the progress cannot be read (the run is then stopping).
+  static std::optional<Sweep> For(Context& ctx, const std::string& dataset, const std::string& key);
 };
 
 // Progress key naming the run whose snapshot of the dataset is complete.

@@ -3,9 +3,11 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <iterator>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
@@ -24,9 +26,13 @@ constexpr size_t kMarketsPerFeed = api::kMaxConditionsPerTradesUrl;
 constexpr int64_t kDaySeconds = 86'400;
 constexpr char kFeedPrefix[] = "feed:";
 
+// When each market of a feed began trading, if known.
+using TradingStarts = std::unordered_map<std::string, std::optional<int64_t>>;
+
 struct PlannedFeed {
   std::string key;  // progress key "feed:<run>:<n>", with "/0" or "/1" per split
   TradeFeed feed;
+  TradingStarts starts;
 };
 
 // What the workers share.
@@ -34,8 +40,6 @@ struct TradesRun {
   Context& ctx;
   TradeFeed::Columns columns;
   api::TradesFilter filter;
-  // When each listed market began trading, if known.
-  std::unordered_map<std::string, std::optional<int64_t>> trading_start;
 };
 
 TradeFeed::Columns TradeColumns() {
@@ -57,11 +61,6 @@ std::optional<int64_t> IntField(const nlohmann::json& state, const char* key) {
   const auto it = state.find(key);
   if (it == state.end() || !it->is_number_integer()) return std::nullopt;
   return it->get<int64_t>();
-}
-
-bool BoolField(const nlohmann::json& state, const char* key) {
-  const auto it = state.find(key);
-  return it != state.end() && it->is_boolean() && it->get<bool>();
 }
 
 // A member's start from its committed state: watermark, oldest trade and overlap.
@@ -161,84 +160,196 @@ void DeepenOverlaps(Context& ctx, const TradeFeed::Columns& columns,
                       deepened.size(), lag));
 }
 
-std::vector<PlannedFeed> Plan(TradesRun& run, const std::vector<ListedMarket>& markets) {
-  Context& ctx = run.ctx;
-  const nlohmann::json progress = ctx.store().Progress("trades");
-  const int64_t lag = ctx.config().trades.lag_seconds;
-  DatasetCounters& counters = ctx.counters("trades");
-  std::vector<PlannedFeed> feeds;
-  std::set<std::string> in_feed;
+// Markets read from the plan per batch of new feeds: their overlaps are deepened together.
+constexpr size_t kPlanBatch = 20'000;
+
+// TradesPlan: the feeds of a run, handed out one at a time. Unfinished feeds (of this run, or of
+// an earlier one that ended with failed units) come first, from their committed cursors; then the
+// listed markets that still need their trades, read from the planning session in list order and
+// packed into new feeds a batch at a time, so memory holds one batch however long the list is.
+class TradesPlan {
+ public:
+  explicit TradesPlan(TradesRun& run) : run_(run), ctx_(run.ctx) {}
+
+  // Plans the run: reads the unfinished feeds and opens the cursor over the markets. Counts the
+  // planned markets (units_total) and the closed ones left out of the API's reach.
+  bronze::Status Open(PlanningSession& list);
+
+  // The next feed to run; false when none is left.
+  bool Next(PlannedFeed* feed);
+
+ private:
+  bronze::Status ResumeFeeds(PlanningSession& list);
+  void Refill();
+
+  TradesRun& run_;
+  Context& ctx_;
+  std::set<std::string> in_feed_;   // markets of the unfinished feeds
+  std::vector<PlannedFeed> ready_;  // handed out from the back
+  std::unique_ptr<bronze::RowCursor> cursor_;
+  int64_t numbered_ = 0;  // feeds of this run so far
+};
+
+bronze::Status TradesPlan::ResumeFeeds(PlanningSession& list) {
+  const std::optional<nlohmann::json> feeds = ctx_.Progress("trades", kFeedPrefix);
+  if (!feeds) return bronze::Status::Error("cannot read the trades progress");
   nlohmann::json superseded = nlohmann::json::object();
-  int64_t numbered = 0;
-  const std::string prefix = fmt::format("{}{}:", kFeedPrefix, ctx.run_id());
-  // Unfinished feeds, of this run or of an earlier one that ended with failed units, continue
-  // from their committed cursors. A --fresh run starts over and retires them.
-  for (const auto& [key, value] : progress.items()) {
-    if (key.rfind(kFeedPrefix, 0) != 0) continue;
-    if (key.rfind(prefix, 0) == 0) ++numbered;
+  const std::string prefix = fmt::format("{}{}:", kFeedPrefix, ctx_.run_id());
+  for (const auto& [key, value] : feeds->items()) {
+    if (key.rfind(prefix, 0) == 0) ++numbered_;
     if (!value.is_object()) continue;  // finished
-    if (ctx.fresh()) {
+    if (ctx_.fresh()) {
+      // A --fresh run starts over and retires them.
       superseded[key] = nullptr;
       continue;
     }
     if (auto feed = TradeFeed::FromJson(value); feed && !feed->finished()) {
-      for (const std::string& id : feed->condition_ids()) in_feed.insert(id);
-      feeds.push_back({key, std::move(*feed)});
+      for (const std::string& id : feed->condition_ids()) in_feed_.insert(id);
+      ready_.push_back({key, std::move(*feed), {}});
     }
   }
-  if (!superseded.empty()) ctx.Append("trades", {}, std::move(superseded));
+  if (!superseded.empty()) ctx_.Append("trades", {}, std::move(superseded));
+  if (in_feed_.empty()) return bronze::Status::Ok();
+  // Their members' trading starts, from the list.
+  std::string ids;
+  for (const std::string& id : in_feed_)
+    ids += (ids.empty() ? "" : ", ") + bronze::QuoteSqlString(id);
+  TradingStarts starts;
+  bronze::Status s = bronze::ForEachRow(
+      list.db().connection(),
+      fmt::format("SELECT condition_id, closed, token_ids, trading_start FROM market_list WHERE "
+                  "condition_id IN ({})",
+                  ids),
+      [&](const bronze::TextRow& row) {
+        ListedMarket m = PlanningSession::MarketOf(row);
+        starts[m.condition_id] = m.trading_start;
+        return bronze::Status::Ok();
+      });
+  for (PlannedFeed& f : ready_) {
+    for (const std::string& id : f.feed.condition_ids()) {
+      if (auto it = starts.find(id); it != starts.end()) f.starts.insert(*it);
+    }
+  }
+  std::reverse(ready_.begin(), ready_.end());  // handed out in committed order
+  return s;
+}
 
+bronze::Status TradesPlan::Open(PlanningSession& list) {
+  bronze::Status s = ResumeFeeds(list);
+  if (s.ok()) s = list.DefineStreams("trades");
+  if (!s.ok()) return s;
+  // A market needs its feed unless this run fetched it already, or it is closed and complete, or
+  // closed and fetched as far as the API reaches (what is missing is counted, not asked).
+  const std::string run = bronze::QuoteSqlString(ctx_.run_id());
+  const std::string joined =
+      ctx_.fresh() ? "(SELECT l.*, NULL::VARCHAR AS state FROM market_list l)"
+                   : "(SELECT l.*, s.value AS state FROM market_list l LEFT JOIN trades_streams s "
+                     "ON s.key = 'market:' || l.condition_id)";
+  const std::string needed = fmt::format(
+      "state IS NULL OR NOT (coalesce(json_extract_string(state, '$.run') = {0}, false) OR "
+      "coalesce(json_extract_string(state, '$.done') = "
+      "'true', false) OR coalesce(json_extract_string(state, '$.api_done') = 'true', false))",
+      run);
+  const std::string out_of_reach = fmt::format(
+      "coalesce(json_extract_string(state, '$.run') <> {}, true) AND "
+      "coalesce(json_extract_string(state, '$.done') <> 'true', true) AND "
+      "json_extract_string(state, '$.api_done') = 'true' AND json_extract_string(state, "
+      "'$.out_of_window') = 'true'",
+      run);
+  bronze::QueryResult counts;
+  s = bronze::QueryText(list.db().connection(),
+                        fmt::format("SELECT count(*) FILTER (WHERE {}), count(*) FILTER (WHERE "
+                                    "{}) FROM {}",
+                                    needed, out_of_reach, joined),
+                        &counts);
+  if (!s.ok()) return s;
+  const auto number = [](const std::optional<std::string>& text) {
+    int64_t v = 0;
+    if (text) std::from_chars(text->data(), text->data() + text->size(), v);
+    return v;
+  };
+  DatasetCounters& counters = ctx_.counters("trades");
+  int64_t total = number(counts.rows.at(0).at(0));
+  for (const PlannedFeed& f : ready_) total += static_cast<int64_t>(f.feed.members().size());
+  counters.units_total = total;
+  counters.left_out.Add("out_of_window", number(counts.rows.at(0).at(1)));
+  return bronze::RowCursor::Open(
+      list.db().connection(),
+      fmt::format("SELECT condition_id, closed, token_ids, trading_start, state FROM {} WHERE {} "
+                  "ORDER BY f, r",
+                  joined, needed),
+      &cursor_);
+}
+
+void TradesPlan::Refill() {
+  const int64_t lag = ctx_.config().trades.lag_seconds;
   std::vector<TradeFeed::Member> members;
-  for (const ListedMarket& m : markets) {
-    run.trading_start[m.condition_id] = m.trading_start;
-    if (in_feed.count(m.condition_id)) continue;
+  TradingStarts starts;
+  while (members.size() < kPlanBatch) {
+    const bronze::TextRow* row = cursor_->Next();
+    if (row == nullptr) break;
+    ListedMarket m = PlanningSession::MarketOf(*row);
+    if (in_feed_.count(m.condition_id)) continue;
     nlohmann::json state = nlohmann::json::object();
-    if (!ctx.fresh()) {
-      const auto it = progress.find(MarketTradeKey(m.condition_id));
-      if (it != progress.end() && it->is_object()) state = *it;
+    if (row->values[4]) {
+      nlohmann::json parsed = nlohmann::json::parse(*row->values[4], nullptr, false);
+      if (parsed.is_object()) state = std::move(parsed);
     }
-    const auto run_it = state.find("run");
-    if (run_it != state.end() && *run_it == ctx.run_id()) continue;  // done earlier in this run
-    if (BoolField(state, "done")) continue;                          // closed and complete
-    if (BoolField(state, "api_done")) {
-      // Closed and fetched as far as the API reaches: what is missing is counted, not asked.
-      if (BoolField(state, "out_of_window")) counters.left_out.Add("out_of_window");
-      continue;
-    }
+    starts[m.condition_id] = m.trading_start;
     members.push_back(MemberFromState(m, state));
   }
-  DeepenOverlaps(ctx, run.columns, &members);
+  if (!cursor_->status().ok()) {
+    ctx_.Fatal("trades: cannot read the market list: " + cursor_->status().message());
+    return;
+  }
+  DeepenOverlaps(ctx_, run_.columns, &members);
+  std::vector<PlannedFeed> feeds;
   for (size_t i = 0; i < members.size(); i += kMarketsPerFeed) {
     const auto first = members.begin() + static_cast<std::ptrdiff_t>(i);
     const auto last = members.begin() +
                       static_cast<std::ptrdiff_t>(std::min(members.size(), i + kMarketsPerFeed));
-    feeds.push_back({fmt::format("{}{}", prefix, numbered++),
+    PlannedFeed feed{fmt::format("{}{}:{}", kFeedPrefix, ctx_.run_id(), numbered_++),
                      TradeFeed(std::vector<TradeFeed::Member>(std::make_move_iterator(first),
                                                               std::make_move_iterator(last)),
-                               lag)});
+                               lag),
+                     {}};
+    for (const std::string& id : feed.feed.condition_ids()) feed.starts[id] = starts[id];
+    feeds.push_back(std::move(feed));
   }
-  return feeds;
+  ready_.insert(ready_.end(), std::make_move_iterator(feeds.rbegin()),
+                std::make_move_iterator(feeds.rend()));
+}
+
+bool TradesPlan::Next(PlannedFeed* feed) {
+  if (ready_.empty() && cursor_ && !ctx_.stopping()) Refill();
+  if (ready_.empty()) return false;
+  *feed = std::move(ready_.back());
+  ready_.pop_back();
+  return true;
 }
 
 // Whether a market began trading before the feed's reach, judged by the servers' clock. A market
 // whose start no source knows is out of window when its oldest fill lies within a day of the
 // reach: the feed may have been cut there.
-bool OutOfWindow(const TradesRun& run, const TradeFeed& feed, const std::string& condition_id) {
+bool OutOfWindow(const TradesRun& run, const PlannedFeed& planned,
+                 const std::string& condition_id) {
+  const TradeFeed& feed = planned.feed;
   const int64_t reach =
       run.ctx.ServerNow() -
       static_cast<int64_t>(run.ctx.config().trades.feed_window_days) * kDaySeconds;
-  const auto it = run.trading_start.find(condition_id);
-  if (it != run.trading_start.end() && it->second) return *it->second < reach;
+  const auto it = planned.starts.find(condition_id);
+  if (it != planned.starts.end() && it->second) return *it->second < reach;
   const std::optional<int64_t> oldest = feed.Oldest(condition_id);
   return oldest && *oldest < reach + kDaySeconds;
 }
 
 // The committed state of each member of a finished feed.
-nlohmann::json FinishedStates(TradesRun& run, const TradeFeed& feed) {
+nlohmann::json FinishedStates(TradesRun& run, const PlannedFeed& planned) {
   Context& ctx = run.ctx;
+  const TradeFeed& feed = planned.feed;
   nlohmann::json progress = nlohmann::json::object();
   for (const TradeFeed::Member& m : feed.members()) {
-    const bool out_of_window = OutOfWindow(run, feed, m.condition_id);
+    const bool out_of_window = OutOfWindow(run, planned, m.condition_id);
     nlohmann::json state = {{"closed", m.closed},
                             {"out_of_window", out_of_window},
                             {"api_done", m.closed},
@@ -279,7 +390,7 @@ bool RunFeed(TradesRun& run, http::Client& client, api::Parser& parser, PlannedF
           failure.status != 403) {
         // A cursor the API refuses (one kept from an earlier run may have expired): start the
         // feed again from its first page, skipping what it committed.
-        PlannedFeed again{planned.key, feed.Restarted()};
+        PlannedFeed again{planned.key, feed.Restarted(), planned.starts};
         if (!ctx.Append("trades", {}, {{planned.key, again.feed.ToJson()}})) return false;
         ctx.Log(fmt::format("trades: {}: the cursor was refused ({}); starting the feed again",
                             planned.key, failure.error));
@@ -293,8 +404,8 @@ bool RunFeed(TradesRun& run, http::Client& client, api::Parser& parser, PlannedF
       }
       // Isolate the failing market: each half resumes below what this feed committed.
       auto [left, right] = feed.Split();
-      std::vector<PlannedFeed> halves = {{planned.key + "/0", std::move(left)},
-                                         {planned.key + "/1", std::move(right)}};
+      std::vector<PlannedFeed> halves = {{planned.key + "/0", std::move(left), planned.starts},
+                                         {planned.key + "/1", std::move(right), planned.starts}};
       nlohmann::json progress = {{planned.key, nullptr}};
       for (const PlannedFeed& h : halves) progress[h.key] = h.feed.ToJson();
       if (!ctx.Append("trades", {}, std::move(progress))) return false;
@@ -310,7 +421,7 @@ bool RunFeed(TradesRun& run, http::Client& client, api::Parser& parser, PlannedF
       counters.anomalies.Add("late fills caught by the overlap", feed.late_rows() - late_before);
     }
     nlohmann::json progress = {{planned.key, feed.finished() ? nlohmann::json() : feed.ToJson()}};
-    if (feed.finished()) progress.update(FinishedStates(run, feed));
+    if (feed.finished()) progress.update(FinishedStates(run, planned));
     if (!ctx.Append("trades", std::move(page->rows), std::move(progress))) return false;
   }
   if (feed.finished()) {
@@ -326,21 +437,22 @@ std::string MarketTradeKey(const std::string& condition_id) {
   return "market:" + condition_id;
 }
 
-bool FetchTrades(Context& ctx, const std::vector<ListedMarket>& markets, int workers) {
-  TradesRun run{ctx,
-                TradeColumns(),
-                {ctx.config().trades.filter_type, ctx.config().trades.filter_amount},
-                {}};
-  std::vector<PlannedFeed> feeds = Plan(run, markets);
-  DatasetCounters& counters = ctx.counters("trades");
-  int64_t planned_markets = 0;
-  for (const PlannedFeed& f : feeds)
-    planned_markets += static_cast<int64_t>(f.feed.members().size());
-  counters.units_total = planned_markets;
-  return ctx.RunTasks(feeds.size(), workers,
-                      [&](http::Client& client, api::Parser& parser, size_t i) {
-                        return RunFeed(run, client, parser, feeds[i]);
-                      });
+bool FetchTrades(Context& ctx, PlanningSession& list, int workers) {
+  TradesRun run{
+      ctx, TradeColumns(), {ctx.config().trades.filter_type, ctx.config().trades.filter_amount}};
+  TradesPlan plan(run);
+  if (bronze::Status s = plan.Open(list); !s.ok()) {
+    ctx.Fatal("trades: cannot plan the run: " + s.message());
+    return false;
+  }
+  return ctx.RunQueue(workers, [&](Context::Task* task) {
+    auto feed = std::make_shared<PlannedFeed>();
+    if (!plan.Next(feed.get())) return false;
+    *task = [&run, feed](http::Client& client, api::Parser& parser) {
+      return RunFeed(run, client, parser, *feed);
+    };
+    return true;
+  });
 }
 
 }  // namespace polypipe::fetch

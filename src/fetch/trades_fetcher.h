@@ -31,7 +31,7 @@
 namespace polypipe::fetch {
 
 // Fetches with `workers` threads; true when every planned feed completed.
-bool FetchTrades(Context& ctx, const std::vector<ListedMarket>& markets, int workers);
+bool FetchTrades(Context& ctx, PlanningSession& list, int workers);
 
 // Progress key of a market's trade state.
 std::string MarketTradeKey(const std::string& condition_id);

@@ -9,6 +9,7 @@
 #include "bronze/durable_fs.h"
 #include "bronze/reader.h"
 #include "bronze/store.h"
+#include "tests/bronze/progress_of.h"
 #include "tests/bronze/temp_dir.h"
 
 extern char** environ;
@@ -75,9 +76,9 @@ void ExpectCommittedBatches(const std::string& data, int batches) {
   EXPECT_EQ(store->Stats("trades").rows, 300 * batches);
   EXPECT_EQ(store->Stats("trades").commits, static_cast<uint64_t>(batches));
   if (batches == 0) {
-    EXPECT_EQ(store->Progress("trades"), nlohmann::json::object());
+    EXPECT_EQ(testing::ProgressOf(*store, "trades"), nlohmann::json::object());
   } else {
-    EXPECT_EQ(store->Progress("trades"), (nlohmann::json{{"batch", batches - 1}}));
+    EXPECT_EQ(testing::ProgressOf(*store, "trades"), (nlohmann::json{{"batch", batches - 1}}));
   }
   std::vector<std::string> names;
   ASSERT_TRUE(ListDir(data + "/trades/_staging", &names).ok());

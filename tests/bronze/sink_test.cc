@@ -10,6 +10,7 @@
 
 #include "bronze/durable_fs.h"
 #include "bronze/reader.h"
+#include "tests/bronze/progress_of.h"
 #include "tests/bronze/temp_dir.h"
 #include "tests/bronze/test_rows.h"
 
@@ -132,7 +133,7 @@ TEST_F(SinkTest, ProgressTravelsWithRowsAndSurvivesReopen) {
     ASSERT_TRUE(
         sink.Append(Trades(5, 5, kDay0Seconds), {{"m1", {{"cursor", "p2"}}}, {"m2", 1}}).ok());
     ASSERT_TRUE(sink.Flush().ok());
-    EXPECT_EQ(store_->Progress("trades"), (json{{"m1", {{"cursor", "p2"}}}, {"m2", 1}}));
+    EXPECT_EQ(testing::ProgressOf(*store_, "trades"), (json{{"m1", {{"cursor", "p2"}}}, {"m2", 1}}));
     // Progress alone (a stream that turned out to have nothing new) commits without files.
     ASSERT_TRUE(sink.Append({}, {{"m3", "done"}}).ok());
     ASSERT_TRUE(sink.Close().ok());
@@ -141,7 +142,7 @@ TEST_F(SinkTest, ProgressTravelsWithRowsAndSurvivesReopen) {
   }
   store_.reset();
   ASSERT_TRUE(Store::Open(tmp_.path(), &store_).ok());
-  EXPECT_EQ(store_->Progress("trades"),
+  EXPECT_EQ(testing::ProgressOf(*store_, "trades"),
             (json{{"m1", {{"cursor", "p2"}}}, {"m2", 1}, {"m3", "done"}}));
   EXPECT_EQ(store_->Stats("trades").rows, 10);
   EXPECT_EQ(store_->Stats("trades").commits, 2u);
@@ -166,7 +167,7 @@ TEST_F(SinkTest, ReachingFlushRowsCommitsWithoutAFlush) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(sink.rows_committed(), 100u);
-  EXPECT_EQ(store_->Progress("trades"), (json{{"s", 1}}));
+  EXPECT_EQ(testing::ProgressOf(*store_, "trades"), (json{{"s", 1}}));
   // Below the threshold nothing moves until Flush.
   ASSERT_TRUE(sink.Append(Trades(100, 10, kDay0Seconds)).ok());
   ASSERT_TRUE(sink.Flush().ok());
@@ -212,7 +213,7 @@ TEST_F(SinkTest, BackpressureBoundsTheBufferAndLosesNothing) {
   EXPECT_LT(sink.peak_rows_buffered(), kMax + kPerAppend);
   EXPECT_EQ(sink.rows_committed(), static_cast<uint64_t>(kAppends * kPerAppend));
   EXPECT_EQ(CountRows("trades"), kAppends * kPerAppend);
-  EXPECT_EQ(store_->Progress("trades"), (json{{"last", kAppends - 1}}));
+  EXPECT_EQ(testing::ProgressOf(*store_, "trades"), (json{{"last", kAppends - 1}}));
   // Not asserted (it depends on timing), but shows the mechanism at work.
   std::printf("backpressure: %llu of %d appends waited, %llu commits, peak buffer %llu rows\n",
               static_cast<unsigned long long>(sink.appends_blocked()), kAppends,
@@ -247,7 +248,7 @@ TEST_F(SinkTest, ConcurrentProducersKeepEveryRowAndTheirOwnProgress) {
   EXPECT_EQ(distinct.rows[0][0], std::to_string(kThreads * kAppends * kRows));
   json want = json::object();
   for (int t = 0; t < kThreads; ++t) want["producer" + std::to_string(t)] = kAppends - 1;
-  EXPECT_EQ(store_->Progress("trades"), want);
+  EXPECT_EQ(testing::ProgressOf(*store_, "trades"), want);
 }
 
 TEST_F(SinkTest, RowsThatDoNotFitAreCountedAndSkipped) {
@@ -261,7 +262,7 @@ TEST_F(SinkTest, RowsThatDoNotFitAreCountedAndSkipped) {
   EXPECT_NE(sink.first_rejection().find("24 cells for 25 columns"), std::string::npos)
       << sink.first_rejection();
   EXPECT_EQ(CountRows("trades"), 3);
-  EXPECT_EQ(store_->Progress("trades"), (json{{"s", 1}}));
+  EXPECT_EQ(testing::ProgressOf(*store_, "trades"), (json{{"s", 1}}));
 }
 
 TEST_F(SinkTest, InvalidUtf8IsRepairedSoTheFileStaysReadable) {
@@ -328,7 +329,7 @@ TEST_F(SinkTest, DestructorCommitsWhatWasAppended) {
     ASSERT_TRUE(sink.Append(Trades(0, 4, kDay0Seconds), {{"s", "x"}}).ok());
   }
   EXPECT_EQ(CountRows("trades"), 4);
-  EXPECT_EQ(store_->Progress("trades"), (json{{"s", "x"}}));
+  EXPECT_EQ(testing::ProgressOf(*store_, "trades"), (json{{"s", "x"}}));
 }
 
 TEST_F(SinkTest, SnapshotDatasetsPartitionByFetchTime) {
@@ -387,7 +388,7 @@ TEST_F(SinkTest, AFailedStageIsStickyAndCommitsNothing) {
   EXPECT_EQ(sink.Flush().message(), s.message());
   EXPECT_EQ(sink.Close().message(), s.message());
 
-  EXPECT_EQ(store_->Progress("trades"), (json{{"s", 1}}));
+  EXPECT_EQ(testing::ProgressOf(*store_, "trades"), (json{{"s", 1}}));
   EXPECT_EQ(store_->Stats("trades").commits, 1u);
   EXPECT_EQ(CountRows("trades"), 5);
 }
@@ -411,7 +412,7 @@ TEST_F(SinkTest, AFailedCommitRemovesItsStagedFiles) {
   }
   EXPECT_FALSE(sink.Close().ok());
   EXPECT_EQ(CountRows("trades"), 0);
-  EXPECT_EQ(store_->Progress("trades"), json::object());
+  EXPECT_EQ(testing::ProgressOf(*store_, "trades"), json::object());
 }
 
 TEST_F(SinkTest, AReadOnlyDataDirIsACleanError) {
@@ -427,7 +428,7 @@ TEST_F(SinkTest, AReadOnlyDataDirIsACleanError) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find(ds), std::string::npos) << s.message();
   EXPECT_FALSE(sink.Close().ok());
-  EXPECT_EQ(store_->Progress("trades"), json::object());
+  EXPECT_EQ(testing::ProgressOf(*store_, "trades"), json::object());
   EXPECT_EQ(store_->Stats("trades").commits, 0u);
 }
 

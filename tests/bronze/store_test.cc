@@ -8,6 +8,7 @@
 #include <set>
 
 #include "bronze/durable_fs.h"
+#include "tests/bronze/progress_of.h"
 #include "tests/bronze/temp_dir.h"
 
 namespace polypipe::bronze {
@@ -60,7 +61,7 @@ TEST(Store, OpenCreatesTheDirectoryAndLockFile) {
   ASSERT_TRUE(ReadFile(data + "/.lock", &pid).ok());
   EXPECT_EQ(pid, std::to_string(::getpid()) + "\n");
   EXPECT_TRUE(store->Datasets().empty());
-  EXPECT_EQ(store->Progress("trades"), json::object());
+  EXPECT_EQ(testing::ProgressOf(*store, "trades"), json::object());
   EXPECT_EQ(store->Stats("trades").commits, 0u);
 }
 
@@ -143,7 +144,7 @@ TEST(Store, CommitPlacesFilesAndRecordsProgressAndStats) {
   ASSERT_TRUE(
       store->Commit("trades", "run-2", {}, {{"m2", 1}, {"m1", {{"cursor", "def"}}}}, &written)
           .ok());
-  EXPECT_EQ(store->Progress("trades"), (json{{"m1", {{"cursor", "def"}}}, {"m2", 1}}));
+  EXPECT_EQ(testing::ProgressOf(*store, "trades"), (json{{"m1", {{"cursor", "def"}}}, {"m2", 1}}));
   DatasetStats st = store->Stats("trades");
   EXPECT_EQ(st.files, 2);
   EXPECT_EQ(st.rows, 15);
@@ -160,7 +161,7 @@ TEST(Store, CommitPlacesFilesAndRecordsProgressAndStats) {
   // Everything survives a reopen.
   store.reset();
   ASSERT_TRUE(Store::Open(tmp.path(), &store).ok());
-  EXPECT_EQ(store->Progress("trades"), (json{{"m1", {{"cursor", "def"}}}, {"m2", 1}}));
+  EXPECT_EQ(testing::ProgressOf(*store, "trades"), (json{{"m1", {{"cursor", "def"}}}, {"m2", 1}}));
   DatasetStats again = store->Stats("trades");
   EXPECT_EQ(again.rows, 15);
   EXPECT_EQ(again.commits, 2u);
@@ -239,7 +240,7 @@ TEST(Store, ReadOnlyOpenSeesCommitsBesideAWriterAndChangesNothing) {
   EXPECT_EQ(reader->Datasets(), (std::vector<std::string>{"trades"}));
   EXPECT_EQ(reader->Stats("trades").rows, 10);
   EXPECT_EQ(reader->Stats("trades").max_event_us, 6);
-  EXPECT_EQ(reader->Progress("trades"), (json{{"m", 1}}));
+  EXPECT_EQ(testing::ProgressOf(*reader, "trades"), (json{{"m", 1}}));
   EXPECT_TRUE(IsRegularFile(temp_log));
   EXPECT_TRUE(IsRegularFile(writer->StagingDir("trades") + "/trades_inflight.parquet"));
   EXPECT_FALSE(reader->PrepareDataset("trades").ok());
@@ -276,7 +277,7 @@ TEST(StoreRecovery, CommittedButUnrenamedFilesRollForward) {
   EXPECT_TRUE(IsRegularFile(ds + "/dt=2026-01-01/trades_b.parquet"));
   EXPECT_TRUE(List(ds + "/_staging").empty());
   EXPECT_EQ(store->Stats("trades").rows, 12);
-  EXPECT_EQ(store->Progress("trades"), (json{{"s", 7}}));
+  EXPECT_EQ(testing::ProgressOf(*store, "trades"), (json{{"s", 7}}));
 }
 
 TEST(StoreRecovery, UncommittedStagedFilesAndTempLogsAreDeleted) {
@@ -299,7 +300,7 @@ TEST(StoreRecovery, UncommittedStagedFilesAndTempLogsAreDeleted) {
   EXPECT_TRUE(List(ds + "/_staging").empty());
   EXPECT_EQ(List(ds + "/_log"), (std::vector<std::string>{"000000000001.json"}));
   EXPECT_EQ(store->Stats("markets").files, 0);
-  EXPECT_EQ(store->Progress("markets"), (json{{"done", false}}));
+  EXPECT_EQ(testing::ProgressOf(*store, "markets"), (json{{"done", false}}));
 }
 
 TEST(StoreRecovery, ARecordNamingAMissingFileIsAnError) {

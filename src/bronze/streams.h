@@ -1,0 +1,46 @@
+// StreamsSnapshot: a dataset's stream progress at one moment, as the Store keeps it — the streams
+// file of its newest checkpoint (one row per stream: key, value as JSON text) and the streams
+// committed since (the overlay, newest value per key), which win over the file's.
+//
+// At real scale a dataset holds millions of streams (one per market or token), more than memory
+// should: the overlay is bounded by the checkpoint interval, and the file is read through DuckDB,
+// in a view a query can join (DefineStreamsView) or in a bounded stream of rows (ForEachStream).
+//
+// Thread-safety: plain values and functions of their arguments; a DuckDbSession is used by one
+// thread at a time.
+
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "bronze/duckdb_session.h"
+#include "bronze/status.h"
+
+namespace polypipe::bronze {
+
+struct StreamsSnapshot {
+  std::string checkpoint;                      // path of the streams file; empty when none
+  std::map<std::string, std::string> overlay;  // key -> value (JSON text)
+};
+
+// Creates (or replaces) the temporary view `view(key VARCHAR, value VARCHAR)` over the snapshot in
+// `session`, with a temporary table `<view>_overlay` behind it.
+Status DefineStreamsView(DuckDbSession& session, const StreamsSnapshot& snapshot,
+                         const std::string& view);
+
+// Calls `visit` with every stream whose key starts with `prefix`, in no particular order, reading
+// the file in bounded chunks. Stops at the first error `visit` returns.
+Status ForEachStream(
+    const StreamsSnapshot& snapshot, std::string_view prefix,
+    const std::function<Status(std::string_view key, std::string_view value)>& visit);
+
+// Writes the snapshot's streams to the Parquet file `path` (replaced if present) and fsyncs it;
+// sets *rows. DuckDB may spill to `temp_dir` (created when needed).
+Status WriteStreamsFile(const StreamsSnapshot& snapshot, const std::string& path,
+                        const std::string& temp_dir, int64_t* rows);
+
+}  // namespace polypipe::bronze
