@@ -34,6 +34,8 @@ struct LoadSilverArgs {
   std::string bronze = "data";
   std::string silver = "data/polymarket.duckdb";
   int threads = 0;
+  std::string config = "config/polypipe.json";
+  std::string memory_limit, temp_directory;
   bool dry_run = false;
 };
 
@@ -94,11 +96,21 @@ int Fetch(const FetchArgs& args, const CLI::App& cmd) {
   return polypipe::fetch::RunFetch(config, options, g_stop, g_interrupted);
 }
 
-int LoadSilver(const LoadSilverArgs& args) {
+int LoadSilver(const LoadSilverArgs& args, const CLI::App& cmd) {
+  polypipe::fetch::FetchConfig config = polypipe::fetch::FetchConfig::Defaults();
+  if (auto error =
+          polypipe::fetch::LoadConfigFile(args.config, cmd.count("--config") > 0, &config)) {
+    fmt::print(stderr, "polypipe load-silver: {}\n", *error);
+    return kExitUsage;
+  }
   polypipe::silver::LoadOptions options;
   options.bronze_dir = args.bronze;
   options.silver_path = args.silver;
   options.threads = args.threads;
+  options.memory_limit =
+      cmd.count("--memory-limit") ? args.memory_limit : config.silver.memory_limit;
+  options.temp_directory =
+      cmd.count("--temp-directory") ? args.temp_directory : config.silver.temp_directory;
   options.dry_run = args.dry_run;
   return polypipe::silver::RunLoadSilver(options);
 }
@@ -137,6 +149,19 @@ int main(int argc, char** argv) {
   load_cmd->add_option("--silver", load.silver, "DuckDB database file");
   load_cmd->add_option("--threads", load.threads, "DuckDB threads")->check(CLI::NonNegativeNumber);
   load_cmd->add_option("--min-workers,--max-workers", load.threads, "Alias of --threads");
+  load_cmd->add_option("--config", load.config, "Config file");
+  load_cmd
+      ->add_option("--memory-limit", load.memory_limit,
+                   "DuckDB memory limit, e.g. 1GB (silver.memory_limit)")
+      ->check(CLI::Validator(
+          [](const std::string& v) {
+            return polypipe::fetch::IsMemorySize(v)
+                       ? std::string()
+                       : "expected a size such as 1GB or 512MiB, got \"" + v + "\"";
+          },
+          "SIZE"));
+  load_cmd->add_option("--temp-directory", load.temp_directory,
+                       "Where DuckDB spills (silver.temp_directory; default <silver>.tmp)");
   load_cmd->add_flag("--dry-run", load.dry_run, "Print what would be loaded; change nothing");
 
   StatusArgs status;
@@ -162,7 +187,7 @@ int main(int argc, char** argv) {
   }
 
   if (fetch_cmd->parsed()) return Fetch(fetch, *fetch_cmd);
-  if (load_cmd->parsed()) return LoadSilver(load);
+  if (load_cmd->parsed()) return LoadSilver(load, *load_cmd);
   if (status_cmd->parsed()) return polypipe::cli::Status(status.data_dir, status.json);
   if (check_cmd->parsed()) return polypipe::silver::RunCheck(check.silver);
   return kExitUsage;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -228,7 +229,29 @@ void ReadPrices(Reader& r, const json& v, PriceResolution* p) {
   }
 }
 
+void ReadSilver(Reader& r, const json& v, SilverSetting* silver) {
+  if (!r.Keys(v, "silver", {"memory_limit", "temp_directory"})) return;
+  if (v.contains("memory_limit")) {
+    r.String(v["memory_limit"], "silver.memory_limit", &silver->memory_limit);
+    if (!r.error() && !IsMemorySize(silver->memory_limit)) {
+      r.Fail("silver.memory_limit",
+             "expected a size such as \"1GB\" or \"512MiB\", got " + v["memory_limit"].dump());
+    }
+  }
+  if (v.contains("temp_directory")) {
+    r.String(v["temp_directory"], "silver.temp_directory", &silver->temp_directory);
+  }
+}
+
 }  // namespace
+
+bool IsMemorySize(const std::string& text) {
+  static const std::regex kSize(
+      R"(\s*([0-9]+(\.[0-9]+)?)\s*(b|bytes|kb|mb|gb|tb|kib|mib|gib|tib)\s*)", std::regex::icase);
+  std::smatch m;
+  if (!std::regex_match(text, m, kSize)) return false;
+  return std::stod(m[1].str()) > 0;
+}
 
 FetchConfig FetchConfig::Defaults() {
   FetchConfig c;
@@ -265,7 +288,7 @@ std::optional<std::string> LoadConfigFile(const std::string& path, bool required
   Reader r(path);
   if (!r.Keys(root, "",
               {"api", "rate_limits", "workers", "queues", "retry", "output_dirs",
-               "price_resolution", "trades"})) {
+               "price_resolution", "trades", "silver"})) {
     return r.error();
   }
   if (root.contains("api")) ReadApi(r, root["api"], &config->api);
@@ -284,6 +307,7 @@ std::optional<std::string> LoadConfigFile(const std::string& path, bool required
   if (root.contains("price_resolution"))
     ReadPrices(r, root["price_resolution"], &config->price_resolution);
   if (root.contains("trades")) ReadTrades(r, root["trades"], &config->trades);
+  if (root.contains("silver")) ReadSilver(r, root["silver"], &config->silver);
   return r.error();
 }
 

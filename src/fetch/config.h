@@ -62,6 +62,15 @@ struct TradesSetting {
   int lag_seconds = 3600;
 };
 
+// What `polypipe load-silver` asks of DuckDB.
+struct SilverSetting {
+  // DuckDB's memory_limit for a load ("1GB", "512MiB", ...): past it DuckDB spills to
+  // temp_directory instead of growing.
+  std::string memory_limit = "1GB";
+  // Where DuckDB spills; empty: "<silver file>.tmp", beside the Silver file.
+  std::string temp_directory;
+};
+
 struct FetchConfig {
   ApiSetting api;
   // Keyed by limiter name: the hosts "data", "clob", "gamma" and routes such as "data_v2_trades".
@@ -74,6 +83,7 @@ struct FetchConfig {
   std::string data_dir = "data";
   PriceResolution price_resolution;
   TradesSetting trades;
+  SilverSetting silver;
 
   // The defaults: the official limits of polymarket-api.md with a safety margin.
   static FetchConfig Defaults();
@@ -83,6 +93,10 @@ struct FetchConfig {
 // error; the default path may be absent). Returns the error line on failure.
 std::optional<std::string> LoadConfigFile(const std::string& path, bool required,
                                           FetchConfig* config);
+// True if `text` is a size DuckDB's memory_limit accepts and that is above zero: a number and a
+// unit, e.g. "1GB", "1.5 GiB", "512MB", "800KiB".
+bool IsMemorySize(const std::string& text);
+
 // Applies POLYPIPE_DATA_DIR, POLYPIPE_DATA_API, POLYPIPE_CLOB_API, POLYPIPE_GAMMA_API,
 // POLYPIPE_CA_BUNDLE when set.
 void ApplyEnvironment(FetchConfig* config);

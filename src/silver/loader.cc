@@ -144,6 +144,8 @@ Status Loader::Run(LoadReport* report) {
   }
 
   // 2. What Silver has loaded.
+  const std::string temp_directory =
+      options_.temp_directory.empty() ? options_.silver_path + ".tmp" : options_.temp_directory;
   std::unique_ptr<SilverDb> db;
   const bool exists = bronze::PathExists(options_.silver_path);
   if (options_.dry_run && !exists) {
@@ -159,6 +161,8 @@ Status Loader::Run(LoadReport* report) {
     SilverDbOptions db_options;
     db_options.read_only = options_.dry_run;
     db_options.threads = options_.threads;
+    db_options.memory_limit = options_.memory_limit;
+    db_options.temp_directory = temp_directory;
     Status s = SilverDb::Open(options_.silver_path, db_options, &db);
     if (!s.ok()) return s;
   }
@@ -258,9 +262,11 @@ Status Loader::Run(LoadReport* report) {
                   load_id, file_slot));
   if (!s.ok()) return fail(s);
   report->load_id = load_id;
-  Say(fmt::format("load-silver: load {}: {} files, {} rows from {} into {}", load_id,
-                  Thousands(report->files), Thousands(report->rows), bronze_dir,
-                  options_.silver_path));
+  Say(
+      fmt::format("load-silver: load {}: {} files, {} rows from {} into {} (memory_limit {}, "
+                  "spilling to {})",
+                  load_id, Thousands(report->files), Thousands(report->rows), bronze_dir,
+                  options_.silver_path, options_.memory_limit, temp_directory));
 
   bool markets_changed = false;
   auto run_step = [&](const std::string& label, const std::string& sql_name) {

@@ -27,6 +27,10 @@ Status SilverDb::Open(const std::string& path, const SilverDbOptions& options,
       {"access_mode", options.read_only ? "READ_ONLY" : "READ_WRITE"},
   };
   if (options.threads > 0) settings.emplace_back("threads", std::to_string(options.threads));
+  if (!options.memory_limit.empty()) settings.emplace_back("memory_limit", options.memory_limit);
+  if (!options.temp_directory.empty()) {
+    settings.emplace_back("temp_directory", options.temp_directory);
+  }
   for (const auto& [name, value] : settings) {
     if (duckdb_set_config(config, name, value.c_str()) != DuckDBSuccess) {
       duckdb_destroy_config(&config);

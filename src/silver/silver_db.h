@@ -28,7 +28,9 @@ using bronze::Status;
 
 struct SilverDbOptions {
   bool read_only = false;
-  int threads = 0;  // 0: DuckDB's default (one per core)
+  int threads = 0;             // 0: DuckDB's default (one per core)
+  std::string memory_limit;    // empty: DuckDB's default (80% of RAM)
+  std::string temp_directory;  // empty: DuckDB's default ("<path>.tmp")
 };
 
 class SilverDb {

@@ -863,5 +863,37 @@ TEST(SilverCli, BadInputsFailWithOneClearLine) {
   }
 }
 
+// DuckDB's memory limit and spill folder come from the config file (silver.memory_limit,
+// silver.temp_directory) or the flags; a bad size is a usage error of one line naming it, and
+// nothing is created.
+TEST(SilverCli, MemoryLimitAndTempDirectoryComeFromConfigOrFlags) {
+  SilverHarness h("silver-memory");
+  ASSERT_EQ(h.Fetch({"--mode", "trades", "--limit", "5"}).code, 0);
+  const fs::path config = h.data_dir().parent_path() / "silver-config.json";
+  std::ofstream(config) << R"({"silver": {"memory_limit": "lots"}})";
+  Outcome r = h.Load({"--config", config.string()});
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("silver.memory_limit"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("lots"), std::string::npos) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+
+  r = h.Load({"--memory-limit", "0GB"});
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--memory-limit"), std::string::npos) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_FALSE(fs::exists(h.silver_path()));
+
+  // A valid file, overridden by a flag: the load runs within 200MiB, spilling where it is told.
+  const fs::path spill = h.data_dir().parent_path() / "spill";
+  std::ofstream(config, std::ios::trunc)
+      << R"({"silver": {"memory_limit": "1GB", "temp_directory": ")" << spill.string() << R"("}})";
+  r = h.Load({"--config", config.string(), "--memory-limit", "200MiB"});
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(h.SilverInt("SELECT count(*) FROM TradeFact"),
+            Int(h.Query("SELECT count(*) FROM " + h.Scan("trades")).rows[0][0]));
+  EXPECT_NE(r.output.find("memory_limit 200MiB, spilling to " + spill.string()), std::string::npos)
+      << r.output;
+}
+
 }  // namespace
 }  // namespace polypipe::testing
