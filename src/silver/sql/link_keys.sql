@@ -1,6 +1,8 @@
 -- Links rows that arrived before their dimension row: markets to events, bridge rows to
 -- categories, tokens to markets, orphan facts to tokens, markets and traders. Cheap when there
--- is nothing to link (each statement only touches rows whose surrogate is NULL or stale).
+-- is nothing to link (each statement only touches rows whose surrogate is NULL or stale). Run
+-- once every dimension of the load is written and before its trades and prices are inserted:
+-- those are linked by their own joins, so only earlier loads' orphans are left to find here.
 
 UPDATE MarketDim d SET event_id = e.event_id
 FROM EventDim e

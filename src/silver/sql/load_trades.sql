@@ -4,7 +4,8 @@
 -- fill collides, two identical fills (fill_seq 0 and 1) stay apart. A fill whose token or market
 -- is not in the dimensions is kept with NULL surrogates (an orphan: `check` reports it;
 -- link_keys.sql links it later).
--- Input: view new_trades, table load_ctx, and batch_trades (trades_batch_*.sql).
+-- Input: view new_trades, table load_ctx (next_trade_id: one above the largest trade_id), and
+-- batch_trades (trades_batch_*.sql).
 
 CREATE OR REPLACE TEMP TABLE batch_trade_wallets AS
 SELECT proxy_wallet AS wallet_address,
@@ -36,7 +37,7 @@ WHEN NOT MATCHED THEN INSERT
           b.last_trade_at, b.last_trade_at);
 
 INSERT INTO TradeFact BY NAME
-SELECT (SELECT coalesce(max(trade_id), 0) + 1 FROM TradeFact) + n.position AS trade_id,
+SELECT (SELECT next_trade_id FROM load_ctx) + n.position AS trade_id,
        m.market_id, k.token_id, w.trader_id, n."timestamp", n.side, n.price, n.size,
        n.price * n.size AS notional, n.outcome_index, n.transaction_hash, n.condition_id,
        n.token_hash, n.wallet_address, n.fill_seq, (SELECT load_id FROM load_ctx) AS load_id
