@@ -58,11 +58,11 @@ int64_t DumpUniverse(const Universe& u, const ServeOptions& serve, const std::st
 
   // Trades: one cursor-paged feed per listed market, 1000 per page, dust fills included.
   const PriceSettings prices;
-  for (const Market& m : u.markets()) {
-    if (!m.in_clob) continue;
+  for (int k = 0; k < u.clob_market_count(); ++k) {
+    const MarketRecord& m = u.market_record(u.clob_market(k));
     std::string next;
     for (int page = 1;; ++page) {
-      SimRequest r = Query({{"condition", m.condition_id},
+      SimRequest r = Query({{"condition", u.ConditionId(m.index)},
                             {"limit", "1000"},
                             {"filter_type", "TOKENS"},
                             {"filter_amount", "0"}});
@@ -81,7 +81,7 @@ int64_t DumpUniverse(const Universe& u, const ServeOptions& serve, const std::st
       int window = 1;
       for (int64_t from = m.start; from <= end; from += 15 * 86'400, ++window) {
         const int64_t to = std::min(end, from + 15 * 86'400 - 1);
-        SimResponse resp = ClobPricesHistory(u, Query({{"market", m.token_ids[o]},
+        SimResponse resp = ClobPricesHistory(u, Query({{"market", u.TokenId(m.index, o)},
                                                        {"startTs", std::to_string(from)},
                                                        {"endTs", std::to_string(to)},
                                                        {"fidelity", std::to_string(fidelity)}}));

@@ -197,8 +197,8 @@ inline std::string HostileMarketQuestion(const Market& m, int kind) {
 // them (see TradeWriter in routes_data.cc) with the kind's change applied.
 inline void WriteHostileTrade(const Universe& u, const Trade& t, int kind, JsonWriter& w) {
   const std::string_view name = kHostileTradeKinds[kind].name;
-  const Market& m = u.markets()[t.market];
-  const Wallet& wal = u.wallets()[t.wallet];
+  const Market m = u.market(t.market);
+  const Wallet wal = u.wallet(t.wallet);
   const uint64_t salt = static_cast<uint64_t>(t.market) * 1'000'003 + t.index;
   auto number = [](double v) { return fmt::format("{}", v); };
   w.BeginObject();
@@ -255,7 +255,7 @@ inline void WriteHostileTrade(const Universe& u, const Trade& t, int kind, JsonW
   }
   w.Field("slug", name == "path_text" ? HostilePathText(salt + 1) : m.slug);
   w.Field("icon", fmt::format("https://images.example/market-{}.png", m.index));
-  w.Field("event_slug", u.events()[m.event].slug);
+  w.Field("event_slug", u.event(m.event).slug);
   if (name == "strings_as_numbers") {
     w.Key("outcome").Raw("7");
   } else {

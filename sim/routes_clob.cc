@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "sim/hostile.h"
@@ -167,7 +168,7 @@ std::vector<std::pair<int64_t, double>> Points(const Universe& u, std::string_vi
                                                const PriceQuery& q) {
   auto [mi, outcome] = u.FindToken(token);
   if (mi < 0) return {};
-  const Market& m = u.markets()[mi];
+  const MarketRecord& m = u.market_record(mi);
   if (q.whole_life) {
     if (u.Closed(m)) return {};  // interval=max is empty for resolved markets
     return u.PricePoints(m, outcome, m.start, q.to, q.fidelity);
@@ -193,17 +194,11 @@ SimResponse ClobMarkets(const Universe& u, const ServeOptions& o, const SimReque
   JsonWriter w(body);
   w.BeginObject();
   w.Key("data").BeginArray();
-  int64_t seen = 0, count = 0;
-  bool more = false;
-  for (const Market& m : u.markets()) {
-    if (!m.in_clob) continue;
-    if (seen++ < offset) continue;
-    if (count == o.clob_page_size) {
-      more = true;
-      break;
-    }
-    WriteClobMarket(u, m, w);
-    ++count;
+  const int64_t listed = u.clob_market_count();
+  const int64_t count = std::clamp<int64_t>(listed - offset, 0, o.clob_page_size);
+  const bool more = offset + count < listed;
+  for (int64_t k = offset; k < offset + count; ++k) {
+    WriteClobMarket(u, u.market(u.clob_market(static_cast<int>(k))), w);
   }
   w.EndArray();
   w.Field("next_cursor", more ? Base64Encode(std::to_string(offset + count)) : "LTE=");
@@ -215,10 +210,10 @@ SimResponse ClobMarkets(const Universe& u, const ServeOptions& o, const SimReque
 
 SimResponse ClobMarket(const Universe& u, const SimRequest&, const std::string& condition_id) {
   const int mi = u.FindMarket(condition_id);
-  if (mi < 0 || !u.markets()[mi].in_clob) return ClobError(404, "market not found");
+  if (mi < 0 || !u.market_record(mi).in_clob) return ClobError(404, "market not found");
   std::string body;
   JsonWriter w(body);
-  WriteClobMarket(u, u.markets()[mi], w);
+  WriteClobMarket(u, u.market(mi), w);
   return JsonResponse(200, std::move(body));
 }
 

@@ -164,12 +164,12 @@ void WriteHostileTruth(const Universe& u, int64_t trades, int64_t board, int64_t
   w.Field("broken_pages", u.options().hostile_pages);
   w.Key("planted").BeginArray();
   auto outcome = [](HostileOutcome o) { return o == HostileOutcome::kKept ? "kept" : "skipped"; };
-  for (const Market& m : u.markets()) {
-    if (!m.in_clob) continue;
+  for (int listed = 0; listed < u.clob_market_count(); ++listed) {
+    const MarketRecord& m = u.market_record(u.clob_market(listed));
     if (const int kind = HostileMarketKind(u, m.index); kind >= 0) {
       const HostileKind& k = kHostileMarketKinds[kind];
       ++kinds[std::string("markets.") + k.name];
-      w.BeginObject().Field("dataset", "markets").Field("condition_id", m.condition_id);
+      w.BeginObject().Field("dataset", "markets").Field("condition_id", u.ConditionId(m.index));
       w.Field("kind", k.name).Field("field", k.field).Field("outcome", outcome(k.outcome));
       w.EndObject();
     }
@@ -240,69 +240,71 @@ void WriteHostileTruth(const Universe& u, int64_t trades, int64_t board, int64_t
   w.EndObject();
 }
 
-// The trade feed's reach, market by market: what a complete fetch sending filter_amount=0 is
-// served (fills inside the feed window, dust included, pending late fills not yet), and what
-// exists beyond it.
-class TradeTruth {
- public:
-  TradeTruth(const Universe& u, bool detail)
-      : u_(u),
-        detail_(detail),
-        cutoff_(u.FeedWindowStart()),
-        outside_(outside_json_),
-        out_of_window_(out_of_window_json_) {
-    outside_.BeginObject();
-    out_of_window_.BeginArray();
-  }
-
-  // Counts a CLOB-listed market; returns the fills the feed serves of it.
-  int64_t Add(const Market& m) {
-    const int64_t stamped = u_.StampedTrades(m);
-    const int64_t first = std::min(u_.FirstTradeSince(m, cutoff_), stamped);
-    const int64_t pending_inside = u_.PendingIn(m, first, stamped);
-    const int64_t pending_outside = u_.PendingIn(m, 0, first);
-    const int64_t served = stamped - first - pending_inside;
-    const int64_t outside = first - pending_outside;
-    existing_ += served + outside;
-    outside_total_ += outside;
-    pending_ += pending_inside + pending_outside;
-    dust_ += u_.DustIn(m, first, stamped);
-    if (!m.order_book) ++without_book_;
-    if (detail_ && outside > 0) outside_.Field(m.condition_id, outside);
-    if (m.start < cutoff_) {
-      ++out_of_window_markets_;
-      if (detail_) out_of_window_.String(m.condition_id);
-    }
-    return served;
-  }
-
-  void Write(JsonWriter& w) {
-    w.Field("feed_window_start", cutoff_);
-    w.Field("trades_existing", existing_);
-    w.Field("trades_outside_window", outside_total_);
-    w.Field("markets_out_of_window", out_of_window_markets_);
-    w.Field("dust_trades", dust_);
-    w.Field("late_pending", pending_);
-    w.Field("markets_without_book", without_book_);
-    if (!detail_) return;
-    outside_.EndObject();
-    out_of_window_.EndArray();
-    w.Key("market_trades_outside_window").Raw(outside_json_);
-    w.Key("out_of_window_markets").Raw(out_of_window_json_);
-  }
-
- private:
-  const Universe& u_;
-  const bool detail_;
-  const int64_t cutoff_;
-  int64_t existing_ = 0, outside_total_ = 0, pending_ = 0, dust_ = 0;
-  int64_t out_of_window_markets_ = 0, without_book_ = 0;
-  std::string outside_json_, out_of_window_json_;
-  JsonWriter outside_, out_of_window_;
+// The trade feed's reach for one CLOB-listed market: what a complete fetch sending
+// filter_amount=0 is served (fills inside the feed window, dust included, pending late fills not
+// yet), and what exists beyond it.
+struct MarketTrades {
+  int64_t served = 0;   // visible fills inside the window
+  int64_t outside = 0;  // visible fills older than the window
+  int64_t pending = 0;  // late fills not indexed yet, either side of the window
+  int64_t dust = 0;     // served fills under 0.01 shares
 };
+
+MarketTrades CountTrades(const Universe& u, const MarketRecord& m, int64_t cutoff) {
+  const int64_t stamped = u.StampedTrades(m);
+  const int64_t first = std::min(u.FirstTradeSince(m, cutoff), stamped);
+  const int64_t pending_inside = u.PendingIn(m, first, stamped);
+  const int64_t pending_outside = u.PendingIn(m, 0, first);
+  MarketTrades t;
+  t.served = stamped - first - pending_inside;
+  t.outside = first - pending_outside;
+  t.pending = pending_inside + pending_outside;
+  t.dust = u.DustIn(m, first, stamped);
+  return t;
+}
+
+// Price points a complete fetch gets of each token of `m` (both tokens have as many).
+int64_t CountPoints(const Universe& u, const MarketRecord& m, int fidelity) {
+  return fidelity == 0 ? 0 : u.PricePointCount(m, m.start, std::min(m.end, u.now()), fidelity);
+}
+
+// Calls visit(m) for every market the CLOB lists, in market order.
+template <typename Visit>
+void ForEachListed(const Universe& u, Visit visit) {
+  for (int k = 0; k < u.clob_market_count(); ++k) visit(u.market_record(u.clob_market(k)));
+}
+
+// Sums over the CLOB-listed markets, for `datasets` and the trade feed's totals.
+struct TruthTotals {
+  int64_t markets = 0, tokens = 0, trades = 0, points = 0, gamma_markets = 0;
+  int64_t existing = 0, outside = 0, pending = 0, dust = 0;
+  int64_t out_of_window_markets = 0, without_book = 0;
+};
+
+TruthTotals SumTruth(const Universe& u, const PriceSettings& prices, int64_t cutoff) {
+  TruthTotals t;
+  for (int i = 0; i < u.market_count(); ++i) t.gamma_markets += u.market_record(i).in_gamma;
+  ForEachListed(u, [&](const MarketRecord& m) {
+    ++t.markets;
+    t.tokens += 2;
+    const MarketTrades c = CountTrades(u, m, cutoff);
+    t.trades += c.served;
+    t.existing += c.served + c.outside;
+    t.outside += c.outside;
+    t.pending += c.pending;
+    t.dust += c.dust;
+    t.points += 2 * CountPoints(u, m, u.TruthFidelity(m, prices));
+    if (!m.order_book) ++t.without_book;
+    if (m.start < cutoff) ++t.out_of_window_markets;
+  });
+  return t;
+}
 
 }  // namespace
 
+// The per-item members are written straight into the body, one pass over the markets each, so a
+// universe of 1.5M markets (3M tokens) costs no copy of them; the totals come from a pass of their
+// own before.
 SimResponse Truth(const Universe& u, const SimRequest& r) {
   PriceSettings prices;
   if (auto v = ParseInt(r.Get("fidelity"))) prices.fidelity = static_cast<int>(*v);
@@ -311,36 +313,9 @@ SimResponse Truth(const Universe& u, const SimRequest& r) {
   if (auto v = ParseInt(r.Get("high_volume_threshold")))
     prices.high_volume_threshold = static_cast<double>(*v);
   const bool detail = r.Get("detail", "true") != "false";
-
-  int64_t markets = 0, tokens = 0, trades = 0, points = 0, gamma_markets = 0, board = 0;
-  std::string per_market, per_token, per_token_fidelity;
-  JsonWriter pm(per_market), pt(per_token), pf(per_token_fidelity);
-  pm.BeginObject();
-  pt.BeginObject();
-  pf.BeginObject();
-  TradeTruth trade_truth(u, detail);
-  for (const Market& m : u.markets()) {
-    if (m.in_gamma) ++gamma_markets;
-    if (!m.in_clob) continue;
-    ++markets;
-    tokens += 2;
-    const int64_t n = trade_truth.Add(m);
-    trades += n;
-    if (detail) pm.Field(m.condition_id, n);
-    const int fidelity = u.TruthFidelity(m, prices);
-    const int64_t count =
-        fidelity == 0 ? 0 : u.PricePointCount(m, m.start, std::min(m.end, u.now()), fidelity);
-    points += 2 * count;
-    if (detail) {
-      for (int o = 0; o < 2; ++o) {
-        pt.Field(m.token_ids[o], count);
-        pf.Field(m.token_ids[o], fidelity);
-      }
-    }
-  }
-  pm.EndObject();
-  pt.EndObject();
-  pf.EndObject();
+  const int64_t cutoff = u.FeedWindowStart();
+  const TruthTotals totals = SumTruth(u, prices, cutoff);
+  int64_t board = 0;
   for (size_t c = 0; c < kBoardCategories.size(); ++c) {
     for (size_t p = 0; p < kBoardPeriods.size(); ++p) {
       board += static_cast<int64_t>(kBoardOrders.size()) *
@@ -349,18 +324,21 @@ SimResponse Truth(const Universe& u, const SimRequest& r) {
   }
 
   std::string body;
+  // The per-item members take about 500 bytes per listed market: room for them up front spares
+  // the copies of a growing body (pages never written cost no memory).
+  if (detail) body.reserve(static_cast<size_t>(totals.markets) * 520 + 4096);
   JsonWriter w(body);
   w.BeginObject();
   w.Field("seed", static_cast<int64_t>(u.seed()));
   w.Field("now", u.now());
   w.Key("datasets").BeginObject();
-  w.Field("markets", markets);
-  w.Field("market_tokens", tokens);
-  w.Field("trades", trades);
-  w.Field("prices", points);
+  w.Field("markets", totals.markets);
+  w.Field("market_tokens", totals.tokens);
+  w.Field("trades", totals.trades);
+  w.Field("prices", totals.points);
   w.Field("leaderboard", board);
-  w.Field("gamma_markets", gamma_markets);
-  w.Field("gamma_events", static_cast<int64_t>(u.events().size()));
+  w.Field("gamma_markets", totals.gamma_markets);
+  w.Field("gamma_events", static_cast<int64_t>(u.event_count()));
   w.Field("gamma_categories", static_cast<int64_t>(u.tags().size()));
   w.EndObject();
   // Beside `datasets` (which counts Bronze rows): what the kept board rows contain.
@@ -377,13 +355,46 @@ SimResponse Truth(const Universe& u, const SimRequest& r) {
   w.EndArray();
   w.EndObject();
   if (detail) {
-    w.Key("market_trades").Raw(per_market);
-    w.Key("token_prices").Raw(per_token);
-    w.Key("token_fidelity").Raw(per_token_fidelity);
+    w.Key("market_trades").BeginObject();
+    ForEachListed(u, [&](const MarketRecord& m) {
+      w.Field(u.ConditionId(m.index), CountTrades(u, m, cutoff).served);
+    });
+    w.EndObject();
+    w.Key("token_prices").BeginObject();
+    ForEachListed(u, [&](const MarketRecord& m) {
+      const int64_t count = CountPoints(u, m, u.TruthFidelity(m, prices));
+      for (int o = 0; o < 2; ++o) w.Field(u.TokenId(m.index, o), count);
+    });
+    w.EndObject();
+    w.Key("token_fidelity").BeginObject();
+    ForEachListed(u, [&](const MarketRecord& m) {
+      const int fidelity = u.TruthFidelity(m, prices);
+      for (int o = 0; o < 2; ++o) w.Field(u.TokenId(m.index, o), fidelity);
+    });
+    w.EndObject();
   }
-  trade_truth.Write(w);
+  w.Field("feed_window_start", cutoff);
+  w.Field("trades_existing", totals.existing);
+  w.Field("trades_outside_window", totals.outside);
+  w.Field("markets_out_of_window", totals.out_of_window_markets);
+  w.Field("dust_trades", totals.dust);
+  w.Field("late_pending", totals.pending);
+  w.Field("markets_without_book", totals.without_book);
+  if (detail) {
+    w.Key("market_trades_outside_window").BeginObject();
+    ForEachListed(u, [&](const MarketRecord& m) {
+      const int64_t outside = CountTrades(u, m, cutoff).outside;
+      if (outside > 0) w.Field(u.ConditionId(m.index), outside);
+    });
+    w.EndObject();
+    w.Key("out_of_window_markets").BeginArray();
+    ForEachListed(u, [&](const MarketRecord& m) {
+      if (m.start < cutoff) w.String(u.ConditionId(m.index));
+    });
+    w.EndArray();
+  }
   if (u.options().hostile_rate > 0 || u.options().hostile_pages) {
-    WriteHostileTruth(u, trades, board, markets, w);
+    WriteHostileTruth(u, totals.trades, board, totals.markets, w);
   }
   w.EndObject();
   return JsonResponse(200, std::move(body));

@@ -42,7 +42,7 @@ class Tape {
        const std::optional<TapeKey>& after)
       : u_(u) {
     for (int mi : markets) {
-      const Market& m = u.markets()[mi];
+      const MarketRecord& m = u.market_record(mi);
       int64_t pos =
           after ? u.PositionBefore(m, after->ts, after->market, after->index) : u.StampedTrades(m);
       if (range.until != INT64_MAX) pos = std::min(pos, u.FirstTradeSince(m, range.until + 1));
@@ -70,7 +70,7 @@ class Tape {
 
   // Queues the market's newest visible trade at or below `index`, if it is within the floor.
   void Push(int market, int64_t index, int64_t floor) {
-    const Market& m = u_.markets()[market];
+    const MarketRecord& m = u_.market_record(market);
     while (index >= floor && u_.Pending(m, index)) --index;
     if (index >= floor)
       heap_.push(Entry{TapeKey{u_.TradeTimestamp(m, index), market, index}, floor});
@@ -121,14 +121,19 @@ std::vector<int> MarketsFor(const Universe& u, const std::vector<std::string>& i
 }
 
 struct TradeFilter {
-  std::string side;  // "", "BUY", "SELL"
-  std::string user;  // lower-case wallet or ""
+  std::string side;      // "", "BUY", "SELL"
+  std::string user;      // lower-case wallet or ""
+  int user_wallet = -1;  // the wallet `user` names, -1 when none does
   // The v2 size filter: fills under `amount` shares (TOKENS) or dollars (CASH) are left out.
   bool cash = false;
   double amount = 0;
-  bool Match(const Universe& u, const Trade& t) const {
+  void SetUser(const Universe& u, std::string address) {
+    user = std::move(address);
+    user_wallet = user.empty() ? -1 : u.FindWallet(user);
+  }
+  bool Match(const Trade& t) const {
     if (!side.empty() && (side == "BUY") != t.buy) return false;
-    if (!user.empty() && u.wallets()[t.wallet].address != user) return false;
+    if (!user.empty() && t.wallet != user_wallet) return false;
     if ((cash ? t.size * t.price : t.size) < amount) return false;
     return true;
   }
@@ -141,7 +146,7 @@ class TradeWriter {
   TradeWriter(const Universe& u, bool v2) : u_(u), v2_(v2) {}
 
   void Write(const Trade& t, JsonWriter& w) {
-    const Wallet& wal = u_.wallets()[t.wallet];
+    const Wallet& wal = WalletOf(t.wallet);
     const MarketText& text = TextOf(t.market);
     w.BeginObject();
     w.Field(v2_ ? "proxy_wallet" : "proxyWallet", wal.address);
@@ -179,11 +184,18 @@ class TradeWriter {
     return json.substr(1, json.size() - 2);
   }
 
+  // Wallets are built on demand; a page's trades come from few of them.
+  const Wallet& WalletOf(int wallet) {
+    auto [it, added] = wallets_.try_emplace(wallet);
+    if (added) it->second = u_.wallet(wallet);
+    return it->second;
+  }
+
   const MarketText& TextOf(int market) {
     auto [it, added] = cache_.try_emplace(market);
     if (!added) return it->second;
-    const Market& m = u_.markets()[market];
-    const Event& e = u_.events()[m.event];
+    const Market m = u_.market(market);
+    const Event e = u_.event(m.event);
     MarketText& text = it->second;
     for (int o = 0; o < 2; ++o) {
       text.ids[o] = Encode([&](JsonWriter& w) {
@@ -207,6 +219,7 @@ class TradeWriter {
   const Universe& u_;
   const bool v2_;
   std::unordered_map<int, MarketText> cache_;
+  std::unordered_map<int, Wallet> wallets_;
 };
 
 // The requested time bounds (`start`, `end`; 0 when not given), honoured with `user` only.
@@ -248,7 +261,7 @@ std::optional<TapeKey> DecodeCursor(const Universe& u, uint64_t filter, const st
     const auto& p = j.at("data").at("params");
     TapeKey k{p.at("ts").get<int64_t>(), p.at("m").get<int>(), p.at("j").get<int64_t>()};
     if (j.at("sig").get<std::string>() != CursorSignature(u, filter, k)) return std::nullopt;
-    if (k.market < 0 || k.market >= static_cast<int>(u.markets().size())) return std::nullopt;
+    if (k.market < 0 || k.market >= u.market_count()) return std::nullopt;
     return k;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
@@ -339,9 +352,10 @@ SimResponse DataTradesV2(const Universe& u, const SimRequest& r) {
   if (!filter.side.empty() && filter.side != "BUY" && filter.side != "SELL") {
     return V2Error(r, 400, "invalid_request", "side must be BUY or SELL", "side");
   }
-  filter.user = r.Get("user");
-  std::transform(filter.user.begin(), filter.user.end(), filter.user.begin(),
+  std::string user = r.Get("user");
+  std::transform(user.begin(), user.end(), user.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  filter.SetUser(u, std::move(user));
   const bool taker_only = ParseBool(r.Get("taker_only", r.Get("takerOnly", "true")), true);
   if (auto error = ParseSizeFilter(r, filter)) return *error;
   TimeBounds bounds;
@@ -355,8 +369,9 @@ SimResponse DataTradesV2(const Universe& u, const SimRequest& r) {
   if (r.Has("event_id")) {
     auto id = ParseInt(r.Get("event_id"));
     if (!id) return V2Error(r, 400, "invalid_request", "event_id must be an integer", "event_id");
-    for (const Event& e : u.events()) {
-      if (e.id == *id) markets.insert(markets.end(), e.markets.begin(), e.markets.end());
+    if (const int event = u.FindEvent(*id); event >= 0) {
+      const EventRecord e = u.event_record(event);
+      for (int mi = e.first_market; mi < e.end_market(); ++mi) markets.push_back(mi);
     }
     std::sort(markets.begin(), markets.end());
     markets.erase(std::unique(markets.begin(), markets.end()), markets.end());
@@ -365,7 +380,7 @@ SimResponse DataTradesV2(const Universe& u, const SimRequest& r) {
     if (filter.user.empty()) {
       return V2Error(r, 400, "invalid_request", "one of condition, event_id or user is required");
     }
-    for (const Market& m : u.markets()) markets.push_back(m.index);
+    for (int mi = 0; mi < u.market_count(); ++mi) markets.push_back(mi);
   }
 
   const uint64_t fhash = FilterHash(markets, filter, taker_only, bounds);
@@ -390,8 +405,8 @@ SimResponse DataTradesV2(const Universe& u, const SimRequest& r) {
     const TapeKey k = tape.Pop();
     ++scanned;
     last = k;
-    const Trade t = u.MakeTrade(u.markets()[k.market], k.index);
-    if (!filter.Match(u, t)) continue;
+    const Trade t = u.MakeTrade(u.market_record(k.market), k.index);
+    if (!filter.Match(t)) continue;
     if (const int kind = HostileTradeKind(u, k.market, k.index); kind >= 0) {
       WriteHostileTrade(u, t, kind, w);
     } else {
@@ -427,11 +442,11 @@ SimResponse DataTradesV1(const Universe& u, const ServeOptions& o, const SimRequ
   const int64_t page = std::min<int64_t>(*limit, 10'000);
   TradeFilter filter;
   filter.side = r.Get("side");
-  filter.user = r.Get("user");
+  filter.SetUser(u, r.Get("user"));
   std::vector<int> markets = MarketsFor(u, SplitCommas(r.Get("market")));
   if (!r.Has("market")) {
     if (filter.user.empty()) return V1Error(400, "market or user is required");
-    for (const Market& m : u.markets()) markets.push_back(m.index);
+    for (int mi = 0; mi < u.market_count(); ++mi) markets.push_back(mi);
   }
   // The retired v1 route predates the feed window: its whole tape (bounded by the offset cap).
   Tape tape(u, markets, TapeRange{}, std::nullopt);
@@ -442,8 +457,8 @@ SimResponse DataTradesV1(const Universe& u, const ServeOptions& o, const SimRequ
   int64_t matched = 0, emitted = 0;
   while (emitted < page && !tape.Empty()) {
     const TapeKey k = tape.Pop();
-    const Trade t = u.MakeTrade(u.markets()[k.market], k.index);
-    if (!filter.Match(u, t)) continue;
+    const Trade t = u.MakeTrade(u.market_record(k.market), k.index);
+    if (!filter.Match(t)) continue;
     if (matched++ < *offset) continue;
     writer.Write(t, w);
     ++emitted;
@@ -492,8 +507,8 @@ SimResponse DataLeaderboard(const Universe& u, const SimRequest& r) {
     const BoardRow row = shifted_page
                              ? u.SweptBoardRow(category, period, order, static_cast<int>(i))
                              : u.BoardEntry(category, period, order, static_cast<int>(i));
-    const Wallet& wal = u.wallets()[row.wallet];
-    if (!user.empty() && wal.address != user) continue;
+    if (!user.empty() && u.WalletAddress(row.wallet) != user) continue;
+    const Wallet wal = u.wallet(row.wallet);
     ++n;
     if (const int kind = HostileBoardKind(u, category, period, order, row.rank0); kind >= 0) {
       WriteHostileBoardRow(wal, row, kind, w);

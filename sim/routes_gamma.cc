@@ -65,11 +65,11 @@ struct EventFacts {
   double volume = 0, liquidity = 0;
 };
 
-EventFacts Facts(const Universe& u, const Event& e) {
+EventFacts Facts(const Universe& u, const EventRecord& e) {
   EventFacts f;
   f.start = INT64_MAX;
-  for (int mi : e.markets) {
-    const Market& m = u.markets()[mi];
+  for (int mi = e.first_market; mi < e.end_market(); ++mi) {
+    const MarketRecord& m = u.market_record(mi);
     f.closed = f.closed && u.Closed(m);
     f.start = std::min(f.start, m.start);
     f.end = std::max(f.end, m.end);
@@ -113,7 +113,7 @@ void WriteEventCore(const Universe& u, const Event& e, const EventFacts& f,
   w.Field("volume1wk", f.closed ? 0.0 : f.volume / 52);
   w.Field("volume1mo", f.closed ? 0.0 : f.volume / 12);
   w.Field("volume1yr", f.volume);
-  w.Field("enableOrderBook", u.markets()[e.markets[0]].order_book);
+  w.Field("enableOrderBook", u.market_record(e.first_market).order_book);
   w.Field("negRisk", e.neg_risk);
   if (e.neg_risk) w.Field("negRiskMarketID", e.neg_risk_market_id);
   w.Field("commentCount", static_cast<int64_t>(Hash(u.seed(), e.id) % 800));
@@ -123,15 +123,14 @@ void WriteGammaMarket(const Universe& u, const Market& m, bool in_event, JsonWri
 
 void WriteGammaEvent(const Universe& u, const Event& e, bool include_markets, JsonWriter& w) {
   const EventFacts f = Facts(u, e);
-  const Market& first = u.markets()[e.markets[0]];
-  const bool recurring = !e.neg_risk && IsRecurring(first);
+  const bool recurring = !e.neg_risk && IsRecurring(u.market(e.first_market));
   w.BeginObject();
   w.Field("$schema", "https://gamma-api.polymarket.com/schemas/Event.json");
   WriteEventCore(u, e, f, /*image=*/"", w);
   if (include_markets) {
     w.Key("markets").BeginArray();
-    for (int mi : e.markets) {
-      if (u.markets()[mi].in_gamma) WriteGammaMarket(u, u.markets()[mi], /*in_event=*/true, w);
+    for (int mi = e.first_market; mi < e.end_market(); ++mi) {
+      if (u.market_record(mi).in_gamma) WriteGammaMarket(u, u.market(mi), /*in_event=*/true, w);
     }
     w.EndArray();
   }
@@ -186,7 +185,7 @@ void WriteGammaEvent(const Universe& u, const Event& e, bool include_markets, Js
 
 void WriteGammaMarket(const Universe& u, const Market& m, bool in_event, JsonWriter& w) {
   const bool closed = u.Closed(m);
-  const Event& e = u.events()[m.event];
+  const Event e = u.event(m.event);
   std::array<std::string, 2> prices;
   for (int o = 0; o < 2; ++o) prices[o] = Decimal(u.TokenPrice(m, o));
   const double last = u.TokenPrice(m, 0);
@@ -348,33 +347,33 @@ ListQuery ParseListQuery(const SimRequest& r) {
   return q;
 }
 
-// Items (market or event indices) a list route may return, in id order.
-template <typename Include>
-std::vector<int> Select(int count, Include include) {
-  std::vector<int> out;
-  for (int i = 0; i < count; ++i) {
-    if (include(i)) out.push_back(i);
-  }
-  return out;
-}
-
 // Which markets a Gamma market list returns.
-struct MarketFilter {
-  const Universe& u;
-  std::vector<std::string> condition_ids;
-  bool closed;
-  bool operator()(int i) const {
-    const Market& m = u.markets()[i];
-    if (!m.in_gamma || u.Closed(m) != closed) return false;
-    return condition_ids.empty() || std::find(condition_ids.begin(), condition_ids.end(),
-                                              m.condition_id) != condition_ids.end();
+class MarketFilter {
+ public:
+  MarketFilter(const Universe& u, const std::vector<std::string>& condition_ids, bool closed)
+      : u_(u), by_id_(!condition_ids.empty()), closed_(closed) {
+    for (const auto& id : condition_ids) {
+      if (const int mi = u.FindMarket(id); mi >= 0) wanted_.push_back(mi);
+    }
+    std::sort(wanted_.begin(), wanted_.end());
   }
+  bool operator()(int i) const {
+    const MarketRecord& m = u_.market_record(i);
+    if (!m.in_gamma || u_.Closed(m) != closed_) return false;
+    return !by_id_ || std::binary_search(wanted_.begin(), wanted_.end(), i);
+  }
+
+ private:
+  const Universe& u_;
+  bool by_id_;
+  bool closed_;
+  std::vector<int> wanted_;  // markets the condition ids name, sorted
 };
 
 struct EventFilter {
   const Universe& u;
   bool closed;
-  bool operator()(int i) const { return Facts(u, u.events()[i]).closed == closed; }
+  bool operator()(int i) const { return Facts(u, u.event_record(i)).closed == closed; }
 };
 
 std::string KeysetCursor(int64_t id) {
@@ -429,8 +428,9 @@ SimResponse Keyset(const SimRequest& r, const char* key, int count, Include incl
   return JsonResponse(200, std::move(body));
 }
 
-template <typename WriteItem>
-SimResponse OffsetList(const ServeOptions& o, const SimRequest& r, const std::vector<int>& items,
+// Items are indices 0..count-1 in id order; `include` selects those the query asks for.
+template <typename Include, typename WriteItem>
+SimResponse OffsetList(const ServeOptions& o, const SimRequest& r, int count, Include include,
                        int limit, const char* successor, WriteItem write_item) {
   auto offset = ParseInt(r.Get("offset", "0"));
   if (!offset || *offset < 0)
@@ -442,9 +442,12 @@ SimResponse OffsetList(const ServeOptions& o, const SimRequest& r, const std::ve
   std::string body;
   JsonWriter w(body);
   w.BeginArray();
-  const size_t begin = std::min(items.size(), static_cast<size_t>(*offset));
-  const size_t end = std::min(items.size(), begin + static_cast<size_t>(limit));
-  for (size_t i = begin; i < end; ++i) write_item(items[i], w);
+  // The selected items at positions [offset, offset + limit).
+  int64_t position = 0;
+  for (int i = 0; i < count && position < *offset + limit; ++i) {
+    if (!include(i)) continue;
+    if (position++ >= *offset) write_item(i, w);
+  }
   w.EndArray();
   SimResponse resp = JsonResponse(200, std::move(body));
   resp.headers = {{"deprecation", "true"},
@@ -466,10 +469,9 @@ SimResponse GammaMarketsKeyset(const Universe& u, const ServeOptions& o, const S
   ListQuery q = ParseListQuery(r);
   if (q.error) return *q.error;
   return Keyset(
-      r, "markets", static_cast<int>(u.markets().size()),
-      MarketFilter{u, r.GetAll("condition_ids"), q.closed}, q.limit,
-      [&](int i) { return u.markets()[i].gamma_id; },
-      [&](int i, JsonWriter& w) { WriteGammaMarket(u, u.markets()[i], /*in_event=*/false, w); });
+      r, "markets", u.market_count(), MarketFilter(u, r.GetAll("condition_ids"), q.closed), q.limit,
+      [&](int i) { return u.market_record(i).gamma_id; },
+      [&](int i, JsonWriter& w) { WriteGammaMarket(u, u.market(i), /*in_event=*/false, w); });
 }
 
 SimResponse GammaEventsKeyset(const Universe& u, const ServeOptions&, const SimRequest& r) {
@@ -481,9 +483,9 @@ SimResponse GammaEventsKeyset(const Universe& u, const ServeOptions&, const SimR
   if (q.error) return *q.error;
   const bool with_markets = r.Get("include_markets", "true") != "false";
   return Keyset(
-      r, "events", static_cast<int>(u.events().size()), EventFilter{u, q.closed}, q.limit,
-      [&](int i) { return u.events()[i].id; },
-      [&](int i, JsonWriter& w) { WriteGammaEvent(u, u.events()[i], with_markets, w); });
+      r, "events", u.event_count(), EventFilter{u, q.closed}, q.limit,
+      [&](int i) { return u.event_record(i).id; },
+      [&](int i, JsonWriter& w) { WriteGammaEvent(u, u.event(i), with_markets, w); });
 }
 
 SimResponse GammaMarketsOffset(const Universe& u, const ServeOptions& o, const SimRequest& r) {
@@ -492,11 +494,9 @@ SimResponse GammaMarketsOffset(const Universe& u, const ServeOptions& o, const S
   }
   ListQuery q = ParseListQuery(r);
   if (q.error) return *q.error;
-  return OffsetList(o, r,
-                    Select(static_cast<int>(u.markets().size()),
-                           MarketFilter{u, r.GetAll("condition_ids"), q.closed}),
+  return OffsetList(o, r, u.market_count(), MarketFilter(u, r.GetAll("condition_ids"), q.closed),
                     q.limit, "/markets/keyset", [&](int i, JsonWriter& w) {
-                      WriteGammaMarket(u, u.markets()[i], /*in_event=*/false, w);
+                      WriteGammaMarket(u, u.market(i), /*in_event=*/false, w);
                     });
 }
 
@@ -504,10 +504,8 @@ SimResponse GammaEventsOffset(const Universe& u, const ServeOptions& o, const Si
   ListQuery q = ParseListQuery(r);
   if (q.error) return *q.error;
   const bool with_markets = r.Get("include_markets", "true") != "false";
-  return OffsetList(o, r, Select(static_cast<int>(u.events().size()), EventFilter{u, q.closed}),
-                    q.limit, "/events/keyset", [&](int i, JsonWriter& w) {
-                      WriteGammaEvent(u, u.events()[i], with_markets, w);
-                    });
+  return OffsetList(o, r, u.event_count(), EventFilter{u, q.closed}, q.limit, "/events/keyset",
+                    [&](int i, JsonWriter& w) { WriteGammaEvent(u, u.event(i), with_markets, w); });
 }
 
 SimResponse GammaTags(const Universe& u, const SimRequest& r) {

@@ -158,19 +158,28 @@ std::optional<std::string> Gzip(std::string_view in) {
   return out;
 }
 
-void Send(const httplib::Request& req, const SimResponse& s, httplib::Response& res) {
+// Response::set_content with the body moved in, not copied (a detailed truth of a universe of
+// the real size is hundreds of MB).
+void SetContent(httplib::Response& res, std::string body, const std::string& content_type) {
+  res.body = std::move(body);
+  res.headers.erase("Content-Type");
+  res.set_header("Content-Type", content_type);
+}
+
+void Send(const httplib::Request& req, SimResponse s, httplib::Response& res) {
   res.status = s.status;
   for (const auto& [k, v] : s.headers) res.set_header(k, v);
   const bool json = s.content_type.rfind("application/json", 0) == 0;
   if (json && !s.body.empty() && req.has_header(kAcceptsGzip)) {
     if (auto packed = Gzip(s.body)) {
+      s.body = std::string();  // freed before the packed copy is handed over
       res.set_header("Content-Encoding", "gzip");
       res.set_header("Vary", "Accept-Encoding");
-      res.set_content(*packed, s.content_type);
+      SetContent(res, std::move(*packed), s.content_type);
       return;
     }
   }
-  res.set_content(s.body, s.content_type);
+  SetContent(res, std::move(s.body), s.content_type);
 }
 
 // The query string of a request target, without the '?'.
@@ -248,7 +257,7 @@ void Server::Routes() {
                                  [](size_t, size_t, httplib::DataSink&) { return false; });
         return;
       }
-      Send(req, resp, res);
+      Send(req, std::move(resp), res);
     };
   };
   const Universe& u = universe_;

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <numeric>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -26,6 +28,32 @@ uint64_t Mix(uint64_t x) {
 
 uint64_t Hash(uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
   return Mix(Mix(Mix(Mix(a) ^ b) ^ c) ^ d);
+}
+
+namespace {
+
+// The inverse of an odd number modulo 2^64 (Newton's iteration doubles the good bits each step).
+constexpr uint64_t InverseOdd(uint64_t a) {
+  uint64_t x = a;
+  for (int i = 0; i < 6; ++i) x *= 2 - a * x;
+  return x;
+}
+
+// The x with x ^ (x >> shift) == y.
+uint64_t UnXorShift(uint64_t y, int shift) {
+  uint64_t x = y;
+  for (int k = shift; k < 64; k += shift) x ^= y >> k;
+  return x;
+}
+
+}  // namespace
+
+uint64_t Unmix(uint64_t h) {
+  static_assert(0xbf58476d1ce4e5b9ULL * InverseOdd(0xbf58476d1ce4e5b9ULL) == 1);
+  static_assert(0x94d049bb133111ebULL * InverseOdd(0x94d049bb133111ebULL) == 1);
+  uint64_t x = UnXorShift(h, 31) * InverseOdd(0x94d049bb133111ebULL);
+  x = UnXorShift(x, 27) * InverseOdd(0xbf58476d1ce4e5b9ULL);
+  return UnXorShift(x, 30) - 0x9e3779b97f4a7c15ULL;
 }
 
 double Unit(uint64_t h) {
@@ -68,16 +96,53 @@ std::string Hex(uint64_t seed, uint64_t salt, uint64_t key, int digits) {
   return out;
 }
 
-// A decimal uint256-like id: 76 to 78 digits, no leading zero.
+// A decimal uint256-like id: 76 to 78 digits, no leading zero. Its digits are 19-digit chunks,
+// the first from Hash(seed, salt, key, 0) % 10^19 (TokenKeys inverts that).
+constexpr uint64_t kChunk = 10'000'000'000'000'000'000ULL;
+
 std::string DecimalId(uint64_t seed, uint64_t salt, uint64_t key) {
   const int digits = 76 + static_cast<int>(Hash(seed, salt, key, 99) % 3);
-  std::string out;
-  for (uint64_t i = 0; static_cast<int>(out.size()) < digits; ++i) {
-    out += fmt::format("{:019}", Hash(seed, salt, key, i) % 10'000'000'000'000'000'000ULL);
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  std::string out(static_cast<size_t>((digits + 18) / 19 * 19), '0');
+  for (size_t chunk = 0; chunk * 19 < out.size(); ++chunk) {
+    // Two digits at a time from the right; the chunk's 19th digit is what remains.
+    uint64_t v = Hash(seed, salt, key, chunk) % kChunk;
+    char* p = out.data() + chunk * 19 + 19;
+    for (int pair = 0; pair < 9; ++pair, v /= 100) {
+      p -= 2;
+      std::memcpy(p, kPairs + 2 * (v % 100), 2);
+    }
+    p[-1] = static_cast<char>('0' + v);
   }
-  out.resize(digits);
-  if (out[0] == '0') out[0] = '1' + static_cast<char>(Hash(seed, salt, key, 7) % 9);
+  out.resize(static_cast<size_t>(digits));
+  if (out[0] == '0') out[0] = static_cast<char>('1' + Hash(seed, salt, key, 7) % 9);
   return out;
+}
+
+// The key K of a stream whose word Hash(seed, salt, K, 0) is `word`.
+uint64_t KeyOfWord(uint64_t seed, uint64_t salt, uint64_t word) {
+  return Unmix(Unmix(word)) ^ Mix(Mix(seed) ^ salt);
+}
+
+// The first hash word of a "0x" + hex id, or nullopt if the text does not start like one.
+std::optional<uint64_t> LeadingHexWord(std::string_view id, size_t length) {
+  if (id.size() != length || id.substr(0, 2) != "0x") return std::nullopt;
+  uint64_t word = 0;
+  for (char c : id.substr(2, 16)) {
+    int digit;
+    if (c >= '0' && c <= '9') {
+      digit = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      digit = c - 'a' + 10;
+    } else {
+      return std::nullopt;
+    }
+    word = word << 4 | static_cast<uint64_t>(digit);
+  }
+  return word;
 }
 
 std::string Slugify(std::string_view text, int suffix) {
@@ -182,7 +247,6 @@ Universe::Universe(const UniverseOptions& options) : options_(options), now_(opt
   options_.late_fills = std::clamp(options_.late_fills, 0.0, 1.0);
   options_.late_fill_max_delay = std::max<int64_t>(options_.late_fill_max_delay, kMinLateDelay);
   BuildTags();
-  BuildWallets();
   BuildMarkets();
 }
 
@@ -202,27 +266,37 @@ void Universe::BuildTags() {
   }
 }
 
-void Universe::BuildWallets() {
+Wallet Universe::wallet(int i) const {
   const uint64_t s = options_.seed;
-  for (int i = 0; i < options_.wallets; ++i) {
-    Wallet w;
-    w.address = "0x" + Hex(s, kSaltWallet, i, 40);
-    const uint64_t h = Hash(s, kSaltWallet, i, 1);
-    if (h % 3 == 0) {
-      // Default user names are the checksummed address plus a millisecond timestamp.
-      w.name = fmt::format("{}-{}", w.address, 1'700'000'000'000 + h % 100'000'000'000);
-    } else {
-      w.name = fmt::format("{}{}", Pick(kNouns, h >> 8), h % 1000);
-    }
-    w.pseudonym = fmt::format("{}-{}", Pick(kAdjectives, h >> 16), Pick(kNouns, h >> 24));
-    w.has_x = (h >> 32) % 4 == 0;
-    w.x_username = w.has_x ? fmt::format("x{}", w.name.substr(0, 12)) : "";
-    w.has_badge = (h >> 36) % 5 != 0;
-    w.has_image = (h >> 40) % 3 == 0;
-    w.profile_image =
-        w.has_image ? fmt::format("https://images.example/profile-{}.png", i) : std::string();
-    wallets_.push_back(std::move(w));
+  Wallet w;
+  w.address = WalletAddress(i);
+  const uint64_t h = Hash(s, kSaltWallet, i, 1);
+  if (h % 3 == 0) {
+    // Default user names are the checksummed address plus a millisecond timestamp.
+    w.name = fmt::format("{}-{}", w.address, 1'700'000'000'000 + h % 100'000'000'000);
+  } else {
+    w.name = fmt::format("{}{}", Pick(kNouns, h >> 8), h % 1000);
   }
+  w.pseudonym = fmt::format("{}-{}", Pick(kAdjectives, h >> 16), Pick(kNouns, h >> 24));
+  w.has_x = (h >> 32) % 4 == 0;
+  w.x_username = w.has_x ? fmt::format("x{}", w.name.substr(0, 12)) : "";
+  w.has_badge = (h >> 36) % 5 != 0;
+  w.has_image = (h >> 40) % 3 == 0;
+  w.profile_image =
+      w.has_image ? fmt::format("https://images.example/profile-{}.png", i) : std::string();
+  return w;
+}
+
+std::string Universe::WalletAddress(int wallet) const {
+  return "0x" + Hex(options_.seed, kSaltWallet, static_cast<uint64_t>(wallet), 40);
+}
+
+std::string Universe::ConditionId(int market) const {
+  return "0x" + Hex(options_.seed, kSaltCondition, static_cast<uint64_t>(market), 64);
+}
+
+std::string Universe::TokenId(int market, int outcome) const {
+  return DecimalId(options_.seed, kSaltToken, static_cast<uint64_t>(market) * 2 + outcome);
 }
 
 void Universe::BuildMarkets() {
@@ -240,10 +314,9 @@ void Universe::BuildMarkets() {
   markets_.resize(n);
   int m = 0;
   while (m < n) {
-    Event e;
-    e.index = static_cast<int>(events_.size());
-    e.id = 10'000 + e.index * 7 + static_cast<int64_t>(Hash(s, kSaltEvent, e.index) % 7);
-    const uint64_t eh = Hash(s, kSaltEvent, e.index, 1);
+    const int event = static_cast<int>(event_first_.size());
+    event_first_.push_back(m);
+    const uint64_t eh = Hash(s, kSaltEvent, event, 1);
     int group = 1;
     if (Unit(eh) < 0.08 && n - m >= 3) group = std::min(n - m, 3 + static_cast<int>(eh % 6));
     // Heavy markets stand alone.
@@ -251,36 +324,28 @@ void Universe::BuildMarkets() {
       if (heavy[m + g]) group = std::max(1, g);
     }
     if (group < 3) group = 1;
-    e.neg_risk = group > 1;
-    const char* contest = Pick(kContests, eh >> 8);
-    if (e.neg_risk) {
-      e.title = fmt::format("{} winner {}", contest, e.index);
-      e.neg_risk_market_id = "0x" + Hex(s, kSaltEvent, e.index, 64);
-    }
+    const bool neg_risk = group > 1;
     const int winner_in_group = static_cast<int>((eh >> 20) % group);
 
     // Shared life of the event's markets.
-    const bool closed = Unit(Hash(s, kSaltEvent, e.index, 2)) < 0.6;
-    const double age_u = Unit(Hash(s, kSaltEvent, e.index, 3));
+    const bool closed = Unit(Hash(s, kSaltEvent, event, 2)) < 0.6;
+    const double age_u = Unit(Hash(s, kSaltEvent, event, 3));
     const int64_t history = std::max<int64_t>(3, options_.history_days) * kDay;
     int64_t start = now0 - 2 * kDay - static_cast<int64_t>(age_u * age_u * (history - 2 * kDay));
     int64_t end;
     if (closed) {
-      const double life = 0.05 + 0.95 * Unit(Hash(s, kSaltEvent, e.index, 4));
+      const double life = 0.05 + 0.95 * Unit(Hash(s, kSaltEvent, event, 4));
       end =
           start + 900 + static_cast<int64_t>(life * static_cast<double>(now0 - 3600 - start - 900));
     } else {
-      end = now0 + kDay + static_cast<int64_t>(Unit(Hash(s, kSaltEvent, e.index, 4)) * 2 * kYear);
+      end = now0 + kDay + static_cast<int64_t>(Unit(Hash(s, kSaltEvent, event, 4)) * 2 * kYear);
     }
 
     for (int g = 0; g < group; ++g, ++m) {
-      Market& mk = markets_[m];
+      MarketRecord& mk = markets_[m];
       mk.index = m;
-      mk.event = e.index;
-      e.markets.push_back(m);
+      mk.event = event;
       const uint64_t h = Hash(s, kSaltMarket, m);
-      mk.condition_id = "0x" + Hex(s, kSaltCondition, m, 64);
-      mk.question_id = "0x" + Hex(s, kSaltQuestionId, m, 64);
       mk.gamma_id = 500'000 + m * 3 + static_cast<int64_t>(h % 3);
       mk.start = start;
       mk.end = end;
@@ -290,47 +355,8 @@ void Universe::BuildMarkets() {
         mk.end = now0 - kDay;
         mk.created = mk.start - kDay;
       }
-      if (e.neg_risk) {
-        const char* person = Pick(kPeople, h >> 4);
-        mk.group_item_title = person;
-        mk.question = fmt::format("Will {} win the {}?", person, contest);
-        mk.outcomes = {"Yes", "No"};
-        mk.winner = g == winner_in_group ? 0 : 1;
-        mk.neg_risk = true;
-        mk.neg_risk_market_id = e.neg_risk_market_id;
-      } else {
-        switch (h % 3) {
-          case 0: {
-            mk.question = fmt::format("Will {} win the {}?", Pick(kPeople, h >> 4), contest);
-            mk.outcomes = {"Yes", "No"};
-            break;
-          }
-          case 1: {
-            const std::tm tm = Utc(mk.end);
-            mk.question = fmt::format("{} Up or Down - {} {}, {}:{:02} UTC", Pick(kAssets, h >> 4),
-                                      kMonths[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min);
-            mk.outcomes = {"Up", "Down"};
-            break;
-          }
-          default: {
-            const char* a = Pick(kTeams, h >> 4);
-            const char* b = Pick(kTeams, (h >> 12) + 1);
-            if (std::string_view(a) == b) b = "Field";
-            mk.question = fmt::format("{} vs. {}", a, b);
-            mk.outcomes = {a, b};
-          }
-        }
-        mk.winner = static_cast<int>((h >> 20) & 1);
-      }
-      mk.slug = Slugify(mk.question, m);
-      mk.description = fmt::format(
-          "This market will resolve to “{}” if the stated outcome happens by {}. Otherwise, this "
-          "market will resolve to “{}”.\n\nThe resolution source is a consensus of credible "
-          "reporting.",
-          mk.outcomes[0], IsoDate(mk.end), mk.outcomes[1]);
-      for (int o = 0; o < 2; ++o) {
-        mk.token_ids[o] = DecimalId(s, kSaltToken, static_cast<uint64_t>(m) * 2 + o);
-      }
+      mk.neg_risk = neg_risk;
+      mk.winner = neg_risk ? (g == winner_in_group ? 0 : 1) : static_cast<int>((h >> 20) & 1);
       // Heavy-tailed trade counts (Pareto, alpha 1.5), planned over the whole life.
       int64_t target;
       if (heavy[m]) {
@@ -355,7 +381,9 @@ void Universe::BuildMarkets() {
       const int ntags = 1 + static_cast<int>(Hash(s, kSaltMarket, m, 7) % 3);
       for (int k = 0; k < ntags; ++k) {
         const int t = static_cast<int>(Hash(s, kSaltMarket, m, 8 + k) % tags_.size());
-        if (std::find(mk.tags.begin(), mk.tags.end(), t) == mk.tags.end()) mk.tags.push_back(t);
+        if (std::find(mk.tags.begin(), mk.tags.end(), t) == mk.tags.end()) {
+          mk.tags.items[static_cast<size_t>(mk.tags.size++)] = t;
+        }
       }
       mk.level = (Unit(Hash(s, kSaltMarket, m, 11)) - 0.5) * 3;
       mk.amp1 = Unit(Hash(s, kSaltMarket, m, 12)) * 1.5;
@@ -364,29 +392,135 @@ void Universe::BuildMarkets() {
       mk.phase2 = Unit(Hash(s, kSaltMarket, m, 15)) * 6.283;
       mk.period1 = std::max<double>(3600, static_cast<double>(life) / 3);
       mk.period2 = 3600 * (1 + Unit(Hash(s, kSaltMarket, m, 16)) * 47);
+      if (mk.in_clob) clob_markets_.push_back(m);
     }
-    if (!e.neg_risk) e.title = markets_[e.markets[0]].question;
-    e.slug = Slugify(e.title, static_cast<int>(e.id));
-    e.ticker = e.slug;
-    e.description = markets_[e.markets[0]].description;
-    e.tags = markets_[e.markets[0]].tags;
-    events_.push_back(std::move(e));
   }
-  // markets_ never reallocates after this point, so views into its strings stay valid.
-  for (const Market& mk : markets_) {
-    by_condition_.emplace(mk.condition_id, mk.index);
-    for (int o = 0; o < 2; ++o) by_token_.emplace(mk.token_ids[o], std::make_pair(mk.index, o));
+  event_first_.push_back(n);
+  event_first_.shrink_to_fit();
+  clob_markets_.shrink_to_fit();
+}
+
+Market Universe::market(int i) const {
+  const uint64_t s = options_.seed;
+  Market mk;
+  static_cast<MarketRecord&>(mk) = markets_[static_cast<size_t>(i)];
+  const uint64_t h = Hash(s, kSaltMarket, i);
+  const char* contest = Pick(kContests, Hash(s, kSaltEvent, mk.event, 1) >> 8);
+  mk.condition_id = ConditionId(i);
+  mk.question_id = "0x" + Hex(s, kSaltQuestionId, i, 64);
+  if (mk.neg_risk) {
+    const char* person = Pick(kPeople, h >> 4);
+    mk.group_item_title = person;
+    mk.question = fmt::format("Will {} win the {}?", person, contest);
+    mk.outcomes = {"Yes", "No"};
+    mk.neg_risk_market_id = "0x" + Hex(s, kSaltEvent, mk.event, 64);
+  } else {
+    switch (h % 3) {
+      case 0: {
+        mk.question = fmt::format("Will {} win the {}?", Pick(kPeople, h >> 4), contest);
+        mk.outcomes = {"Yes", "No"};
+        break;
+      }
+      case 1: {
+        const std::tm tm = Utc(mk.end);
+        mk.question = fmt::format("{} Up or Down - {} {}, {}:{:02} UTC", Pick(kAssets, h >> 4),
+                                  kMonths[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min);
+        mk.outcomes = {"Up", "Down"};
+        break;
+      }
+      default: {
+        const char* a = Pick(kTeams, h >> 4);
+        const char* b = Pick(kTeams, (h >> 12) + 1);
+        if (std::string_view(a) == b) b = "Field";
+        mk.question = fmt::format("{} vs. {}", a, b);
+        mk.outcomes = {a, b};
+      }
+    }
   }
+  mk.slug = Slugify(mk.question, i);
+  mk.description = fmt::format(
+      "This market will resolve to “{}” if the stated outcome happens by {}. Otherwise, this "
+      "market will resolve to “{}”.\n\nThe resolution source is a consensus of credible "
+      "reporting.",
+      mk.outcomes[0], IsoDate(mk.end), mk.outcomes[1]);
+  for (int o = 0; o < 2; ++o) mk.token_ids[o] = TokenId(i, o);
+  return mk;
+}
+
+EventRecord Universe::event_record(int i) const {
+  EventRecord e;
+  e.index = i;
+  e.id = 10'000 + static_cast<int64_t>(i) * 7 +
+         static_cast<int64_t>(Hash(options_.seed, kSaltEvent, i) % 7);
+  e.first_market = event_first_[static_cast<size_t>(i)];
+  e.market_count = event_first_[static_cast<size_t>(i) + 1] - e.first_market;
+  e.neg_risk = e.market_count > 1;
+  return e;
+}
+
+Event Universe::event(int i) const {
+  Event e;
+  static_cast<EventRecord&>(e) = event_record(i);
+  const Market first = market(e.first_market);
+  if (e.neg_risk) {
+    const char* contest = Pick(kContests, Hash(options_.seed, kSaltEvent, i, 1) >> 8);
+    e.title = fmt::format("{} winner {}", contest, i);
+    e.neg_risk_market_id = first.neg_risk_market_id;
+  } else {
+    e.title = first.question;
+  }
+  e.slug = Slugify(e.title, static_cast<int>(e.id));
+  e.ticker = e.slug;
+  e.description = first.description;
+  e.tags = first.tags;
+  return e;
 }
 
 int Universe::FindMarket(std::string_view condition_id) const {
-  auto it = by_condition_.find(condition_id);
-  return it == by_condition_.end() ? -1 : it->second;
+  const auto word = LeadingHexWord(condition_id, 66);
+  if (!word) return -1;
+  const uint64_t key = KeyOfWord(options_.seed, kSaltCondition, *word);
+  if (key >= markets_.size()) return -1;
+  const int m = static_cast<int>(key);
+  return ConditionId(m) == condition_id ? m : -1;
 }
 
 std::pair<int, int> Universe::FindToken(std::string_view token_id) const {
-  auto it = by_token_.find(token_id);
-  return it == by_token_.end() ? std::make_pair(-1, -1) : it->second;
+  constexpr std::pair<int, int> kUnknown{-1, -1};
+  if (token_id.size() < 76 || token_id.size() > 78) return kUnknown;
+  if (token_id.find_first_not_of("0123456789") != std::string_view::npos) return kUnknown;
+  // The first 19 digits are the first hash word modulo 10^19, but for a leading zero replaced
+  // by another digit: try both leading digits, and both words with that remainder.
+  uint64_t rest = 0;
+  for (char c : token_id.substr(1, 18)) rest = rest * 10 + static_cast<uint64_t>(c - '0');
+  constexpr uint64_t kLead = kChunk / 10;
+  for (uint64_t lead : {static_cast<uint64_t>(token_id[0] - '0'), uint64_t{0}}) {
+    const uint64_t chunk = lead * kLead + rest;
+    for (uint64_t word : {chunk, chunk + kChunk}) {
+      if (word < chunk) continue;  // wrapped past 2^64
+      const uint64_t key = KeyOfWord(options_.seed, kSaltToken, word);
+      if (key >= 2 * markets_.size()) continue;
+      const int m = static_cast<int>(key / 2), o = static_cast<int>(key % 2);
+      if (TokenId(m, o) == token_id) return {m, o};
+    }
+  }
+  return kUnknown;
+}
+
+int Universe::FindWallet(std::string_view address) const {
+  const auto word = LeadingHexWord(address, 42);
+  if (!word) return -1;
+  const uint64_t key = KeyOfWord(options_.seed, kSaltWallet, *word);
+  if (key >= static_cast<uint64_t>(options_.wallets)) return -1;
+  const int w = static_cast<int>(key);
+  return WalletAddress(w) == address ? w : -1;
+}
+
+int Universe::FindEvent(int64_t id) const {
+  if (id < 10'000) return -1;
+  const int64_t i = (id - 10'000) / 7;
+  if (i >= event_count()) return -1;
+  return event_record(static_cast<int>(i)).id == id ? static_cast<int>(i) : -1;
 }
 
 namespace {
@@ -396,19 +530,19 @@ bool IsRepeatFill(uint64_t seed, int market, int64_t index) {
   return index % 2 == 1 && Hash(seed, kSaltTrade, market, index) % 89 == 0;
 }
 
-int64_t BaseTimestamp(const Market& m, int64_t index) {
+int64_t BaseTimestamp(const MarketRecord& m, int64_t index) {
   const __int128 span = m.end - m.start;
   return m.start + static_cast<int64_t>(span * index / m.planned_trades);
 }
 
 }  // namespace
 
-int64_t Universe::TradeTimestamp(const Market& m, int64_t index) const {
+int64_t Universe::TradeTimestamp(const MarketRecord& m, int64_t index) const {
   if (IsRepeatFill(options_.seed, m.index, index)) return BaseTimestamp(m, index - 1);
   return BaseTimestamp(m, index);
 }
 
-int64_t Universe::StampedTrades(const Market& m) const {
+int64_t Universe::StampedTrades(const MarketRecord& m) const {
   const int64_t t = now();
   if (m.end <= t) return m.planned_trades;
   // Largest prefix whose timestamps are <= now (timestamps never decrease along the tape).
@@ -423,12 +557,13 @@ int64_t Universe::StampedTrades(const Market& m) const {
   return lo;
 }
 
-int64_t Universe::VisibleTrades(const Market& m) const {
+int64_t Universe::VisibleTrades(const MarketRecord& m) const {
   const int64_t stamped = StampedTrades(m);
   return stamped - PendingIn(m, 0, stamped);
 }
 
-int64_t Universe::PositionBefore(const Market& m, int64_t ts, int market, int64_t index) const {
+int64_t Universe::PositionBefore(const MarketRecord& m, int64_t ts, int market,
+                                 int64_t index) const {
   const int64_t stamped = StampedTrades(m);
   if (m.index == market) return std::min(index, stamped);
   const bool ties_older = m.index < market;  // on equal timestamps, lower market ids are older
@@ -444,12 +579,12 @@ int64_t Universe::PositionBefore(const Market& m, int64_t ts, int market, int64_
   return lo;
 }
 
-int64_t Universe::TradesBefore(const Market& m, int64_t ts, int market, int64_t index) const {
+int64_t Universe::TradesBefore(const MarketRecord& m, int64_t ts, int market, int64_t index) const {
   const int64_t pos = PositionBefore(m, ts, market, index);
   return pos - PendingIn(m, 0, pos);
 }
 
-int64_t Universe::FirstTradeSince(const Market& m, int64_t t) const {
+int64_t Universe::FirstTradeSince(const MarketRecord& m, int64_t t) const {
   int64_t lo = 0, hi = m.planned_trades;
   while (lo < hi) {
     const int64_t mid = lo + (hi - lo) / 2;
@@ -465,7 +600,7 @@ int64_t Universe::FeedWindowStart() const {
   return now() - static_cast<int64_t>(options_.feed_window_days) * kDay;
 }
 
-int64_t Universe::LateDelay(const Market& m, int64_t index, int64_t ts) const {
+int64_t Universe::LateDelay(const MarketRecord& m, int64_t index, int64_t ts) const {
   // Only fills stamped after the initial clock can be late: the history a universe starts with
   // is fully indexed.
   if (options_.late_fills <= 0 || ts <= options_.now) return 0;
@@ -475,14 +610,15 @@ int64_t Universe::LateDelay(const Market& m, int64_t index, int64_t ts) const {
   return kMinLateDelay + static_cast<int64_t>(Mix(h) % span);
 }
 
-bool Universe::Pending(const Market& m, int64_t index) const {
+bool Universe::Pending(const MarketRecord& m, int64_t index) const {
   if (options_.late_fills <= 0) return false;
   const int64_t ts = TradeTimestamp(m, index);
   const int64_t delay = LateDelay(m, index, ts);
   return delay > 0 && now() < ts + delay;
 }
 
-int64_t Universe::CountPending(const Market& m, int64_t from, int64_t to, bool dust_only) const {
+int64_t Universe::CountPending(const MarketRecord& m, int64_t from, int64_t to,
+                               bool dust_only) const {
   if (options_.late_fills <= 0) return 0;
   // A fill stamped at or before the horizon is indexed by now, and so is every older one.
   const int64_t horizon = std::max(options_.now, now() - options_.late_fill_max_delay);
@@ -496,7 +632,7 @@ int64_t Universe::CountPending(const Market& m, int64_t from, int64_t to, bool d
   return n;
 }
 
-int64_t Universe::PendingIn(const Market& m, int64_t from, int64_t to) const {
+int64_t Universe::PendingIn(const MarketRecord& m, int64_t from, int64_t to) const {
   return CountPending(m, from, to, /*dust_only=*/false);
 }
 
@@ -512,12 +648,12 @@ bool IsDustBase(uint64_t seed, int market, int64_t base) {
 
 }  // namespace
 
-bool Universe::IsDust(const Market& m, int64_t index) const {
+bool Universe::IsDust(const MarketRecord& m, int64_t index) const {
   const bool repeat = IsRepeatFill(options_.seed, m.index, index);
   return IsDustBase(options_.seed, m.index, repeat ? index - 1 : index);
 }
 
-int64_t Universe::DustIn(const Market& m, int64_t from, int64_t to) const {
+int64_t Universe::DustIn(const MarketRecord& m, int64_t from, int64_t to) const {
   if (from >= to) return 0;
   const uint64_t s = options_.seed;
   int64_t n = 0;
@@ -534,7 +670,7 @@ int64_t Universe::DustIn(const Market& m, int64_t from, int64_t to) const {
   return n - CountPending(m, from, to, /*dust_only=*/true);
 }
 
-Trade Universe::MakeTrade(const Market& m, int64_t index) const {
+Trade Universe::MakeTrade(const MarketRecord& m, int64_t index) const {
   const uint64_t s = options_.seed;
   const int64_t base = IsRepeatFill(s, m.index, index) ? index - 1 : index;
   const uint64_t h = Hash(s, kSaltTrade, m.index, base);
@@ -566,7 +702,7 @@ Trade Universe::MakeTrade(const Market& m, int64_t index) const {
   return t;
 }
 
-double Universe::Midpoint(const Market& m, int64_t t) const {
+double Universe::Midpoint(const MarketRecord& m, int64_t t) const {
   constexpr double kTwoPi = 6.283185307179586;
   const double x = m.level +
                    m.amp1 * std::sin(kTwoPi * static_cast<double>(t) / m.period1 + m.phase1) +
@@ -580,13 +716,14 @@ double Universe::Midpoint(const Market& m, int64_t t) const {
   return std::clamp(std::round(p * 1000) / 1000, 0.001, 0.999);
 }
 
-double Universe::TokenPrice(const Market& m, int outcome) const {
+double Universe::TokenPrice(const MarketRecord& m, int outcome) const {
   if (Closed(m)) return outcome == m.winner ? 1.0 : 0.0;
   const double mid = Midpoint(m, now());
   return outcome == 0 ? mid : std::round((1 - mid) * 1000) / 1000;
 }
 
-int64_t Universe::PricePointCount(const Market& m, int64_t from, int64_t to, int fidelity) const {
+int64_t Universe::PricePointCount(const MarketRecord& m, int64_t from, int64_t to,
+                                  int fidelity) const {
   const int64_t lo = std::max(from, m.start);
   const int64_t hi = std::min({to, m.end, now()});
   const int64_t step = static_cast<int64_t>(std::max(fidelity, 1)) * 60;
@@ -596,7 +733,7 @@ int64_t Universe::PricePointCount(const Market& m, int64_t from, int64_t to, int
   return (hi - first) / step + 1;
 }
 
-std::vector<std::pair<int64_t, double>> Universe::PricePoints(const Market& m, int outcome,
+std::vector<std::pair<int64_t, double>> Universe::PricePoints(const MarketRecord& m, int outcome,
                                                               int64_t from, int64_t to,
                                                               int fidelity) const {
   std::vector<std::pair<int64_t, double>> out;
@@ -614,7 +751,7 @@ std::vector<std::pair<int64_t, double>> Universe::PricePoints(const Market& m, i
   return out;
 }
 
-int Universe::TruthFidelity(const Market& m, const PriceSettings& settings) const {
+int Universe::TruthFidelity(const MarketRecord& m, const PriceSettings& settings) const {
   if (!m.order_book) return 0;
   // The volume tier comes from Gamma's volumeNum: a market Gamma does not list gets the
   // ordinary fidelity, whatever it traded.
