@@ -5,12 +5,31 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <fstream>
+#include <string>
 
 #include "sim/server.h"
 
+namespace {
+
+// Peak resident memory of this process so far, in kB (VmHWM), or -1 where /proc cannot tell.
+int64_t PeakRssKb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtoll(line.c_str() + 6, nullptr, 10);
+  }
+  return -1;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  const auto started = std::chrono::steady_clock::now();
   polysim::ServerOptions options;
   std::string host = "127.0.0.1";
   int port = 8080;
@@ -149,6 +168,13 @@ int main(int argc, char** argv) {
   }
   fmt::print("polysim listening on http://{}:{} (seed {}, {} markets)\n", host, bound, u.seed,
              u.markets);
+  // One line for benchmarks of the start-up: from process start to serving.
+  const polysim::Universe& universe = server.universe();
+  fmt::print(
+      "polysim ready in {:.2f} s: {} markets, {} tokens, {} events, {} wallets, peak RSS {} kB\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+      universe.market_count(), 2 * static_cast<int64_t>(universe.market_count()),
+      universe.event_count(), universe.wallet_count(), PeakRssKb());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&stop, &sig);

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -38,6 +39,74 @@ TEST(PolysimBinary, ServesOnAFreePortAndStopsOnSigterm) {
   EXPECT_EQ(json::parse(truth->body)["datasets"]["gamma_categories"], 40);
   ASSERT_EQ(kill(p.pid, SIGTERM), 0);
   EXPECT_EQ(p.Wait(10), 0);
+  fs::remove_all(dir);
+}
+
+// A universe of a fifth of the real catalogue (300,000 markets, 600,000 tokens) starts and serves
+// the routes a fetch walks, with what an in-process universe of the same flags holds. How fast it
+// starts is measured by sim/startup_bench.sh, not here.
+TEST(PolysimBinary, ServesAUniverseOfAFifthOfTheRealCatalogue) {
+  const fs::path dir = TempDir("polysim-large");
+  const fs::path port_file = dir / "port";
+  Process p = Spawn({POLYSIM_BINARY, "--port", "0", "--port-file", port_file.string(), "--markets",
+                     "300000", "--mean-trades", "2", "--heavy-markets", "0", "--no-gzip"},
+                    (dir / "log").string());
+  const int port = WaitForPortFile(port_file);
+  ASSERT_GT(port, 0) << "polysim did not report its port";
+  UniverseOptions uo;
+  uo.markets = 300'000;
+  uo.mean_trades = 2;
+  uo.heavy_markets = 0;
+  const Universe u(uo);
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(120, 0);
+  auto get = [&](const std::string& path) {
+    auto res = client.Get(path);
+    EXPECT_TRUE(res) << path;
+    if (!res) return json();
+    EXPECT_EQ(res->status, 200) << path << ": " << res->body.substr(0, 300);
+    return json::parse(res->body, nullptr, false);
+  };
+
+  const json truth = get("/__sim/truth?detail=false");
+  ASSERT_TRUE(truth.is_object());
+  EXPECT_EQ(truth["datasets"]["markets"], u.clob_market_count());
+  EXPECT_EQ(truth["datasets"]["market_tokens"], 2 * u.clob_market_count());
+  EXPECT_EQ(truth["datasets"]["gamma_events"], u.event_count());
+
+  // The last page of the CLOB list, and one of its open markets with a book.
+  const int offset = u.clob_market_count() - 1000;
+  const json page = get("/clob/markets?next_cursor=" + Base64Encode(std::to_string(offset)));
+  ASSERT_EQ(page["count"], 1000);
+  EXPECT_EQ(page["next_cursor"], "LTE=");
+  json open;
+  for (const json& m : page["data"]) {
+    if (m["enable_order_book"] == true) open = m;
+  }
+  ASSERT_TRUE(open.is_object()) << "no open market with a book on the last page";
+  const std::string cid = open["condition_id"];
+  const int mi = u.FindMarket(cid);
+  ASSERT_GE(mi, u.clob_market(offset)) << cid;
+  EXPECT_EQ(get("/clob/markets/" + cid), open);
+
+  // Its first token's whole daily history, and its trades.
+  const std::string token = open["tokens"][0]["token_id"];
+  EXPECT_EQ(token, u.market(mi).token_ids[0]);
+  const json history = get("/clob/prices-history?market=" + token + "&interval=max&fidelity=1440");
+  const MarketRecord& m = u.market_record(mi);
+  EXPECT_EQ(static_cast<int64_t>(history["history"].size()),
+            u.PricePointCount(m, m.start, u.now(), 1440));
+  const json trades = get("/data/v2/trades?condition=" + cid + "&limit=1000&filter_amount=0");
+  ASSERT_TRUE(trades.is_object());
+  // The feed serves the fills of its window (this universe has no late fills).
+  const int64_t stamped = u.StampedTrades(m);
+  EXPECT_EQ(static_cast<int64_t>(trades["data"].size()),
+            stamped - std::min(stamped, u.FirstTradeSince(m, u.FeedWindowStart())));
+  EXPECT_GT(trades["data"].size(), 0u);
+  for (const json& t : trades["data"]) EXPECT_EQ(t["condition_id"], cid);
+
+  ASSERT_EQ(kill(p.pid, SIGTERM), 0);
+  EXPECT_EQ(p.Wait(30), 0);
   fs::remove_all(dir);
 }
 
