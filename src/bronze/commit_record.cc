@@ -94,7 +94,20 @@ bool ParseSeqName(const std::string& name, std::string_view suffix, uint64_t* se
 
 }  // namespace
 
+StreamTexts StreamTextsOf(const json& progress) {
+  StreamTexts texts;
+  if (!progress.is_object()) return texts;
+  for (const auto& [key, value] : progress.items()) {
+    texts[key] = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  return texts;
+}
+
 std::string SerializeCommitRecord(const CommitRecord& record) {
+  return SerializeCommitRecord(record, StreamTextsOf(record.progress));
+}
+
+std::string SerializeCommitRecord(const CommitRecord& record, const StreamTexts& progress) {
   json files = json::array();
   for (const CommittedFile& f : record.files) files.push_back(FileToJson(f));
   json j = json::object();
@@ -104,8 +117,20 @@ std::string SerializeCommitRecord(const CommitRecord& record) {
   j["committed_at"] = record.committed_at;
   j["files"] = std::move(files);
   j["rows"] = record.rows;
-  j["progress"] = record.progress.is_null() ? json::object() : record.progress;
-  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  std::string text = j.dump(2, ' ', false, json::error_handler_t::replace);
+  // The progress values are JSON text already: spliced in, one stream per line.
+  text.resize(text.size() - 2);  // the closing "\n}"
+  text += ",\n  \"progress\": {";
+  bool first = true;
+  for (const auto& [key, value] : progress) {
+    text += first ? "\n    " : ",\n    ";
+    text += json(key).dump(-1, ' ', false, json::error_handler_t::replace);
+    text += ": ";
+    text += value;
+    first = false;
+  }
+  text += first ? "}\n}\n" : "\n  }\n}\n";
+  return text;
 }
 
 Status ParseCommitRecord(const std::string& text, CommitRecord* record) {

@@ -101,7 +101,7 @@ class Sink {
   struct Buffer {
     explicit Buffer(const Schema& schema) : rows(schema) {}
     ColumnBatch rows;
-    nlohmann::json progress = nlohmann::json::object();
+    StreamTexts progress;
   };
 
   void PersisterLoop();

@@ -319,7 +319,7 @@ Store::DatasetState& Store::StateLocked(const std::string& dataset) {
   return *state;
 }
 
-void Store::ApplyLocked(DatasetState& state, const CommitRecord& record) {
+void Store::ApplyLocked(DatasetState& state, const CommitRecord& record, StreamTexts* progress) {
   DatasetStats& st = state.stats;
   for (const CommittedFile& f : record.files) {
     ++st.files;
@@ -339,7 +339,9 @@ void Store::ApplyLocked(DatasetState& state, const CommitRecord& record) {
   st.last_commit_at = record.committed_at;
   st.last_run_id = record.run_id;
   ++state.commits_since_checkpoint;
-  if (record.progress.is_object()) {
+  if (progress != nullptr) {
+    for (auto& [key, value] : *progress) state.overlay[key] = std::move(value);
+  } else if (record.progress.is_object()) {
     for (const auto& [key, value] : record.progress.items()) {
       state.overlay[key] = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
@@ -376,7 +378,7 @@ bool Store::CheckpointDue(const DatasetState& state) const {
 Status Store::WriteCheckpoint(const std::string& dataset, DatasetState& state) {
   const std::string log_dir = DatasetDir(dataset) + "/" + kLogDir;
   Checkpoint checkpoint;
-  StreamsSnapshot snapshot;
+  std::string previous_streams;
   uint64_t previous = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -386,14 +388,14 @@ Status Store::WriteCheckpoint(const std::string& dataset, DatasetState& state) {
     checkpoint.last_commit_at = state.stats.last_commit_at;
     checkpoint.last_run_id = state.stats.last_run_id;
     checkpoint.files = state.files;
-    snapshot.checkpoint = state.checkpoint_streams;
-    snapshot.overlay = state.overlay;
+    previous_streams = state.checkpoint_streams;
     previous = state.checkpoint_seq;
   }
   const std::string streams = log_dir + "/" + CheckpointStreamsFileName(checkpoint.seq);
   const std::string manifest = log_dir + "/" + CheckpointFileName(checkpoint.seq);
-  Status s = WriteStreamsFile(snapshot, streams + kTempSuffix, StagingDir(dataset) + "/.spill",
-                              &checkpoint.streams);
+  // Only commits change the overlay, and they wait for this one (commit_mu): it is read in place.
+  Status s = WriteStreamsFile(previous_streams, state.overlay, streams + kTempSuffix,
+                              StagingDir(dataset) + "/.spill", &checkpoint.streams);
   if (s.ok()) s = FileSize(streams + kTempSuffix, &checkpoint.streams_bytes);
   if (s.ok()) s = RenameFile(streams + kTempSuffix, streams);
   if (!s.ok()) {
@@ -532,10 +534,17 @@ Status Store::Commit(const std::string& dataset, const std::string& run_id,
                      const std::vector<CommittedFile>& files, const nlohmann::json& progress,
                      bool* record_written) {
   *record_written = false;
-  if (read_only_) return Status::Error(fmt::format("data dir {} is open read-only", dir_));
   if (!progress.is_null() && !progress.is_object()) {
     return Status::Error(fmt::format("progress for {} is not a JSON object", dataset));
   }
+  return Commit(dataset, run_id, files, StreamTextsOf(progress), record_written);
+}
+
+Status Store::Commit(const std::string& dataset, const std::string& run_id,
+                     const std::vector<CommittedFile>& files, StreamTexts progress,
+                     bool* record_written) {
+  *record_written = false;
+  if (read_only_) return Status::Error(fmt::format("data dir {} is open read-only", dir_));
   if (!IsDatasetName(dataset))
     return Status::Error(fmt::format("bad dataset name \"{}\"", dataset));
   DatasetState* state;
@@ -557,7 +566,6 @@ Status Store::Commit(const std::string& dataset, const std::string& run_id,
   record.dataset = dataset;
   record.run_id = run_id;
   record.committed_at = IsoOfMicros(NowMicros());
-  record.progress = progress.is_null() ? nlohmann::json::object() : progress;
 
   // Everything that can be checked is checked before the record exists, so that a bad argument
   // cannot produce a record that recovery would then reject.
@@ -580,7 +588,7 @@ Status Store::Commit(const std::string& dataset, const std::string& run_id,
 
   const std::string final_log = log_dir + "/" + CommitLogFileName(record.seq);
   const std::string temp_log = final_log + kTempSuffix;
-  s = WriteFileSynced(temp_log, SerializeCommitRecord(record));
+  s = WriteFileSynced(temp_log, SerializeCommitRecord(record, progress));
   if (!s.ok()) {
     RemoveFile(temp_log);
     return s;
@@ -594,7 +602,7 @@ Status Store::Commit(const std::string& dataset, const std::string& run_id,
   *record_written = true;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    ApplyLocked(*state, record);
+    ApplyLocked(*state, record, &progress);
   }
   s = SyncPath(log_dir);
   if (!s.ok()) return s;

@@ -52,7 +52,7 @@ struct StoreOptions {
   // A checkpoint follows every `checkpoint_every` commits of a dataset (0: never), and sooner once
   // the streams committed since the last one reach `checkpoint_streams` (they are held in memory).
   int checkpoint_every = 100;
-  size_t checkpoint_streams = 100'000;
+  size_t checkpoint_streams = 50'000;
   // Commit records kept behind the newest checkpoint; older ones, once the checkpoint before it
   // covers them too, are deleted.
   int log_retention = 1000;
@@ -134,6 +134,10 @@ class Store {
   // its final name: once it has, the commit stands (recovery finishes it) even if a later step
   // failed, so the staged files must be left alone; if not, nothing was committed.
   Status Commit(const std::string& dataset, const std::string& run_id,
+                const std::vector<CommittedFile>& files, StreamTexts progress,
+                bool* record_written);
+  // The same with `progress` as a JSON object (or null for none).
+  Status Commit(const std::string& dataset, const std::string& run_id,
                 const std::vector<CommittedFile>& files, const nlohmann::json& progress,
                 bool* record_written);
 
@@ -148,7 +152,9 @@ class Store {
   // The state of a dataset, created on first use. REQUIRES: mu_ held.
   DatasetState& StateLocked(const std::string& dataset);
   // Adds a record's effect to the in-memory state. REQUIRES: mu_ held.
-  void ApplyLocked(DatasetState& state, const CommitRecord& record);
+  // `progress` replaces record.progress when given (moved from).
+  void ApplyLocked(DatasetState& state, const CommitRecord& record,
+                   StreamTexts* progress = nullptr);
   // Takes a checkpoint's state as the dataset's. REQUIRES: mu_ held.
   void ApplyCheckpointLocked(DatasetState& state, const Checkpoint& checkpoint,
                              const std::string& streams_path);

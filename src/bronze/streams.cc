@@ -19,7 +19,7 @@ Status OpenSession(const std::string& temp_dir, std::unique_ptr<DuckDbSession>* 
   return DuckDbSession::Open(options, session);
 }
 
-Status AppendOverlay(DuckDbSession& session, const StreamsSnapshot& snapshot,
+Status AppendOverlay(DuckDbSession& session, const std::map<std::string, std::string>& overlay,
                      const std::string& table) {
   duckdb_appender appender = nullptr;
   if (duckdb_appender_create_ext(session.connection(), "temp", "main", table.c_str(), &appender) !=
@@ -30,7 +30,7 @@ Status AppendOverlay(DuckDbSession& session, const StreamsSnapshot& snapshot,
     return s;
   }
   bool ok = true;
-  for (const auto& [key, value] : snapshot.overlay) {
+  for (const auto& [key, value] : overlay) {
     ok = duckdb_append_varchar_length(appender, key.data(), key.size()) == DuckDBSuccess &&
          duckdb_append_varchar_length(appender, value.data(), value.size()) == DuckDBSuccess &&
          duckdb_appender_end_row(appender) == DuckDBSuccess;
@@ -50,17 +50,23 @@ Status AppendOverlay(DuckDbSession& session, const StreamsSnapshot& snapshot,
 
 Status DefineStreamsView(DuckDbSession& session, const StreamsSnapshot& snapshot,
                          const std::string& view) {
+  return DefineStreamsView(session, snapshot.checkpoint, snapshot.overlay, view);
+}
+
+Status DefineStreamsView(DuckDbSession& session, const std::string& checkpoint,
+                         const std::map<std::string, std::string>& overlay,
+                         const std::string& view) {
   const std::string table = view + "_overlay";
   Status s = session.Execute(fmt::format(
       "CREATE OR REPLACE TEMP TABLE {} (key VARCHAR, value VARCHAR)", QuoteSqlIdentifier(table)));
-  if (s.ok()) s = AppendOverlay(session, snapshot, table);
+  if (s.ok()) s = AppendOverlay(session, overlay, table);
   if (!s.ok()) return s;
   std::string sql = fmt::format("CREATE OR REPLACE TEMP VIEW {} AS SELECT key, value FROM {}",
                                 QuoteSqlIdentifier(view), QuoteSqlIdentifier(table));
-  if (!snapshot.checkpoint.empty()) {
+  if (!checkpoint.empty()) {
     sql += fmt::format(
         " UNION ALL SELECT c.key, c.value FROM read_parquet({}) c ANTI JOIN {} o ON c.key = o.key",
-        QuoteSqlString(snapshot.checkpoint), QuoteSqlIdentifier(table));
+        QuoteSqlString(checkpoint), QuoteSqlIdentifier(table));
   }
   return session.Execute(sql);
 }
@@ -92,12 +98,13 @@ Status ForEachStream(
   return Status::Ok();
 }
 
-Status WriteStreamsFile(const StreamsSnapshot& snapshot, const std::string& path,
+Status WriteStreamsFile(const std::string& checkpoint,
+                        const std::map<std::string, std::string>& overlay, const std::string& path,
                         const std::string& temp_dir, int64_t* rows) {
   *rows = 0;
   std::unique_ptr<DuckDbSession> session;
   Status s = OpenSession(temp_dir, &session);
-  if (s.ok()) s = DefineStreamsView(*session, snapshot, "streams");
+  if (s.ok()) s = DefineStreamsView(*session, checkpoint, overlay, "streams");
   if (!s.ok()) return s;
   s = session->Execute(
       fmt::format("COPY (SELECT key, value FROM streams) TO {} (FORMAT parquet, COMPRESSION zstd, "

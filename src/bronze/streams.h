@@ -31,6 +31,9 @@ struct StreamsSnapshot {
 // `session`, with a temporary table `<view>_overlay` behind it.
 Status DefineStreamsView(DuckDbSession& session, const StreamsSnapshot& snapshot,
                          const std::string& view);
+Status DefineStreamsView(DuckDbSession& session, const std::string& checkpoint,
+                         const std::map<std::string, std::string>& overlay,
+                         const std::string& view);
 
 // Calls `visit` with every stream whose key starts with `prefix`, in no particular order, reading
 // the file in bounded chunks. Stops at the first error `visit` returns.
@@ -38,9 +41,11 @@ Status ForEachStream(
     const StreamsSnapshot& snapshot, std::string_view prefix,
     const std::function<Status(std::string_view key, std::string_view value)>& visit);
 
-// Writes the snapshot's streams to the Parquet file `path` (replaced if present) and fsyncs it;
-// sets *rows. DuckDB may spill to `temp_dir` (created when needed).
-Status WriteStreamsFile(const StreamsSnapshot& snapshot, const std::string& path,
+// Writes the streams of the file `checkpoint` (none when empty) updated by `overlay` to the
+// Parquet file `path` (replaced if present) and fsyncs it; sets *rows. DuckDB may spill to
+// `temp_dir` (created when needed).
+Status WriteStreamsFile(const std::string& checkpoint,
+                        const std::map<std::string, std::string>& overlay, const std::string& path,
                         const std::string& temp_dir, int64_t* rows);
 
 }  // namespace polypipe::bronze

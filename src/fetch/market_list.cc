@@ -12,9 +12,6 @@
 namespace polypipe::fetch {
 namespace {
 
-// Separates the token ids of a market in `token_ids` (a control character no id holds).
-constexpr char kIdSeparator = '\x1f';
-
 // Run ids come from our own commit log; still, only ever put their expected characters in SQL.
 bool SafeRunId(const std::string& id) {
   return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
@@ -64,13 +61,6 @@ bronze::Status PlanningSession::Open(Context& ctx, std::unique_ptr<PlanningSessi
       "condition_id IS NOT NULL{})",
       bronze::QuoteSqlString(bronze::GlobFor(dir, "markets")), markets_run,
       ctx.limit() > 0 ? fmt::format(" ORDER BY f, r LIMIT {}", ctx.limit()) : "");
-  sql += tokens ? fmt::format(
-                      ", t AS (SELECT condition_id, string_agg(token_id, chr({}) ORDER BY "
-                      "outcome_index) AS ids FROM read_parquet({}) WHERE _run_id = '{}' GROUP BY "
-                      "condition_id)",
-                      static_cast<int>(kIdSeparator),
-                      bronze::QuoteSqlString(bronze::GlobFor(dir, "market_tokens")), tokens_run)
-                : ", t AS (SELECT NULL::VARCHAR AS condition_id, NULL::VARCHAR AS ids)";
   sql +=
       gamma
           ? fmt::format(
@@ -84,13 +74,24 @@ bronze::Status PlanningSession::Open(Context& ctx, std::unique_ptr<PlanningSessi
   sql +=
       " SELECT m.f, m.r, m.condition_id, coalesce(m.closed, false) AS closed, CASE WHEN "
       "g.enable_order_book OR m.accepting_order_timestamp IS NOT NULL THEN 'yes' WHEN "
-      "g.enable_order_book IS NULL THEN 'unknown' ELSE 'no' END AS book, t.ids AS token_ids, "
+      "g.enable_order_book IS NULL THEN 'unknown' ELSE 'no' END AS book, "
       "floor(epoch(coalesce(g.start_date, g.created_at)))::BIGINT AS start, "
       "floor(epoch(coalesce(g.start_date, m.accepting_order_timestamp, g.created_at)))::BIGINT "
       "AS trading_start, floor(epoch(coalesce(g.closed_time, g.end_date, "
       "TRY_CAST(m.end_date_iso AS TIMESTAMP))))::BIGINT AS end_ts, g.volume_num AS volume "
-      "FROM m LEFT JOIN t USING (condition_id) LEFT JOIN g USING (condition_id)";
+      "FROM m LEFT JOIN g USING (condition_id)";
   s = db->Execute(sql);
+  // Tokens stay in Parquet: a planner that needs them joins them row by row (an aggregate of 3M
+  // ids per market would not spill).
+  if (s.ok()) {
+    s = db->Execute(
+        tokens
+            ? fmt::format("CREATE TEMP VIEW listed_tokens AS SELECT condition_id, token_id, "
+                          "outcome_index FROM read_parquet({}) WHERE _run_id = '{}'",
+                          bronze::QuoteSqlString(bronze::GlobFor(dir, "market_tokens")), tokens_run)
+            : "CREATE TEMP VIEW listed_tokens AS SELECT NULL::VARCHAR AS condition_id, "
+              "NULL::VARCHAR AS token_id, NULL::BIGINT AS outcome_index WHERE false");
+  }
   bronze::QueryResult count;
   if (s.ok()) s = bronze::QueryText(db->connection(), "SELECT count(*) FROM market_list", &count);
   if (!s.ok()) {
@@ -111,15 +112,7 @@ ListedMarket PlanningSession::MarketOf(const bronze::TextRow& row) {
   ListedMarket m;
   m.condition_id = std::string(row.values[0].value_or(""));
   m.closed = row.values[1].value_or("false") == "true";
-  if (const auto& ids = row.values[2]) {
-    for (size_t start = 0; start <= ids->size();) {
-      size_t end = ids->find(kIdSeparator, start);
-      if (end == std::string_view::npos) end = ids->size();
-      if (end > start) m.token_ids.emplace_back(ids->substr(start, end - start));
-      start = end + 1;
-    }
-  }
-  m.trading_start = Int(row.values[3]);
+  m.trading_start = Int(row.values[2]);
   return m;
 }
 

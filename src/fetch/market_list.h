@@ -27,7 +27,6 @@ namespace polypipe::fetch {
 struct ListedMarket {
   std::string condition_id;
   bool closed = false;
-  std::vector<std::string> token_ids;  // in outcome order
   // When trading began (unix seconds): Gamma startDate, else CLOB accepting_order_timestamp, else
   // Gamma createdAt; absent when no source knows.
   std::optional<int64_t> trading_start;
@@ -42,11 +41,12 @@ struct ListedMarket {
 //                   series): Gamma enableOrderBook or a CLOB accepting_order_timestamp. CLOB's own
 //                   enable_order_book is not used: it is switched off when a market closes. When
 //                   neither source knows, the market's trades are the witness (see FetchPrices).
-//   token_ids       VARCHAR[] in outcome order
 //   start           BIGINT: Gamma startDate, else createdAt
 //   trading_start   BIGINT: see ListedMarket
 //   end_ts          BIGINT: closed: Gamma closedTime, else endDate, else CLOB end_date_iso
 //   volume          DOUBLE: Gamma volumeNum
+// and the view `listed_tokens(condition_id, token_id, outcome_index)`: the tokens of the newest
+// complete `market_tokens` snapshot.
 class PlanningSession {
  public:
   // Opens a session and builds `market_list`. Fails (naming the data dir) when Bronze cannot be
@@ -59,8 +59,7 @@ class PlanningSession {
   // Defines the view `<dataset>_streams(key, value)`: the dataset's committed streams as of now.
   bronze::Status DefineStreams(const std::string& dataset);
 
-  // A market of a cursor row whose first three columns are condition_id, closed, token_ids and
-  // fourth trading_start.
+  // A market of a cursor row whose first three columns are condition_id, closed, trading_start.
   static ListedMarket MarketOf(const bronze::TextRow& row);
 
  private:

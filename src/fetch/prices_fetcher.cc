@@ -60,22 +60,22 @@ bronze::Status PricePlan::Open(PlanningSession& list, bool dated) {
   // start, else its oldest trade.
   const std::string markets = fmt::format(
       "(SELECT l.*, CASE WHEN json_type(json_extract(ts.value, '$.oldest')) IN ('BIGINT', "
-      "'UBIGINT') THEN "
-      "(json_extract_string(ts.value, '$.oldest'))::BIGINT END AS oldest, "
-      "len(list_filter(string_split(coalesce("
-      "l.token_ids, ''), chr(31)), x -> x <> '')) AS tokens FROM market_list l LEFT JOIN "
-      "trades_streams ts ON ts.key = 'market:' || l.condition_id WHERE {}(l.start IS NOT NULL "
-      "AND l.book <> 'unknown'))",
+      "'UBIGINT') THEN TRY_CAST(json_extract_string(ts.value, '$.oldest') AS BIGINT) END AS "
+      "oldest FROM market_list l LEFT JOIN trades_streams ts ON ts.key = 'market:' || "
+      "l.condition_id WHERE {}(l.start IS NOT NULL AND l.book <> 'unknown'))",
       dated ? "" : "NOT ");
   const std::string left_out =
       "CASE WHEN NOT (book = 'yes' OR (book = 'unknown' AND oldest IS NOT NULL)) THEN 'no_book' "
       "WHEN coalesce(start, oldest) IS NULL THEN 'no_start_date' END";
+  const std::string tokens = fmt::format(
+      "(SELECT m.*, {} AS reason, t.token_id, t.outcome_index FROM {} m JOIN listed_tokens t "
+      "USING (condition_id))",
+      left_out, markets);
   DatasetCounters& counters = ctx_.counters("prices");
   s = bronze::ForEachRow(
       list.db().connection(),
-      fmt::format("SELECT {} AS reason, sum(tokens) FROM {} GROUP BY reason HAVING reason IS NOT "
-                  "NULL",
-                  left_out, markets),
+      fmt::format("SELECT reason, count(*) FROM {} WHERE reason IS NOT NULL GROUP BY reason",
+                  tokens),
       [&](const bronze::TextRow& row) {
         counters.left_out.Add(std::string(row.values[0].value_or("")), Number(row.values[1]));
         return bronze::Status::Ok();
@@ -86,22 +86,17 @@ bronze::Status PricePlan::Open(PlanningSession& list, bool dated) {
   const std::string base =
       fmt::format("CASE WHEN coalesce(volume, 0) >= {} THEN {} ELSE {} END",
                   res.high_volume_threshold, res.high_volume_fidelity, res.fidelity);
-  const std::string tokens = fmt::format(
-      "(SELECT m.*, unnest(list_filter(string_split(coalesce(m.token_ids, ''), chr(31)), x -> x "
-      "<> '')) AS token_id, unnest(range(1, m.tokens + 1)) AS i FROM {} m WHERE {} IS NULL)",
-      markets, left_out);
   const std::string state =
       ctx_.fresh() ? "NULL::VARCHAR" : "CASE WHEN json_type(ps.value) = 'OBJECT' THEN ps.value END";
   const std::string planned = fmt::format(
-      "SELECT token_id, greatest(coalesce(start, oldest), coalesce((json_extract_string(state, "
-      "'$.to'))::BIGINT, "
-      "CASE WHEN state IS NULL THEN NULL ELSE 0 END) + 1) AS from_ts, CASE WHEN closed THEN "
-      "least({0}, coalesce(end_ts, {0})) ELSE {0} END AS to_ts, "
-      "coalesce((json_extract_string(state, '$.f'))::INTEGER, "
+      "SELECT token_id, CASE WHEN state IS NULL THEN coalesce(start, oldest) ELSE "
+      "greatest(coalesce(start, oldest), coalesce(TRY_CAST(json_extract_string(state, '$.to') AS "
+      "BIGINT), 0) + 1) END AS from_ts, CASE WHEN closed THEN least({0}, coalesce(end_ts, {0})) "
+      "ELSE {0} END AS to_ts, coalesce(TRY_CAST(json_extract_string(state, '$.f') AS INTEGER), "
       "{1}) AS fidelity, closed AND coalesce(volume, 1) > 0 AS traded, NOT closed AS open, "
-      "coalesce((json_extract_string(state, '$.locked'))::BOOLEAN, false) AS locked, f, r, i FROM "
-      "(SELECT t.*, {2} AS "
-      "state FROM {3} t LEFT JOIN prices_streams ps ON ps.key = t.token_id)",
+      "coalesce(TRY_CAST(json_extract_string(state, '$.locked') AS BOOLEAN), false) AS locked, "
+      "f, r, outcome_index FROM (SELECT t.*, {2} AS state FROM {3} t LEFT JOIN prices_streams ps "
+      "ON ps.key = t.token_id WHERE t.reason IS NULL)",
       now, base, state, tokens);
   const std::string kept = fmt::format("FROM ({}) WHERE from_ts <= to_ts", planned);
   bronze::QueryResult count;
@@ -111,7 +106,7 @@ bronze::Status PricePlan::Open(PlanningSession& list, bool dated) {
   return bronze::RowCursor::Open(
       list.db().connection(),
       "SELECT token_id, from_ts, to_ts, fidelity, traded, open, locked " + kept +
-          " ORDER BY fidelity, from_ts, f, r, i",
+          " ORDER BY fidelity, from_ts, f, r, outcome_index",
       &cursor_);
 }
 

@@ -217,7 +217,7 @@ bronze::Status TradesPlan::ResumeFeeds(PlanningSession& list) {
   TradingStarts starts;
   bronze::Status s = bronze::ForEachRow(
       list.db().connection(),
-      fmt::format("SELECT condition_id, closed, token_ids, trading_start FROM market_list WHERE "
+      fmt::format("SELECT condition_id, closed, trading_start FROM market_list WHERE "
                   "condition_id IN ({})",
                   ids),
       [&](const bronze::TextRow& row) {
@@ -275,7 +275,7 @@ bronze::Status TradesPlan::Open(PlanningSession& list) {
   counters.left_out.Add("out_of_window", number(counts.rows.at(0).at(1)));
   return bronze::RowCursor::Open(
       list.db().connection(),
-      fmt::format("SELECT condition_id, closed, token_ids, trading_start, state FROM {} WHERE {} "
+      fmt::format("SELECT condition_id, closed, trading_start, state FROM {} WHERE {} "
                   "ORDER BY f, r",
                   joined, needed),
       &cursor_);
@@ -291,8 +291,8 @@ void TradesPlan::Refill() {
     ListedMarket m = PlanningSession::MarketOf(*row);
     if (in_feed_.count(m.condition_id)) continue;
     nlohmann::json state = nlohmann::json::object();
-    if (row->values[4]) {
-      nlohmann::json parsed = nlohmann::json::parse(*row->values[4], nullptr, false);
+    if (row->values[3]) {
+      nlohmann::json parsed = nlohmann::json::parse(*row->values[3], nullptr, false);
       if (parsed.is_object()) state = std::move(parsed);
     }
     starts[m.condition_id] = m.trading_start;

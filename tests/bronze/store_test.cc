@@ -177,9 +177,10 @@ TEST(Store, CommitRefusesWhatItCannotRecord) {
   ASSERT_TRUE(Store::Open(tmp.path(), &store).ok());
   ASSERT_TRUE(store->PrepareDataset("trades").ok());
   bool written = true;
-  EXPECT_FALSE(
-      store->Commit("trades", "r", {FileEntry("2026-01-01", "nowhere.parquet", 1)}, {}, &written)
-          .ok());
+  EXPECT_FALSE(store
+                   ->Commit("trades", "r", {FileEntry("2026-01-01", "nowhere.parquet", 1)},
+                            json::object(), &written)
+                   .ok());
   EXPECT_FALSE(written);
   EXPECT_FALSE(store->Commit("trades", "r", {}, json::array(), &written).ok());
   EXPECT_FALSE(written);
