@@ -14,6 +14,10 @@
 //   bronze.after_commit  the commit record is in place; no staged file has been moved into dt=
 //   bronze.mid_rename    some but not all staged files have been moved into dt= (only reached by a
 //                        commit with more than one file)
+// and, when a commit is followed by a checkpoint of its dataset's log:
+//   bronze.mid_checkpoint   the checkpoint's streams file is in place, its manifest is not
+//   bronze.after_checkpoint the checkpoint is in place; nothing it covers is pruned yet
+//   bronze.mid_prune        some but not all of what it covers is deleted
 //
 // Thread-safety: Failpoint may be called from any thread.
 

@@ -167,33 +167,13 @@ Status Store::LoadDataset(const std::string& dataset) {
     }
   }
   std::sort(record_seqs.begin(), record_seqs.end());
-  std::sort(checkpoint_seqs.rbegin(), checkpoint_seqs.rend());
 
   // 2. The newest checkpoint whose manifest reads and whose streams file is whole.
   Checkpoint checkpoint;
   std::string checkpoint_streams;
-  for (uint64_t seq : checkpoint_seqs) {
-    const std::string path = log_dir + "/" + CheckpointFileName(seq);
-    const std::string streams = log_dir + "/" + CheckpointStreamsFileName(seq);
-    std::string text;
-    int64_t bytes = -1;
-    Status s = ReadFile(path, &text);
-    if (s.ok()) s = ParseCheckpoint(text, &checkpoint);
-    if (s.ok() && (checkpoint.seq != seq || checkpoint.dataset != dataset)) {
-      s = Status::Error("it names another seq or dataset");
-    }
-    if (s.ok()) s = FileSize(streams, &bytes);
-    if (s.ok() && bytes != checkpoint.streams_bytes) {
-      s = Status::Error(
-          fmt::format("{} holds {} bytes, not {}", streams, bytes, checkpoint.streams_bytes));
-    }
-    if (s.ok()) {
-      checkpoint_streams = streams;
-      break;
-    }
-    if (read_only_ && !PathExists(path)) return s;  // pruned under us: the caller looks again
-    checkpoint = Checkpoint{};  // a damaged checkpoint: an older one and more records will do
-  }
+  Status found =
+      NewestCheckpoint(log_dir, dataset, checkpoint_seqs, &checkpoint, &checkpoint_streams);
+  if (!found.ok()) return found;
   const uint64_t covered = checkpoint.seq;
   std::erase_if(record_seqs, [&](uint64_t seq) { return seq <= covered; });
   if (!record_seqs.empty() && record_seqs.front() != covered + 1) {
@@ -311,6 +291,73 @@ Status Store::LoadDataset(const std::string& dataset) {
     if (!s.ok()) return s;
   }
   return Status::Ok();
+}
+
+Status NewestCheckpoint(const std::string& log_dir, const std::string& dataset,
+                        std::vector<uint64_t> seqs, Checkpoint* checkpoint,
+                        std::string* streams_path) {
+  *checkpoint = Checkpoint{};
+  streams_path->clear();
+  std::sort(seqs.rbegin(), seqs.rend());
+  for (uint64_t seq : seqs) {
+    const std::string path = log_dir + "/" + CheckpointFileName(seq);
+    const std::string streams = log_dir + "/" + CheckpointStreamsFileName(seq);
+    std::string text;
+    int64_t bytes = -1;
+    Status s = ReadFile(path, &text);
+    if (!s.ok() && !PathExists(path)) return s;  // pruned under a reader: it looks again
+    if (s.ok()) s = ParseCheckpoint(text, checkpoint);
+    if (s.ok() && (checkpoint->seq != seq || checkpoint->dataset != dataset)) {
+      s = Status::Error("it names another seq or dataset");
+    }
+    if (s.ok()) s = FileSize(streams, &bytes);
+    if (s.ok() && bytes != checkpoint->streams_bytes) s = Status::Error("short streams file");
+    if (s.ok()) {
+      *streams_path = streams;
+      return s;
+    }
+    *checkpoint = Checkpoint{};  // a damaged checkpoint: an older one and more records will do
+  }
+  return Status::Ok();
+}
+
+Status ReadLog(const std::string& data_dir, const std::string& dataset, LogSnapshot* log) {
+  *log = LogSnapshot{};
+  const std::string log_dir = data_dir + "/" + dataset + "/" + kLogDir;
+  if (!IsDirectory(log_dir)) return Status::Ok();
+  Status s;
+  // A writer may prune what this reads between the listing and the reading (a newer checkpoint
+  // covers it); a second look finds that checkpoint.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    *log = LogSnapshot{};
+    std::vector<std::string> names;
+    s = ListDir(log_dir, &names);
+    if (!s.ok()) return s;
+    std::vector<uint64_t> records, checkpoints;
+    for (const std::string& name : names) {
+      uint64_t seq = 0;
+      if (ParseCommitLogFileName(name, &seq)) records.push_back(seq);
+      if (ParseCheckpointFileName(name, &seq)) checkpoints.push_back(seq);
+    }
+    s = NewestCheckpoint(log_dir, dataset, checkpoints, &log->checkpoint, &log->streams_path);
+    std::sort(records.begin(), records.end());
+    for (size_t i = 0; s.ok() && i < records.size(); ++i) {
+      if (records[i] <= log->checkpoint.seq) continue;
+      const std::string path = log_dir + "/" + CommitLogFileName(records[i]);
+      std::string text;
+      CommitRecord record;
+      s = ReadFile(path, &text);
+      if (s.ok()) s = ParseCommitRecord(text, &record);
+      if (s.ok() && (record.seq != records[i] || record.dataset != dataset)) {
+        s = Status::Error(
+            fmt::format("commit record says seq {} of dataset \"{}\"", record.seq, record.dataset));
+      }
+      if (!s.ok()) s = Status::Error(fmt::format("{}: {}", path, s.message()));
+      if (s.ok()) log->records.push_back(std::move(record));
+    }
+    if (s.ok()) return s;
+  }
+  return s;
 }
 
 Store::DatasetState& Store::StateLocked(const std::string& dataset) {

@@ -66,6 +66,22 @@ struct RecoveryReport {
   int checkpoints_written = 0;   // long logs without a checkpoint get one while loading
 };
 
+// The commit log of one dataset as a reader (Silver) sees it: the newest valid checkpoint (seq 0
+// when none) and the records after it in seq order. Takes no lock; works beside a writer.
+struct LogSnapshot {
+  Checkpoint checkpoint;
+  std::string streams_path;  // the checkpoint's streams file; empty when none
+  std::vector<CommitRecord> records;
+};
+Status ReadLog(const std::string& data_dir, const std::string& dataset, LogSnapshot* log);
+
+// The newest of the checkpoints `seqs` of a dataset's log whose manifest reads and whose streams
+// file is whole (a Checkpoint with seq 0 when none is); fails only when a checkpoint vanished
+// while being read (a writer pruned it: look again).
+Status NewestCheckpoint(const std::string& log_dir, const std::string& dataset,
+                        std::vector<uint64_t> seqs, Checkpoint* checkpoint,
+                        std::string* streams_path);
+
 class Store {
  public:
   // Opens (creating if needed) the data directory `dir`, locks it and runs recovery on every

@@ -229,6 +229,16 @@ void ReadPrices(Reader& r, const json& v, PriceResolution* p) {
   }
 }
 
+void ReadLog(Reader& r, const json& v, LogSetting* log) {
+  if (!r.Keys(v, "log", {"checkpoint_every", "log_retention"})) return;
+  if (v.contains("checkpoint_every")) {
+    r.Int(v["checkpoint_every"], "log.checkpoint_every", 0, &log->checkpoint_every);
+  }
+  if (v.contains("log_retention")) {
+    r.Int(v["log_retention"], "log.log_retention", 0, &log->log_retention);
+  }
+}
+
 void ReadSilver(Reader& r, const json& v, SilverSetting* silver) {
   if (!r.Keys(v, "silver", {"memory_limit", "temp_directory"})) return;
   if (v.contains("memory_limit")) {
@@ -288,7 +298,7 @@ std::optional<std::string> LoadConfigFile(const std::string& path, bool required
   Reader r(path);
   if (!r.Keys(root, "",
               {"api", "rate_limits", "workers", "queues", "retry", "output_dirs",
-               "price_resolution", "trades", "silver"})) {
+               "price_resolution", "trades", "silver", "log"})) {
     return r.error();
   }
   if (root.contains("api")) ReadApi(r, root["api"], &config->api);
@@ -308,6 +318,7 @@ std::optional<std::string> LoadConfigFile(const std::string& path, bool required
     ReadPrices(r, root["price_resolution"], &config->price_resolution);
   if (root.contains("trades")) ReadTrades(r, root["trades"], &config->trades);
   if (root.contains("silver")) ReadSilver(r, root["silver"], &config->silver);
+  if (root.contains("log")) ReadLog(r, root["log"], &config->log);
   return r.error();
 }
 

@@ -71,6 +71,12 @@ struct SilverSetting {
   std::string temp_directory;
 };
 
+// The Bronze commit log's checkpoints (see bronze/store.h).
+struct LogSetting {
+  int checkpoint_every = 100;  // commits between checkpoints of a dataset; 0: none
+  int log_retention = 1000;    // records kept behind the newest checkpoint
+};
+
 struct FetchConfig {
   ApiSetting api;
   // Keyed by limiter name: the hosts "data", "clob", "gamma" and routes such as "data_v2_trades".
@@ -84,6 +90,7 @@ struct FetchConfig {
   PriceResolution price_resolution;
   TradesSetting trades;
   SilverSetting silver;
+  LogSetting log;
 
   // The defaults: the official limits of polymarket-api.md with a safety margin.
   static FetchConfig Defaults();

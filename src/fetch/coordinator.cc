@@ -179,7 +179,10 @@ bool FetchGammaLists(Context& ctx, std::vector<GammaList> lists, const std::stri
 int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic<bool>& stop,
              const std::atomic<bool>& interrupted) {
   std::unique_ptr<bronze::Store> store;
-  if (bronze::Status s = bronze::Store::Open(config.data_dir, &store); !s.ok()) {
+  bronze::StoreOptions store_options;
+  store_options.checkpoint_every = config.log.checkpoint_every;
+  store_options.log_retention = config.log.log_retention;
+  if (bronze::Status s = bronze::Store::Open(config.data_dir, &store, store_options); !s.ok()) {
     fmt::print(stderr, "polypipe fetch: {}\n", s.message());
     return kExitFailure;
   }

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "bronze/commit_record.h"
 #include "bronze/durable_fs.h"
+#include "bronze/store.h"
 
 namespace polypipe::silver {
 
@@ -14,41 +16,39 @@ const std::vector<std::string> kBronzeDatasets = {
     "gamma_markets",    "leaderboard",  "trades",  "prices"};
 
 Status ReadCommits(const std::string& data_dir, const std::string& dataset,
-                   std::vector<BronzeCommit>* commits) {
+                   std::vector<BronzeCommit>* commits, std::string* checkpoint_streams) {
   commits->clear();
-  const std::string log_dir = data_dir + "/" + dataset + "/_log";
-  if (!bronze::IsDirectory(log_dir)) return Status::Ok();
-  std::vector<std::string> names;
-  Status s = bronze::ListDir(log_dir, &names);
+  checkpoint_streams->clear();
+  bronze::LogSnapshot log;
+  Status s = bronze::ReadLog(data_dir, dataset, &log);
   if (!s.ok()) return s;
-  for (const std::string& name : names) {
-    uint64_t seq = 0;
-    if (!bronze::ParseCommitLogFileName(name, &seq)) continue;  // temp files of a commit in flight
-    const std::string path = log_dir + "/" + name;
-    std::string text;
-    s = bronze::ReadFile(path, &text);
-    if (!s.ok()) return s;
-    bronze::CommitRecord record;
-    s = bronze::ParseCommitRecord(text, &record);
-    if (!s.ok()) return Status::Error(fmt::format("{}: {}", path, s.message()));
-    if (record.seq != seq || record.dataset != dataset) {
-      return Status::Error(fmt::format("{}: commit record says seq {} of dataset \"{}\"", path,
-                                       record.seq, record.dataset));
-    }
+  const auto add_file = [&](BronzeCommit& commit, const bronze::CommittedFile& f) {
+    BronzeFile file{dataset + "/" + f.path, f.rows};
+    if (!bronze::IsRegularFile(data_dir + "/" + file.path)) commit.in_place = false;
+    commit.files.push_back(std::move(file));
+  };
+  // The commits a checkpoint covers: their records may be pruned, but its manifest lists every
+  // live file with the commit that added it. Their progress is in the checkpoint's streams.
+  std::map<uint64_t, BronzeCommit> covered;
+  for (const bronze::LiveFile& f : log.checkpoint.files) {
+    BronzeCommit& commit = covered[f.seq];
+    commit.dataset = dataset;
+    commit.seq = f.seq;
+    commit.run_id = f.run_id;
+    commit.from_checkpoint = true;
+    add_file(commit, f.file);
+  }
+  for (auto& [seq, commit] : covered) commits->push_back(std::move(commit));
+  *checkpoint_streams = log.streams_path;
+  for (bronze::CommitRecord& record : log.records) {
     BronzeCommit commit;
     commit.dataset = dataset;
-    commit.seq = seq;
+    commit.seq = record.seq;
     commit.run_id = record.run_id;
     commit.progress = std::move(record.progress);
-    for (const bronze::CommittedFile& f : record.files) {
-      BronzeFile file{dataset + "/" + f.path, f.rows};
-      if (!bronze::IsRegularFile(data_dir + "/" + file.path)) commit.in_place = false;
-      commit.files.push_back(std::move(file));
-    }
+    for (const bronze::CommittedFile& f : record.files) add_file(commit, f);
     commits->push_back(std::move(commit));
   }
-  std::sort(commits->begin(), commits->end(),
-            [](const BronzeCommit& a, const BronzeCommit& b) { return a.seq < b.seq; });
   return Status::Ok();
 }
 

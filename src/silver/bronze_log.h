@@ -37,11 +37,16 @@ struct BronzeCommit {
   std::vector<BronzeFile> files;
   nlohmann::json progress;  // the record's stream progress
   bool in_place = true;     // every file is in its dt= folder
+  // Known from a checkpoint, not a record: its files are listed, its progress is in the
+  // checkpoint's streams file.
+  bool from_checkpoint = false;
 };
 
-// Reads the commit log of `dataset` under `data_dir` (an absent dataset folder or log is empty).
-// Fails, naming the file, on a record that cannot be read or parsed.
+// Reads the commit log of `dataset` under `data_dir` (an absent dataset folder or log is empty):
+// the commits its newest checkpoint covers, then the records after it, in seq order; sets
+// *checkpoint_streams to that checkpoint's streams file (empty when none). Fails, naming the file,
+// on a record that cannot be read or parsed.
 Status ReadCommits(const std::string& data_dir, const std::string& dataset,
-                   std::vector<BronzeCommit>* commits);
+                   std::vector<BronzeCommit>* commits, std::string* checkpoint_streams);
 
 }  // namespace polypipe::silver

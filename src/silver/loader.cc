@@ -42,6 +42,7 @@ struct PlannedCommit {
 struct DatasetPlan {
   DatasetLoad summary;
   std::vector<BronzeCommit> commits;  // everything in the log
+  std::string checkpoint_streams;     // the streams file of the log's newest checkpoint, if any
   std::vector<PlannedCommit> planned;
 };
 
@@ -170,7 +171,7 @@ Status Loader::Run(LoadReport* report) {
   for (const std::string& dataset : kBronzeDatasets) {
     DatasetPlan plan;
     plan.summary.dataset = dataset;
-    Status s = ReadCommits(bronze_dir, dataset, &plan.commits);
+    Status s = ReadCommits(bronze_dir, dataset, &plan.commits, &plan.checkpoint_streams);
     if (!s.ok()) return s;
     plans.push_back(std::move(plan));
   }
@@ -422,6 +423,31 @@ Status Loader::Run(LoadReport* report) {
     if (s.ok()) s = files.Close();
     if (s.ok()) s = batch.Close();
     if (!s.ok()) return fail(Status::Error("recording the load: " + s.message()));
+  }
+  // Commits known from a checkpoint carry no progress of their own: the checkpoint's streams hold
+  // the newest state of every market up to it (a record after it, above, wins).
+  for (const DatasetPlan& plan : plans) {
+    const bool covered =
+        std::any_of(plan.planned.begin(), plan.planned.end(),
+                    [](const PlannedCommit& pc) { return pc.commit->from_checkpoint; });
+    if (plan.summary.dataset != "trades" || !covered) continue;
+    const auto typed = [](const char* field, const char* type, const char* as) {
+      return fmt::format(
+          "CASE WHEN json_type(value, '$.{0}') IN ({1}) THEN TRY_CAST(json_extract_string(value, "
+          "'$.{0}') AS {2}) END",
+          field, type, as);
+    };
+    s = db->Execute(fmt::format(
+        "INSERT INTO batch_streams SELECT substr(key, {}), {}, {}, {}, {}, {}, coalesce({}, false) "
+        "FROM read_parquet({}) WHERE starts_with(key, {}) AND json_type(value) = 'OBJECT' AND "
+        "substr(key, {}) NOT IN (SELECT condition_id FROM batch_streams)",
+        std::string_view(kMarketStreamPrefix).size() + 1, typed("done", "'BOOLEAN'", "BOOLEAN"),
+        typed("w", "'BIGINT', 'UBIGINT'", "BIGINT"),
+        typed("oldest", "'BIGINT', 'UBIGINT'", "BIGINT"), typed("run", "'VARCHAR'", "VARCHAR"),
+        load_id, typed("out_of_window", "'BOOLEAN'", "BOOLEAN"),
+        QuoteSqlString(plan.checkpoint_streams), QuoteSqlString(kMarketStreamPrefix),
+        std::string_view(kMarketStreamPrefix).size() + 1));
+    if (!s.ok()) return fail(Status::Error("reading the trades checkpoint: " + s.message()));
   }
   s = db->Execute(
       "MERGE INTO loader.trade_streams d USING batch_streams b ON d.condition_id = b.condition_id "

@@ -1,7 +1,7 @@
 // Appends trade rows through a Sink, as a fetcher would, so that crash tests can kill it at a
 // failpoint (POLYPIPE_FAILPOINT) and inspect what it left behind.
 //
-// Usage: bronze_crash_helper <data_dir> <batches> <first_batch>
+// Usage: bronze_crash_helper <data_dir> <batches> <first_batch> [<checkpoint_every> <retention>]
 // Each batch is 300 rows spread over three dt partitions, appended with progress {"batch": i} and
 // flushed. Exits 0 when everything committed, 3 on an error (printed), or dies at the failpoint.
 
@@ -16,14 +16,20 @@
 using namespace polypipe::bronze;
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: %s <data_dir> <batches> <first_batch>\n", argv[0]);
+  if (argc != 4 && argc != 6) {
+    std::fprintf(stderr, "usage: %s <data_dir> <batches> <first_batch> [<every> <retention>]\n",
+                 argv[0]);
     return 2;
   }
   const int batches = std::atoi(argv[2]);
   const int first = std::atoi(argv[3]);
+  StoreOptions store_options;
+  if (argc == 6) {
+    store_options.checkpoint_every = std::atoi(argv[4]);
+    store_options.log_retention = std::atoi(argv[5]);
+  }
   std::unique_ptr<Store> store;
-  Status s = Store::Open(argv[1], &store);
+  Status s = Store::Open(argv[1], &store, store_options);
   if (!s.ok()) {
     std::fprintf(stderr, "%s\n", s.message().c_str());
     return 3;

@@ -6,6 +6,9 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+
+#include "bronze/commit_record.h"
 #include "bronze/durable_fs.h"
 #include "bronze/reader.h"
 #include "bronze/store.h"
@@ -25,7 +28,7 @@ struct ChildResult {
 // Runs the helper on `data` with POLYPIPE_FAILPOINT=`failpoint` and waits for it; it writes batches
 // numbered first .. first + batches - 1.
 ChildResult RunHelper(const std::string& data, const std::string& failpoint, int batches,
-                      int first = 0) {
+                      int first = 0, const std::vector<std::string>& log_options = {}) {
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     if (std::string(*e).rfind("POLYPIPE_FAILPOINT=", 0) != 0) env_strings.push_back(*e);
@@ -39,10 +42,14 @@ ChildResult RunHelper(const std::string& data, const std::string& failpoint, int
   std::string count = std::to_string(batches);
   std::string first_batch = std::to_string(first);
   std::string dir = data;
-  char* argv[] = {helper.data(), dir.data(), count.data(), first_batch.data(), nullptr};
+  std::vector<std::string> args = {helper, dir, count, first_batch};
+  args.insert(args.end(), log_options.begin(), log_options.end());
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_t pid = 0;
   ChildResult result;
-  if (::posix_spawn(&pid, helper.c_str(), nullptr, nullptr, argv, envp.data()) != 0) {
+  if (::posix_spawn(&pid, helper.c_str(), nullptr, nullptr, argv.data(), envp.data()) != 0) {
     ADD_FAILURE() << "cannot start " << helper;
     return result;
   }
@@ -145,6 +152,70 @@ TEST(CrashHelper, RunsCleanlyWithoutAFailpoint) {
   ASSERT_EQ(child.exit_code, 0);
   ExpectCommittedBatches(tmp.path(), 2);
 }
+
+// Checkpoints every 2 commits, keeping 1 record behind the newest: killed while a checkpoint is
+// written, just after, or while the log is pruned, the reopened log holds every commit made (the
+// one that triggered the checkpoint included), and the next run completes on top of it.
+struct CheckpointCrashCase {
+  const char* failpoint;
+  int batches_committed;  // when the failpoint fires
+};
+
+void PrintTo(const CheckpointCrashCase& c, std::ostream* os) {
+  *os << c.failpoint;
+}
+
+class CheckpointCrashTest : public ::testing::TestWithParam<CheckpointCrashCase> {};
+
+void ExpectCheckpointedBatches(const std::string& data, int batches) {
+  std::unique_ptr<Store> store;
+  Status s = Store::Open(data, &store);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(CountRows(data), 300 * batches);
+  EXPECT_EQ(store->Stats("trades").rows, 300 * batches);
+  EXPECT_EQ(store->Stats("trades").commits, static_cast<uint64_t>(batches));
+  EXPECT_EQ(store->Stats("trades").files, 3 * batches);
+  EXPECT_EQ(testing::ProgressOf(*store, "trades"), (nlohmann::json{{"batch", batches - 1}}));
+  std::vector<std::string> names;
+  ASSERT_TRUE(ListDir(data + "/trades/_log", &names).ok());
+  for (const std::string& n : names) EXPECT_EQ(n.find(".tmp"), std::string::npos) << n;
+  // A reader sees the same log.
+  std::unique_ptr<Store> reader;
+  ASSERT_TRUE(Store::OpenReadOnly(data, &reader).ok());
+  EXPECT_EQ(reader->Stats("trades").commits, static_cast<uint64_t>(batches));
+  EXPECT_EQ(testing::ProgressOf(*reader, "trades"), (nlohmann::json{{"batch", batches - 1}}));
+}
+
+TEST_P(CheckpointCrashTest, NothingCommittedIsLost) {
+  const CheckpointCrashCase& c = GetParam();
+  testing::TempDir tmp;
+  const std::string data = tmp.path() + "/data";
+  const std::vector<std::string> log = {"2", "1"};
+  const ChildResult killed = RunHelper(data, c.failpoint, 8, 0, log);
+  ASSERT_TRUE(killed.killed) << c.failpoint << " did not fire (exit " << killed.exit_code << ")";
+  ExpectCheckpointedBatches(data, c.batches_committed);
+  const ChildResult rest = RunHelper(data, "", 8 - c.batches_committed, c.batches_committed, log);
+  ASSERT_EQ(rest.exit_code, 0);
+  ExpectCheckpointedBatches(data, 8);
+  // The log was checkpointed and pruned along the way: a record behind the newest checkpoint is
+  // kept, the older ones are gone.
+  std::vector<std::string> names;
+  ASSERT_TRUE(ListDir(data + "/trades/_log", &names).ok());
+  uint64_t seq = 0;
+  EXPECT_FALSE(std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+    return ParseCommitLogFileName(n, &seq) && seq < 4;
+  }));
+  EXPECT_TRUE(std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+    return ParseCheckpointFileName(n, &seq) && seq == 8;
+  }));
+}
+
+INSTANTIATE_TEST_SUITE_P(Failpoints, CheckpointCrashTest,
+                         ::testing::Values(CheckpointCrashCase{"bronze.mid_checkpoint", 2},
+                                           CheckpointCrashCase{"bronze.mid_checkpoint:2", 4},
+                                           CheckpointCrashCase{"bronze.after_checkpoint:2", 4},
+                                           CheckpointCrashCase{"bronze.mid_prune", 4},
+                                           CheckpointCrashCase{"bronze.mid_prune:2", 4}));
 
 }  // namespace
 }  // namespace polypipe::bronze

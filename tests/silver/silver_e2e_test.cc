@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "bronze/store.h"
 #include "sim/universe.h"
 #include "tests/silver/silver_harness.h"
 
@@ -563,6 +564,40 @@ TEST(SilverLoad, IncrementalLoadAddsOnlyNewRowsAndVersionsChangedMarkets) {
   }
   EXPECT_EQ(h.SilverInt("SELECT count(*) FROM MarketDimHistory WHERE is_current"),
             h.SilverInt("SELECT count(*) FROM MarketDim"));
+}
+
+// Checkpoints every 2 commits and no record kept behind them: Silver learns the files and the
+// trade streams of the pruned commits from the checkpoints, on a first load and an incremental one.
+TEST(SilverLoad, LoadsThroughTheCheckpointsOfAPrunedLog) {
+  polysim::ServerOptions sim = SimClient::DefaultOptions();
+  sim.universe.markets = 300;
+  json config = TestConfig();
+  config["log"] = {{"checkpoint_every", 2}, {"log_retention", 0}};
+  SilverHarness h("silver-checkpoints", sim, config);
+  ASSERT_EQ(h.Fetch().code, 0);
+  ASSERT_FALSE(fs::exists(h.data_dir() / "trades" / "_log" / "000000000001.json"))
+      << "the trades log was not pruned; the test proves nothing";
+  for (int round = 0; round < 2; ++round) {
+    const Outcome r = h.Load();
+    ASSERT_EQ(r.code, 0) << r.output;
+    ExpectCountsMatchTruth(h, /*prices_vs_truth=*/round == 0);
+    ExpectUniqueKeys(h);
+    // Every market's trade state reached Silver, most of them from a checkpoint's streams.
+    std::unique_ptr<bronze::Store> store;
+    ASSERT_TRUE(bronze::Store::OpenReadOnly(h.data_dir().string(), &store).ok());
+    json states;
+    ASSERT_TRUE(store->Progress("trades", &states, "market:").ok());
+    EXPECT_EQ(h.SilverInt("SELECT count(*) FROM loader.trade_streams"),
+              static_cast<int64_t>(states.size()));
+    EXPECT_EQ(h.SilverInt("SELECT count(*) FROM loader.trade_streams WHERE done"),
+              std::count_if(states.begin(), states.end(),
+                            [](const json& v) { return v.value("done", false); }));
+    if (round == 0) {
+      const int64_t seconds = AdvanceClosingAMarket(h.sim().server().universe());
+      ASSERT_TRUE(h.sim().Post("/__sim/advance?seconds=" + std::to_string(seconds), ""));
+      ASSERT_EQ(h.Fetch().code, 0);
+    }
+  }
 }
 
 // --- Crashes: the failpoint kills the process after every table is written, before COMMIT ---
