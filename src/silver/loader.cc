@@ -117,14 +117,50 @@ Status SetNextTradeId(SilverDb& db, int64_t load_id) {
                                      load_id),
                          &last_load);
   int64_t max_id = 0;
-  if (s.ok() && last_load > 0) {
+  // An earlier batch of this load, else the newest load before it.
+  for (const int64_t candidate : {load_id, last_load}) {
+    if (!s.ok() || max_id > 0 || candidate == 0) continue;
     s = db.QueryInt(
-        fmt::format("SELECT max(trade_id) FROM TradeFact WHERE load_id = {}", last_load), &max_id);
+        fmt::format("SELECT max(trade_id) FROM TradeFact WHERE load_id = {}", candidate), &max_id);
   }
   // That load added no new fill (all repeats): the table has to be read.
   if (s.ok() && max_id == 0) s = db.QueryInt("SELECT max(trade_id) FROM TradeFact", &max_id);
   if (s.ok()) s = db.Execute(fmt::format("UPDATE load_ctx SET next_trade_id = {}", max_id + 1));
   return s;
+}
+
+// Trades files are loaded in batches of about this many rows, so that what one statement holds
+// (the check for repeated fills, the grouping when there are some) does not grow with the load.
+constexpr int64_t kTradeBatchRows = 4'000'000;
+
+// The paths of a dataset's planned files in the batches they are loaded in: one batch, except for
+// trades, whose files go by whole dt= partitions in date order (a fill's copies share its
+// timestamp and so its partition, so no repeat crosses two batches; the exception, fills without
+// a usable timestamp, are filed by fetch date and were never matched against loaded rows either),
+// each batch in commit order.
+std::vector<std::vector<std::string>> LoadBatches(const std::string& dataset,
+                                                  const std::vector<PlannedCommit>& planned) {
+  std::map<std::string, std::vector<const BronzeFile*>> by_date;
+  for (const PlannedCommit& pc : planned) {
+    for (const BronzeFile* f : pc.files) {
+      const size_t at = f->path.find("/dt=");
+      by_date[dataset == "trades" && at != std::string::npos ? f->path.substr(at + 4, 10) : ""]
+          .push_back(f);
+    }
+  }
+  std::vector<std::vector<std::string>> batches;
+  int64_t rows = kTradeBatchRows;
+  for (const auto& [date, files] : by_date) {
+    if (rows >= kTradeBatchRows) {
+      batches.emplace_back();
+      rows = 0;
+    }
+    for (const BronzeFile* f : files) {
+      batches.back().push_back(f->path);
+      rows += f->rows;
+    }
+  }
+  return batches;
 }
 
 // Builds batch_trades over view new_trades (trades_batch_*.sql) and sets next_trade_id.
@@ -194,7 +230,7 @@ Status Loader::Run(LoadReport* report) {
     SilverDbOptions db_options;
     db_options.read_only = options_.dry_run;
     db_options.threads = options_.threads;
-    db_options.memory_limit = options_.memory_limit;
+    db_options.memory_limit = DuckDbMemoryLimit(options_.memory_limit);
     db_options.temp_directory = temp_directory;
     Status s = SilverDb::Open(options_.silver_path, db_options, &db);
     if (!s.ok()) return s;
@@ -315,11 +351,7 @@ Status Loader::Run(LoadReport* report) {
       if (!s.ok()) return fail(s);
     }
     const auto t0 = Clock::now();
-    std::vector<std::string> paths;
-    for (const PlannedCommit& pc : plan.planned) {
-      for (const BronzeFile* f : pc.files) paths.push_back(f->path);
-    }
-    if (!paths.empty()) {
+    for (const std::vector<std::string>& paths : LoadBatches(dataset, plan.planned)) {
       s = db->Execute(fmt::format(
           "CREATE OR REPLACE TEMP VIEW new_{} AS SELECT *, file_index, file_row_number FROM {}",
           dataset, ReadParquetOf(bronze_dir, paths)));

@@ -35,8 +35,9 @@ struct LoadOptions {
   std::string bronze_dir = "data";
   std::string silver_path = "data/polymarket.duckdb";
   int threads = 0;  // DuckDB threads; 0 = one per core
-  // DuckDB's memory_limit during the load (config `silver.memory_limit`); past it DuckDB spills
-  // to temp_directory. REQUIRES: a size fetch::IsMemorySize accepts.
+  // What the load may use (config `silver.memory_limit`): DuckDB gets 85% of it as its
+  // memory_limit (see DuckDbMemoryLimit) and spills to temp_directory past that.
+  // REQUIRES: a size fetch::IsMemorySize accepts.
   std::string memory_limit = "1GB";
   std::string temp_directory;  // empty: "<silver_path>.tmp"
   bool dry_run = false;

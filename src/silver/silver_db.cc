@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
+#include <map>
+#include <regex>
 
 #include "bronze/duckdb_session.h"
 
@@ -12,6 +15,28 @@ std::string FirstLine(const std::string& message) {
   std::string line = message.substr(0, message.find('\n'));
   while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
   return line;
+}
+
+std::string DuckDbMemoryLimit(const std::string& process_limit) {
+  static const std::regex kSize(R"(\s*([0-9]+(\.[0-9]+)?)\s*([a-zA-Z]+)\s*)");
+  static const std::map<std::string, double> kUnits = {{"b", 1},
+                                                       {"bytes", 1},
+                                                       {"kb", 1e3},
+                                                       {"mb", 1e6},
+                                                       {"gb", 1e9},
+                                                       {"tb", 1e12},
+                                                       {"kib", 1024.0},
+                                                       {"mib", 1024.0 * 1024},
+                                                       {"gib", 1024.0 * 1024 * 1024},
+                                                       {"tib", 1024.0 * 1024 * 1024 * 1024}};
+  std::smatch m;
+  if (!std::regex_match(process_limit, m, kSize)) return process_limit;
+  std::string unit = m[3].str();
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto it = kUnits.find(unit);
+  if (it == kUnits.end()) return process_limit;
+  const double bytes = std::stod(m[1].str()) * it->second;
+  return fmt::format("{}KiB", std::max<int64_t>(1, static_cast<int64_t>(bytes * 0.85 / 1024)));
 }
 
 Status SilverDb::Open(const std::string& path, const SilverDbOptions& options,
