@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all build bootstrap test demo run bench format clean asan tsan fuzz
+.PHONY: all build bootstrap test demo run bench bench-scale format clean asan tsan fuzz
 
 all: build
 
@@ -31,6 +31,11 @@ run: bootstrap
 bench: bootstrap
 	@$(MAKE) --no-print-directory build
 	bench/run.sh
+
+# Benchmarks at real scale (README.md, Benchmarks): long, and tens of GB under TMPDIR.
+bench-scale: bootstrap
+	@$(MAKE) --no-print-directory build
+	BENCH_ONLY=silver_scale BUILD=$(BUILD) bench/run.sh
 
 # Sanitizer builds with clang, each in its own folder (README.md, "Sanitizers and fuzzing").
 # asan: every ctest test (unit, integration, end to end, fuzz replays) under ASan + UBSan.

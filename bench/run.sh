@@ -14,6 +14,9 @@
 #   soak        fetch --mode all again and again for BENCH_SOAK_SECONDS against polysim with every
 #               fault on and its clock advancing, then load-silver and check: requests, faults,
 #               duplicates and rows lost against the truth, peak RSS per run (bench/soak.py)
+#   silver_scale  (only when named; `make bench-scale`) load-silver of 100M generated trades under
+#               its 1GB memory limit against DuckDB alone, then one new day into the full and into
+#               an empty Silver file (bench/silver_scale.sh, which lists its own knobs)
 #
 # Environment:
 #   BENCH_SECONDS        seconds per polysim serving case (default 5)
@@ -681,6 +684,9 @@ run_case() {
   wait "$tee_pid" 2>/dev/null || true
 }
 
+# shellcheck source=bench/silver_scale.sh
+source "$root/bench/silver_scale.sh"
+
 run_case sim sim_cases
 echo "load average before the fetcher cases: $(cut -d' ' -f1-3 /proc/loadavg)"
 run_case saturation saturation_cases
@@ -688,6 +694,7 @@ run_case throughput throughput_case
 run_case memory memory_case
 run_case silver silver_case
 run_case soak soak_case
+run_case silver_scale silver_scale_case
 
 if [ -s "$summary" ]; then
   echo "== summary (bench/out/summary.txt)"
