@@ -2,6 +2,10 @@
 // DuckDB. COPY reads the rows from a table function that fills DuckDB data chunks straight from a
 // ColumnBatch, so values never pass through SQL text and are not copied into a table first.
 //
+// The COPY is prepared once per directory and always writes the same scratch file there, which
+// Write then renames to the path asked for: parsing, binding and planning a statement cost about
+// as much CPU as writing a small file, and a batch of trades writes one file per trade date.
+//
 // Column types map as: kVarchar and kJson -> VARCHAR (JSON stays text, so malformed JSON from the
 // API is kept rather than failing the batch), kBigint -> BIGINT, kDouble -> DOUBLE, kBoolean ->
 // BOOLEAN, kTimestamp -> TIMESTAMP (microseconds, UTC), kVarcharList -> VARCHAR[].
@@ -35,7 +39,8 @@ class ParquetWriter {
 
   // Writes rows indices[0], indices[1], ... of `batch` (of this writer's schema) in that order to a
   // new Parquet file at `path` (which must not exist). On failure a partial file may be left at
-  // `path`; the caller removes it.
+  // `path` or at this writer's scratch file beside it (a hidden name in the same directory); the
+  // caller removes the first, and a Store's recovery clears both from _staging.
   Status Write(const ColumnBatch& batch, const std::vector<uint32_t>& indices,
                const std::string& path);
 
@@ -44,9 +49,16 @@ class ParquetWriter {
 
   struct Scan;  // the table function's callbacks
 
+  // Prepares the COPY into `dir`'s scratch file unless it is the one already prepared.
+  Status PrepareCopy(const std::string& dir);
+
   const Schema schema_;
   std::unique_ptr<DuckDbSession> session_;
   std::vector<duckdb_logical_type> types_;
+  const uint64_t id_;  // names the scratch file, distinct per writer of the process
+  std::string copy_dir_;
+  std::string scratch_path_;
+  duckdb_prepared_statement copy_ = nullptr;
   // The batch being written, read by the table function during Write only.
   const ColumnBatch* scan_batch_ = nullptr;
   const std::vector<uint32_t>* scan_ids_ = nullptr;
