@@ -20,6 +20,22 @@ namespace {
 constexpr size_t kMaxAppendTextBytes = size_t{2} << 30;
 static_assert(2 * kMaxAppendTextBytes <= ColumnBatch::kMaxTextBytes);
 
+// The most text one column of `rows` holds (strings and list items).
+size_t MostColumnText(const std::vector<Row>& rows) {
+  std::vector<size_t> text;
+  for (const Row& row : rows) {
+    if (text.size() < row.size()) text.resize(row.size());
+    for (size_t col = 0; col < row.size(); ++col) {
+      if (const auto* s = std::get_if<std::string>(&row[col])) {
+        text[col] += s->size();
+      } else if (const auto* list = std::get_if<std::vector<std::string>>(&row[col])) {
+        for (const std::string& item : *list) text[col] += item.size();
+      }
+    }
+  }
+  return text.empty() ? 0 : *std::max_element(text.begin(), text.end());
+}
+
 SinkOptions Normalized(SinkOptions o) {
   o.flush_rows = std::max<size_t>(o.flush_rows, 1);
   o.max_rows = std::max(o.max_rows, o.flush_rows);
@@ -87,7 +103,7 @@ Status Sink::Append(std::vector<Row>&& rows, nlohmann::json progress) {
     return Status::Error(fmt::format("{}: progress must be a JSON object, got {}", schema_.dataset,
                                      progress.type_name()));
   }
-  // Checked before taking the lock, so producers check their rows in parallel.
+  // Checked and repaired before taking the lock, so producers do this in parallel.
   std::string first_why;
   size_t rejected = 0;
   rows.erase(std::remove_if(rows.begin(), rows.end(),
@@ -104,20 +120,18 @@ Status Sink::Append(std::vector<Row>&& rows, nlohmann::json progress) {
   if (repaired > 0) cells_repaired_.fetch_add(repaired, std::memory_order_relaxed);
   StreamTexts texts = StreamTextsOf(progress);  // held as text: a tenth of the memory
   const bool has_progress = !texts.empty();
-  const ColumnBatch batch = ColumnBatch::Of(schema_, rows);
-  rows = {};  // freed on the thread that made them
-  if (batch.text_bytes() >= kMaxAppendTextBytes) {
+  if (const size_t text = MostColumnText(rows); text >= kMaxAppendTextBytes) {
     return Status::Error(
         fmt::format("{}: {} rows with {} bytes of text in one column are too "
                     "many for one append",
-                    schema_.dataset, batch.size(), batch.text_bytes()));
+                    schema_.dataset, rows.size(), text));
   }
 
   std::unique_lock<std::mutex> lock(mu_);
   if (rejected > 0 && first_rejection_.empty()) first_rejection_ = std::move(first_why);
   if (!status_.ok()) return status_;
   if (closing_) return Status::Error(fmt::format("the {} sink is closed", schema_.dataset));
-  if (batch.empty() && !has_progress) return Status::Ok();
+  if (rows.empty() && !has_progress) return Status::Ok();
 
   // Backpressure: the persister swaps as soon as it is free (max_rows >= flush_rows), so this wait
   // ends when it takes the buffer or fails.
@@ -129,7 +143,8 @@ Status Sink::Append(std::vector<Row>&& rows, nlohmann::json progress) {
   // An Append that waited through a Close must not queue rows nobody will write.
   if (stopped_) return Status::Error(fmt::format("the {} sink is closed", schema_.dataset));
 
-  active_.rows.Append(batch);
+  // Converted straight into the buffer: a batch built outside the lock would be copied again here.
+  for (const Row& row : rows) active_.rows.Append(row);
   if (has_progress) {
     for (auto& [key, value] : texts) active_.progress[key] = std::move(value);
   }
@@ -138,6 +153,8 @@ Status Sink::Append(std::vector<Row>&& rows, nlohmann::json progress) {
   }
   ++appended_;
   if (ShouldSwapLocked()) work_cv_.notify_one();
+  lock.unlock();
+  rows = {};  // freed on the thread that made them, outside the lock
   return Status::Ok();
 }
 
