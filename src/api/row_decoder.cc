@@ -4,6 +4,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <optional>
 
 #include "api/json_text.h"
 #include "api/timestamp.h"
@@ -124,6 +126,16 @@ ListParse ListFromJson(Parser::State& state, std::string_view json, std::vector<
   return ListParse::kOk;
 }
 
+// The text of a JSON string whose opening quote precedes `begin`, read in place when it holds no
+// escape (most API strings), so that it is not copied out first; nullopt when it must be unescaped.
+// REQUIRES: the page passed simdjson's validation, so the closing quote lies within the buffer.
+std::optional<std::string_view> PlainString(const char* begin) {
+  const auto* quote = static_cast<const char*>(rawmemchr(begin, '"'));
+  const auto size = static_cast<size_t>(quote - begin);
+  if (std::memchr(begin, '\\', size) != nullptr) return std::nullopt;
+  return std::string_view(begin, size);
+}
+
 enum class CellRead { kSet, kNull, kWrongType, kBroken };
 
 // Reads one JSON value into a cell of a given column type.
@@ -164,7 +176,11 @@ class CellReader {
       }
       case ondemand::json_type::string: {
         std::string_view s;
-        if ((error_ = value.get_string().get(s))) return CellRead::kBroken;
+        if (auto plain = PlainString(value.raw_json_token().data() + 1)) {
+          s = *plain;
+        } else if ((error_ = value.get_string().get(s))) {
+          return CellRead::kBroken;
+        }
         const CellRead r = FromString(s, type, cell);
         if (r == CellRead::kWrongType) AppendJsonString(original_, s);
         return r;
@@ -289,6 +305,15 @@ class CellReader {
   ondemand::json_type kind_ = ondemand::json_type::null;
 };
 
+// The key of `field`, read in place unless it holds an escape (see PlainString).
+error_code FieldKey(ondemand::field& field, std::string_view& key) {
+  if (auto plain = PlainString(field.key().raw())) {
+    key = *plain;
+    return simdjson::SUCCESS;
+  }
+  return field.unescaped_key().get(key);
+}
+
 // A JSON value quoted in a skip reason: short, on one line.
 std::string Quote(std::string_view json) {
   constexpr size_t kMax = 80;
@@ -380,7 +405,7 @@ RowDecoder::Outcome RowDecoder::Decode(Parser::State& state, ondemand::object ob
     ondemand::field field;
     if (auto e = std::move(field_result).get(field)) return broken(e);
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return broken(e);
+    if (auto e = FieldKey(field, key)) return broken(e);
     const int index = Find(key, hint);
     const Entry* entry = index < 0 ? nullptr : &entries_[index];
     if (entry && entry->role == Role::kCustom && custom) {
