@@ -167,12 +167,22 @@ void TradeFeed::ApplyPage(const Columns& columns, std::vector<bronze::Row>* rows
 
   std::vector<bronze::Row> kept;
   kept.reserve(rows->size());
+  // A market's rows mostly come one after another, so its lookups are kept until it changes.
+  const std::string* run_cid = nullptr;
+  auto member = index_.end();
+  auto newest = newest_.end();
+  auto oldest = oldest_.end();
   for (bronze::Row& row : *rows) {
     const auto* cid = std::get_if<std::string>(&row[static_cast<size_t>(columns.condition_id)]);
     const auto* ts = std::get_if<int64_t>(&row[static_cast<size_t>(columns.timestamp)]);
     if (!cid || !ts) continue;  // the parser guarantees both; defensive
     if (all_marked && *ts < *floor) reached_old = true;
-    const auto member = index_.find(*cid);
+    if (run_cid == nullptr || *run_cid != *cid) {
+      run_cid = cid;
+      member = index_.find(*cid);
+      newest = newest_.end();
+      oldest = oldest_.end();
+    }
     const Known* known = member == index_.end() ? nullptr : &known_[member->second];
     if (known && *ts < known->lower) continue;                // committed by an earlier run
     if (resume_ts_ && *ts > *resume_ts_) continue;            // committed before the split
@@ -196,10 +206,10 @@ void TradeFeed::ApplyPage(const Columns& columns, std::vector<bronze::Row>* rows
       if (known->keys.count(*key)) continue;  // committed earlier, served again by the overlap
     }
     if (known && watermark && *ts <= *watermark) ++late_rows_;  // indexed after a newer fill
-    auto [newest, first] = newest_.try_emplace(*cid, *ts);
-    if (!first) newest->second = std::max(newest->second, *ts);
-    auto [oldest, fresh] = oldest_.try_emplace(*cid, *ts);
-    if (!fresh) oldest->second = std::min(oldest->second, *ts);
+    if (newest == newest_.end()) newest = newest_.try_emplace(*cid, *ts).first;
+    newest->second = std::max(newest->second, *ts);
+    if (oldest == oldest_.end()) oldest = oldest_.try_emplace(*cid, *ts).first;
+    oldest->second = std::min(oldest->second, *ts);
     if (known && *ts >= std::max(newest->second, watermark.value_or(INT64_MIN)) - lag_) {
       if (!key) key = Digest(row, columns.key);
       recent_[*cid].emplace_back(*ts, *key);
