@@ -73,20 +73,24 @@ int64_t CountRows(const std::string& data) {
   return s.ok() ? std::stoll(*r.rows[0][0]) : -1;
 }
 
+// Checks that `store` (open on `data`) holds exactly `batches` batches, with their progress.
+void ExpectBatches(const Store& store, const std::string& data, int batches) {
+  EXPECT_EQ(CountRows(data), 300 * batches);
+  EXPECT_EQ(store.Stats("trades").rows, 300 * batches);
+  EXPECT_EQ(store.Stats("trades").commits, static_cast<uint64_t>(batches));
+  EXPECT_EQ(store.Stats("trades").files, 3 * batches);
+  const nlohmann::json want =
+      batches == 0 ? nlohmann::json::object() : nlohmann::json{{"batch", batches - 1}};
+  EXPECT_EQ(testing::ProgressOf(store, "trades"), want);
+}
+
 // Reopens `data` and checks that exactly `batches` batches are committed, with their progress, and
 // that recovery left nothing behind.
 void ExpectCommittedBatches(const std::string& data, int batches) {
   std::unique_ptr<Store> store;
   Status s = Store::Open(data, &store);
   ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_EQ(CountRows(data), 300 * batches);
-  EXPECT_EQ(store->Stats("trades").rows, 300 * batches);
-  EXPECT_EQ(store->Stats("trades").commits, static_cast<uint64_t>(batches));
-  if (batches == 0) {
-    EXPECT_EQ(testing::ProgressOf(*store, "trades"), nlohmann::json::object());
-  } else {
-    EXPECT_EQ(testing::ProgressOf(*store, "trades"), (nlohmann::json{{"batch", batches - 1}}));
-  }
+  ExpectBatches(*store, data, batches);
   std::vector<std::string> names;
   ASSERT_TRUE(ListDir(data + "/trades/_staging", &names).ok());
   EXPECT_TRUE(names.empty()) << names.size() << " staged files left, e.g. " << names[0];
@@ -171,19 +175,14 @@ void ExpectCheckpointedBatches(const std::string& data, int batches) {
   std::unique_ptr<Store> store;
   Status s = Store::Open(data, &store);
   ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_EQ(CountRows(data), 300 * batches);
-  EXPECT_EQ(store->Stats("trades").rows, 300 * batches);
-  EXPECT_EQ(store->Stats("trades").commits, static_cast<uint64_t>(batches));
-  EXPECT_EQ(store->Stats("trades").files, 3 * batches);
-  EXPECT_EQ(testing::ProgressOf(*store, "trades"), (nlohmann::json{{"batch", batches - 1}}));
+  ExpectBatches(*store, data, batches);
   std::vector<std::string> names;
   ASSERT_TRUE(ListDir(data + "/trades/_log", &names).ok());
   for (const std::string& n : names) EXPECT_EQ(n.find(".tmp"), std::string::npos) << n;
   // A reader sees the same log.
   std::unique_ptr<Store> reader;
   ASSERT_TRUE(Store::OpenReadOnly(data, &reader).ok());
-  EXPECT_EQ(reader->Stats("trades").commits, static_cast<uint64_t>(batches));
-  EXPECT_EQ(testing::ProgressOf(*reader, "trades"), (nlohmann::json{{"batch", batches - 1}}));
+  ExpectBatches(*reader, data, batches);
 }
 
 TEST_P(CheckpointCrashTest, NothingCommittedIsLost) {
