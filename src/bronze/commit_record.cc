@@ -117,6 +117,7 @@ std::string SerializeCommitRecord(const CommitRecord& record, const StreamTexts&
   j["committed_at"] = record.committed_at;
   j["files"] = std::move(files);
   j["rows"] = record.rows;
+  if (!record.removed.empty()) j["removed"] = record.removed;
   std::string text = j.dump(2, ' ', false, json::error_handler_t::replace);
   // The progress values are JSON text already: spliced in, one stream per line.
   text.resize(text.size() - 2);  // the closing "\n}"
@@ -160,6 +161,17 @@ Status ParseCommitRecord(const std::string& text, CommitRecord* record) {
   }
   if (sum != r.rows) {
     return Invalid(fmt::format("\"rows\" is {} but its files hold {}", r.rows, sum));
+  }
+
+  const auto removed = j.find("removed");
+  if (removed != j.end()) {
+    if (!removed->is_array()) return Invalid("\"removed\" is not a list");
+    for (const json& path : *removed) {
+      if (!path.is_string() || !IsValidCommittedPath(path.get<std::string>())) {
+        return Invalid("an entry of \"removed\" is not a committed file path");
+      }
+      r.removed.push_back(path.get<std::string>());
+    }
   }
 
   auto progress = j.find("progress");

@@ -13,6 +13,10 @@
 // "path" is relative to the dataset folder; "min_event"/"max_event" are microseconds since the Unix
 // epoch (UTC) of the file's event times, or null when no row had one.
 //
+// A compaction's record also lists the files it replaces, `"removed": ["dt=.../<name>.parquet"]`:
+// its own files hold exactly their rows, so from that record on the dataset holds the new files
+// instead of the old ones. Records without the field remove nothing.
+//
 // A checkpoint (Delta Lake's `_delta_log` checkpoints are the model) lets recovery skip the records
 // it covers, and lets them be pruned. `<seq>.checkpoint.json` is the manifest: the dataset's live
 // files with the commit that added each, and its counters; `<seq>.streams.parquet` holds the stream
@@ -57,6 +61,7 @@ struct CommitRecord {
   std::vector<CommittedFile> files;
   int64_t rows = 0;  // sum over files
   nlohmann::json progress = nlohmann::json::object();
+  std::vector<std::string> removed;  // paths like CommittedFile::path, of earlier commits' files
 };
 
 // A file of the dataset as of a checkpoint, and the commit that added it.

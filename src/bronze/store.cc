@@ -184,7 +184,9 @@ Status Store::LoadDataset(const std::string& dataset) {
   }
 
   // 3. Roll committed files forward: a crash between a record's rename and its files' renames
-  //    leaves them in _staging.
+  //    leaves them in _staging. A file that is nowhere is fine only if a later record removed it
+  //    (a compaction deleted it): `missing` holds the others until then.
+  std::map<std::string, std::string> missing;  // path -> what names it
   const auto place = [&](const CommittedFile& f, const std::string& named_by) -> Status {
     const std::string final_path = ds_dir + "/" + f.path;
     const std::string staged = staging + "/" + BaseName(f.path);
@@ -197,10 +199,9 @@ Status Store::LoadDataset(const std::string& dataset) {
       }
       return Status::Ok();
     }
-    if (!IsRegularFile(staged)) {
-      return Status::Error(
-          fmt::format("{} names {}, which is neither in {} nor in {}; the dataset is damaged",
-                      named_by, f.path, ds_dir, staging));
+    if (!IsRegularFile(staged)) {  // damaged, unless a later compaction removed it
+      missing.emplace(f.path, named_by);
+      return Status::Ok();
     }
     Status s = MakeDirs(DirName(final_path));
     if (s.ok()) s = RenameFile(staged, final_path);
@@ -246,6 +247,16 @@ Status Store::LoadDataset(const std::string& dataset) {
       s = place(record.files[f], fmt::format("{}: commit {}", path, seq));
       if (!s.ok()) return s;
     }
+    // A compaction's old files: deleted once its record exists, so a crash may have left some.
+    for (size_t f = 0; f < record.removed.size() && !read_only_; ++f) {
+      missing.erase(record.removed[f]);
+      const std::string removed = ds_dir + "/" + record.removed[f];
+      if (!PathExists(removed)) continue;
+      s = RemoveFile(removed);
+      if (!s.ok()) return s;
+      ++recovery_.removed_files_deleted;
+      dirs_to_sync.insert(DirName(removed));
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
       ApplyLocked(*state, record);
@@ -255,6 +266,12 @@ Status Store::LoadDataset(const std::string& dataset) {
       if (!s.ok()) return s;
       ++recovery_.checkpoints_written;
     }
+  }
+
+  if (!missing.empty()) {
+    return Status::Error(
+        fmt::format("{} names {}, which is neither in {} nor in {}; the dataset is damaged",
+                    missing.begin()->second, missing.begin()->first, ds_dir, staging));
   }
 
   // 5. Whatever is still staged belongs to a batch that never committed; a streams file without
@@ -380,6 +397,16 @@ void Store::ApplyLocked(DatasetState& state, const CommitRecord& record, StreamT
     }
     state.files.push_back({f, record.seq, record.run_id});
     state.names.insert(BaseName(f.path));
+  }
+  if (!record.removed.empty()) {
+    const std::unordered_set<std::string> removed(record.removed.begin(), record.removed.end());
+    std::erase_if(state.files, [&](const LiveFile& f) {
+      if (removed.count(f.file.path) == 0) return false;
+      --st.files;
+      st.rows -= f.file.rows;
+      st.bytes -= f.file.bytes;
+      return true;
+    });
   }
   ++st.commits;
   st.last_seq = std::max(st.last_seq, record.seq);
@@ -536,13 +563,16 @@ DatasetStats Store::Stats(const std::string& dataset) const {
 }
 
 std::vector<std::string> Store::CommittedFiles(const std::string& dataset) const {
+  std::vector<std::string> paths;
+  for (const LiveFile& f : LiveFiles(dataset)) paths.push_back(dataset + "/" + f.file.path);
+  return paths;
+}
+
+std::vector<LiveFile> Store::LiveFiles(const std::string& dataset) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = datasets_.find(dataset);
   if (it == datasets_.end()) return {};
-  std::vector<std::string> paths;
-  paths.reserve(it->second->files.size());
-  for (const LiveFile& f : it->second->files) paths.push_back(dataset + "/" + f.file.path);
-  return paths;
+  return it->second->files;
 }
 
 Status Store::PrepareDataset(const std::string& dataset) {
@@ -590,6 +620,19 @@ Status Store::Commit(const std::string& dataset, const std::string& run_id,
 Status Store::Commit(const std::string& dataset, const std::string& run_id,
                      const std::vector<CommittedFile>& files, StreamTexts progress,
                      bool* record_written) {
+  return WriteCommit(dataset, run_id, files, {}, std::move(progress), record_written);
+}
+
+Status Store::Replace(const std::string& dataset, const std::string& run_id,
+                      const std::vector<CommittedFile>& files,
+                      const std::vector<std::string>& removed, bool* record_written) {
+  return WriteCommit(dataset, run_id, files, removed, StreamTexts{}, record_written);
+}
+
+Status Store::WriteCommit(const std::string& dataset, const std::string& run_id,
+                          const std::vector<CommittedFile>& files,
+                          const std::vector<std::string>& removed, StreamTexts progress,
+                          bool* record_written) {
   *record_written = false;
   if (read_only_) return Status::Error(fmt::format("data dir {} is open read-only", dir_));
   if (!IsDatasetName(dataset))
@@ -600,6 +643,18 @@ Status Store::Commit(const std::string& dataset, const std::string& run_id,
     state = &StateLocked(dataset);
   }
   std::lock_guard<std::mutex> commit_lock(state->commit_mu);
+  if (!removed.empty()) {
+    std::unordered_set<std::string> live, seen;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const LiveFile& f : state->files) live.insert(f.file.path);
+    }
+    for (const std::string& path : removed) {
+      if (live.count(path) == 0 || !seen.insert(path).second) {
+        return Status::Error(fmt::format("{}/{} is not a live file of the dataset", dataset, path));
+      }
+    }
+  }
 
   const std::string ds_dir = DatasetDir(dataset);
   const std::string log_dir = ds_dir + "/" + kLogDir;
@@ -627,6 +682,7 @@ Status Store::Commit(const std::string& dataset, const std::string& run_id,
     record.rows += f.rows;
     record.files.push_back(f);
   }
+  record.removed = removed;
   Status s = MakeDirs(log_dir);
   for (const std::string& d : dt_dirs) {
     if (s.ok()) s = MakeDirs(d);
@@ -665,6 +721,15 @@ Status Store::Commit(const std::string& dataset, const std::string& run_id,
     if (!s.ok()) return s;
   }
   if (!files.empty()) s = SyncPath(staging);
+  std::set<std::string> removed_from;
+  for (size_t i = 0; s.ok() && i < removed.size(); ++i) {
+    s = RemoveFile(ds_dir + "/" + removed[i]);
+    removed_from.insert(ds_dir + "/" + DirName(removed[i]));
+    if (i + 1 < removed.size()) Failpoint("bronze.mid_remove");
+  }
+  for (const std::string& d : removed_from) {
+    if (s.ok()) s = SyncPath(d);
+  }
   if (s.ok() && CheckpointDue(*state)) s = WriteCheckpoint(dataset, *state);
   return s;
 }

@@ -60,10 +60,11 @@ struct StoreOptions {
 
 // What recovery did while opening (all zero after a clean shutdown).
 struct RecoveryReport {
-  int files_rolled_forward = 0;  // committed files moved from _staging into dt=
-  int staged_files_deleted = 0;  // staged files that no commit names
-  int temp_logs_deleted = 0;     // commit records or checkpoints interrupted before their rename
-  int checkpoints_written = 0;   // long logs without a checkpoint get one while loading
+  int files_rolled_forward = 0;   // committed files moved from _staging into dt=
+  int staged_files_deleted = 0;   // staged files that no commit names
+  int temp_logs_deleted = 0;      // commit records or checkpoints interrupted before their rename
+  int checkpoints_written = 0;    // long logs without a checkpoint get one while loading
+  int removed_files_deleted = 0;  // files a compaction replaced, left by a crash
 };
 
 // The commit log of one dataset as a reader (Silver) sees it: the newest valid checkpoint (seq 0
@@ -128,6 +129,9 @@ class Store {
   // committed file of the dataset, in commit order.
   std::vector<std::string> CommittedFiles(const std::string& dataset) const;
 
+  // The live files of the dataset (committed and not replaced by a compaction), in commit order.
+  std::vector<LiveFile> LiveFiles(const std::string& dataset) const;
+
   // --- Writer side, used by Sink ---
 
   // Checks that `dataset` is a plain lowercase name ([a-z0-9_], not starting with '_') and creates
@@ -157,11 +161,26 @@ class Store {
                 const std::vector<CommittedFile>& files, const nlohmann::json& progress,
                 bool* record_written);
 
+  // Replaces live files of `dataset` (`removed`, paths as in CommittedFile::path) by `files`
+  // (staged like Commit's, holding exactly their rows) in one commit: a reader of the log sees
+  // either the old files or the new ones. Once the record is written and the new files placed, the
+  // old ones are deleted; recovery finishes a deletion a crash interrupted. Fails before writing
+  // anything if a removed file is not live.
+  Status Replace(const std::string& dataset, const std::string& run_id,
+                 const std::vector<CommittedFile>& files, const std::vector<std::string>& removed,
+                 bool* record_written);
+
  private:
   struct DatasetState;
 
   Store(std::string dir, int lock_fd, bool read_only, StoreOptions options);
 
+  // Commit and Replace: writes the record of `files`, `removed` and `progress`, then places and
+  // deletes the files.
+  Status WriteCommit(const std::string& dataset, const std::string& run_id,
+                     const std::vector<CommittedFile>& files,
+                     const std::vector<std::string>& removed, StreamTexts progress,
+                     bool* record_written);
   // Loads every dataset's log; unless read-only, recovers each dataset first.
   Status LoadAll();
   Status LoadDataset(const std::string& dataset);

@@ -93,6 +93,21 @@ TEST(CommitRecord, RejectsDamage) {
   EXPECT_NE(s.message().find("path"), std::string::npos) << s.message();
 }
 
+TEST(CommitRecord, ACompactionListsTheFilesItReplaces) {
+  CommitRecord r = Sample();
+  EXPECT_FALSE(nlohmann::json::parse(SerializeCommitRecord(r)).contains("removed"));
+  r.removed = {"dt=2026-01-01/trades_a.parquet", "dt=2026-01-01/trades_b.parquet"};
+  CommitRecord back;
+  ASSERT_TRUE(ParseCommitRecord(SerializeCommitRecord(r), &back).ok());
+  EXPECT_EQ(back.removed, r.removed);
+
+  auto j = nlohmann::json::parse(SerializeCommitRecord(r));
+  j["removed"] = nlohmann::json::array({"../outside.parquet"});
+  EXPECT_FALSE(ParseCommitRecord(j.dump(), &back).ok());
+  j["removed"] = "dt=2026-01-01/trades_a.parquet";
+  EXPECT_FALSE(ParseCommitRecord(j.dump(), &back).ok());
+}
+
 TEST(CommitRecord, LogFileNamesSortAndParse) {
   EXPECT_EQ(CommitLogFileName(7), "000000000007.json");
   EXPECT_LT(CommitLogFileName(9), CommitLogFileName(10));

@@ -4,18 +4,39 @@
 // Usage: bronze_crash_helper <data_dir> <batches> <first_batch> [<checkpoint_every> <retention>]
 // Each batch is 300 rows spread over three dt partitions, appended with progress {"batch": i} and
 // flushed. Exits 0 when everything committed, 3 on an error (printed), or dies at the failpoint.
+//
+//        bronze_crash_helper <data_dir> compact
+// Compacts the trades dataset instead (every partition's files into one).
 
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
 
+#include "bronze/compactor.h"
 #include "bronze/sink.h"
 #include "bronze/store.h"
 #include "tests/bronze/test_rows.h"
 
 using namespace polypipe::bronze;
 
+int Compact(const char* dir) {
+  std::unique_ptr<Store> store;
+  Status s = Store::Open(dir, &store);
+  CompactStats stats;
+  CompactOptions options;
+  options.run_id = "compact-run";
+  if (s.ok()) s = CompactDataset(*store, "trades", options, &stats);
+  if (s.ok() && !stats.failures.empty()) s = Status::Error(stats.failures[0]);
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.message().c_str());
+    return 3;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[2]) == "compact") return Compact(argv[1]);
   if (argc != 4 && argc != 6) {
     std::fprintf(stderr, "usage: %s <data_dir> <batches> <first_batch> [<every> <retention>]\n",
                  argv[0]);

@@ -171,6 +171,96 @@ TEST(Store, CommitPlacesFilesAndRecordsProgressAndStats) {
   EXPECT_EQ(store->recovery().staged_files_deleted, 0);
 }
 
+TEST(Store, ReplaceSwapsFilesInOneCommit) {
+  testing::TempDir tmp;
+  std::unique_ptr<Store> store;
+  StoreOptions options;
+  options.checkpoint_every = 3;
+  ASSERT_TRUE(Store::Open(tmp.path(), &store, options).ok());
+  ASSERT_TRUE(store->PrepareDataset("trades").ok());
+  std::vector<std::string> names;
+  bool written = false;
+  for (int i = 0; i < 2; ++i) {
+    names.push_back(store->NewFileName("trades"));
+    Stage(*store, "trades", names.back());
+    ASSERT_TRUE(store
+                    ->Commit("trades", "run-1",
+                             {FileEntry("2026-01-01", names.back(), 10, 100 + i)},
+                             {{"m" + std::to_string(i), i}}, &written)
+                    .ok());
+  }
+  const std::string merged = store->NewFileName("trades");
+  Stage(*store, "trades", merged);
+  const std::vector<std::string> old = {"dt=2026-01-01/" + names[0], "dt=2026-01-01/" + names[1]};
+
+  // A file that is not live cannot be replaced, nor one named twice: nothing is written.
+  Status s = store->Replace("trades", "compact", {FileEntry("2026-01-01", merged, 20)},
+                            {old[0], "dt=2026-01-01/trades_nothing.parquet"}, &written);
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(written);
+  EXPECT_FALSE(store
+                   ->Replace("trades", "compact", {FileEntry("2026-01-01", merged, 20)},
+                             {old[0], old[0]}, &written)
+                   .ok());
+  EXPECT_EQ(store->Stats("trades").commits, 2u);
+
+  s = store->Replace("trades", "compact", {FileEntry("2026-01-01", merged, 20, 100, 101)}, old,
+                     &written);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(written);
+  const auto expect_merged = [&](const Store& st) {
+    EXPECT_EQ(st.CommittedFiles("trades"),
+              (std::vector<std::string>{"trades/dt=2026-01-01/" + merged}));
+    EXPECT_EQ(st.Stats("trades").files, 1);
+    EXPECT_EQ(st.Stats("trades").rows, 20);
+    EXPECT_EQ(st.Stats("trades").bytes, 9);
+    EXPECT_EQ(st.Stats("trades").commits, 3u);
+    EXPECT_EQ(testing::ProgressOf(st, "trades"), (json{{"m0", 0}, {"m1", 1}}));
+  };
+  expect_merged(*store);
+  EXPECT_FALSE(PathExists(tmp.path() + "/trades/" + old[0]));
+  EXPECT_FALSE(PathExists(tmp.path() + "/trades/" + old[1]));
+  EXPECT_TRUE(IsRegularFile(tmp.path() + "/trades/dt=2026-01-01/" + merged));
+  // The third commit wrote a checkpoint: it lists the merged file only, and so does a reopen.
+  EXPECT_TRUE(PathExists(tmp.path() + "/trades/_log/" + CheckpointFileName(3)));
+  store.reset();
+  ASSERT_TRUE(Store::Open(tmp.path(), &store, options).ok());
+  expect_merged(*store);
+}
+
+TEST(StoreRecovery, FilesACompactionReplacedAreDeleted) {
+  testing::TempDir tmp;
+  const std::string data = tmp.path();
+  // Killed after the compaction's record: its old files are still in place, its own is staged.
+  ASSERT_TRUE(MakeDirs(data + "/trades/dt=2026-01-01").ok());
+  ASSERT_TRUE(MakeDirs(data + "/trades/_staging").ok());
+  ASSERT_TRUE(WriteFileSynced(data + "/trades/dt=2026-01-01/trades_a.parquet", "PAR1").ok());
+  ASSERT_TRUE(WriteFileSynced(data + "/trades/_staging/trades_c.parquet", "PAR1").ok());
+  WriteRecord(data, "trades", 1, {FileEntry("2026-01-01", "trades_a.parquet", 3)}, json::object());
+  // trades_b.parquet was deleted already: a record naming it is fine, the compaction replaced it.
+  WriteRecord(data, "trades", 2, {FileEntry("2026-01-01", "trades_b.parquet", 2)}, json::object());
+  CommitRecord r;
+  r.seq = 3;
+  r.dataset = "trades";
+  r.run_id = "compact";
+  r.committed_at = "2026-01-01T00:00:00.000000Z";
+  r.files = {FileEntry("2026-01-01", "trades_c.parquet", 5)};
+  r.rows = 5;
+  r.removed = {"dt=2026-01-01/trades_a.parquet", "dt=2026-01-01/trades_b.parquet"};
+  ASSERT_TRUE(
+      WriteFileSynced(data + "/trades/_log/" + CommitLogFileName(3), SerializeCommitRecord(r))
+          .ok());
+
+  std::unique_ptr<Store> store;
+  Status s = Store::Open(data, &store);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(store->recovery().files_rolled_forward, 1);
+  EXPECT_EQ(store->recovery().removed_files_deleted, 1);
+  EXPECT_EQ(List(data + "/trades/dt=2026-01-01"), (std::vector<std::string>{"trades_c.parquet"}));
+  EXPECT_EQ(store->Stats("trades").rows, 5);
+  EXPECT_EQ(store->Stats("trades").files, 1);
+}
+
 TEST(Store, CommitRefusesWhatItCannotRecord) {
   testing::TempDir tmp;
   std::unique_ptr<Store> store;

@@ -1,0 +1,136 @@
+#include "bronze/compactor.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+
+#include "bronze/duckdb_session.h"
+#include "bronze/durable_fs.h"
+
+namespace polypipe::bronze {
+namespace {
+
+// The small files of each partition, in commit order.
+std::map<std::string, std::vector<LiveFile>> SmallFiles(const Store& store,
+                                                        const std::string& dataset,
+                                                        const CompactOptions& options) {
+  std::map<std::string, std::vector<LiveFile>> partitions;
+  for (LiveFile& f : store.LiveFiles(dataset)) {
+    if (f.file.bytes * 2 >= options.target_bytes) continue;
+    partitions[DirName(f.file.path)].push_back(std::move(f));
+  }
+  std::erase_if(partitions, [&](const auto& entry) {
+    return entry.second.size() < static_cast<size_t>(std::max(options.min_files, 2));
+  });
+  return partitions;
+}
+
+// Runs of `files` to merge into one file each: consecutive files up to about the target size.
+std::vector<std::vector<LiveFile>> Runs(const std::vector<LiveFile>& files,
+                                        const CompactOptions& options) {
+  std::vector<std::vector<LiveFile>> runs(1);
+  int64_t bytes = 0;
+  for (const LiveFile& f : files) {
+    if (!runs.back().empty() && bytes + f.file.bytes > options.target_bytes) {
+      runs.emplace_back();
+      bytes = 0;
+    }
+    runs.back().push_back(f);
+    bytes += f.file.bytes;
+  }
+  std::erase_if(runs, [](const std::vector<LiveFile>& run) { return run.size() < 2; });
+  return runs;
+}
+
+// Copies the rows of `inputs` (files of one partition), in order, into a new staged file and
+// describes it in *merged.
+Status Merge(Store& store, DuckDbSession& session, const std::string& dataset,
+             const std::vector<LiveFile>& inputs, CommittedFile* merged) {
+  const std::string name = store.NewFileName(dataset);
+  const std::string staged = store.StagingDir(dataset) + "/" + name;
+  *merged = CommittedFile{};
+  merged->path = DirName(inputs.front().file.path) + "/" + name;
+  std::string list;
+  for (const LiveFile& f : inputs) {
+    list +=
+        (list.empty() ? "" : ", ") + QuoteSqlString(store.DatasetDir(dataset) + "/" + f.file.path);
+    merged->rows += f.file.rows;
+    for (auto [bound, of, less] : {std::tuple{&merged->min_event_us, f.file.min_event_us, true},
+                                   std::tuple{&merged->max_event_us, f.file.max_event_us, false}}) {
+      if (of && (!*bound || (less ? *of < **bound : *of > **bound))) *bound = of;
+    }
+  }
+  // The Sink's Parquet settings (parquet_writer.cc), so a merged file reads like a fetched one.
+  Status s = session.Execute(fmt::format(
+      "COPY (SELECT * FROM read_parquet([{}], union_by_name = true)) TO {} (FORMAT PARQUET, "
+      "COMPRESSION ZSTD, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 20000)",
+      list, QuoteSqlString(staged)));
+  QueryResult count;
+  if (s.ok()) {
+    s = QueryText(session.connection(),
+                  fmt::format("SELECT count(*) FROM read_parquet({})", QuoteSqlString(staged)),
+                  &count);
+  }
+  if (s.ok() && (count.rows.size() != 1 || !count.rows[0][0] ||
+                 *count.rows[0][0] != std::to_string(merged->rows))) {
+    s = Status::Error(fmt::format("the merged file holds {} rows, its inputs {}",
+                                  count.rows.empty() || !count.rows[0][0] ? "?" : *count.rows[0][0],
+                                  merged->rows));
+  }
+  if (s.ok()) s = SyncPath(staged);
+  if (s.ok()) s = FileSize(staged, &merged->bytes);
+  if (!s.ok()) RemoveFile(staged);
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> PartitionsToCompact(const Store& store, const std::string& dataset,
+                                             const CompactOptions& options) {
+  std::vector<std::string> names;
+  for (const auto& [partition, files] : SmallFiles(store, dataset, options)) {
+    names.push_back(partition);
+  }
+  return names;
+}
+
+Status CompactDataset(Store& store, const std::string& dataset, const CompactOptions& options,
+                      CompactStats* stats,
+                      const std::function<void(const std::string& partition)>& progress) {
+  const auto partitions = SmallFiles(store, dataset, options);
+  if (partitions.empty()) return Status::Ok();
+  DuckDbOptions db_options;
+  db_options.memory_limit = "64MB";
+  db_options.temp_directory = store.StagingDir(dataset) + "/.spill";
+  std::unique_ptr<DuckDbSession> session;
+  Status s = DuckDbSession::Open(db_options, &session);
+  if (!s.ok()) return s;
+  for (const auto& [partition, files] : partitions) {
+    bool compacted = false;
+    for (const std::vector<LiveFile>& run : Runs(files, options)) {
+      CommittedFile merged;
+      s = Merge(store, *session, dataset, run, &merged);
+      std::vector<std::string> removed;
+      for (const LiveFile& f : run) removed.push_back(f.file.path);
+      bool written = false;
+      if (s.ok()) s = store.Replace(dataset, options.run_id, {merged}, removed, &written);
+      if (!s.ok()) {
+        if (!written) RemoveFile(store.StagingDir(dataset) + "/" + BaseName(merged.path));
+        stats->failures.push_back(fmt::format("{}/{}: {}", dataset, partition, s.message()));
+        break;
+      }
+      compacted = true;
+      stats->files_in += static_cast<int64_t>(run.size());
+      stats->files_out += 1;
+      for (const LiveFile& f : run) stats->bytes_in += f.file.bytes;
+      stats->bytes_out += merged.bytes;
+      stats->rows += merged.rows;
+    }
+    if (compacted) ++stats->partitions;
+    if (progress) progress(partition);
+  }
+  return Status::Ok();
+}
+
+}  // namespace polypipe::bronze

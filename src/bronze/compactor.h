@@ -1,0 +1,57 @@
+// Compaction: merges the small Parquet files of a dataset's dt= partitions into files of a target
+// size, through the commit log (`polypipe compact`, and the end of a fetch run).
+//
+// Every batch a fetch commits is a file of each partition its rows fall in, so backfills and
+// incremental runs leave many small files, and every reader pays per file. A file under half the
+// target size is small. In each partition holding at least `min_files` small ones, runs of them (in
+// commit order) are copied by DuckDB into one new file of about the target size, with the same
+// rows in the same order, and Store::Replace commits the new file in place of the old ones: a
+// reader of the log sees one set or the other, never both or neither, and Silver knows which of
+// its loaded files the new one replaces (see silver/bronze_log.h). A partition that fails (a
+// damaged file, a full disk) is reported and left as it was; the others go on.
+//
+// Thread-safety: one compaction per Store at a time (it commits like a Sink; run it when no Sink
+// of the same dataset is committing).
+
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bronze/status.h"
+#include "bronze/store.h"
+
+namespace polypipe::bronze {
+
+struct CompactOptions {
+  int64_t target_bytes = 128ll << 20;
+  // A partition is compacted when it holds at least this many small files.
+  int min_files = 2;
+  std::string run_id;  // of the commit records written
+};
+
+struct CompactStats {
+  int64_t partitions = 0;  // partitions compacted
+  int64_t files_in = 0;    // small files replaced
+  int64_t files_out = 0;   // files written in their place
+  int64_t bytes_in = 0;
+  int64_t bytes_out = 0;
+  int64_t rows = 0;
+  // One line per partition that failed ("trades/dt=2026-01-01: <why>"); its files are unchanged.
+  std::vector<std::string> failures;
+};
+
+// The partitions ("dt=YYYY-MM-DD") of `dataset` that hold at least options.min_files small files.
+std::vector<std::string> PartitionsToCompact(const Store& store, const std::string& dataset,
+                                             const CompactOptions& options);
+
+// Compacts every partition of PartitionsToCompact; adds to *stats. `progress` (may be empty) is
+// called after each partition with what it did. Fails only when compaction cannot start (no
+// DuckDB); failed partitions are in stats->failures.
+Status CompactDataset(Store& store, const std::string& dataset, const CompactOptions& options,
+                      CompactStats* stats,
+                      const std::function<void(const std::string& partition)>& progress = {});
+
+}  // namespace polypipe::bronze
