@@ -8,6 +8,7 @@
 #include <csignal>
 #include <string>
 
+#include "cli/compact.h"
 #include "cli/status.h"
 #include "fetch/config.h"
 #include "fetch/coordinator.h"
@@ -42,6 +43,13 @@ struct LoadSilverArgs {
 struct StatusArgs {
   std::string data_dir = "data";
   bool json = false;
+};
+
+struct CompactArgs {
+  std::string data_dir = "data";
+  std::string config = "config/polypipe.json";
+  std::vector<std::string> datasets;
+  int target_size_mb = 0;
 };
 
 struct CheckArgs {
@@ -115,6 +123,19 @@ int LoadSilver(const LoadSilverArgs& args, const CLI::App& cmd) {
   return polypipe::silver::RunLoadSilver(options);
 }
 
+int Compact(const CompactArgs& args, const CLI::App& cmd) {
+  polypipe::fetch::FetchConfig config = polypipe::fetch::FetchConfig::Defaults();
+  if (auto error =
+          polypipe::fetch::LoadConfigFile(args.config, cmd.count("--config") > 0, &config)) {
+    fmt::print(stderr, "polypipe compact: {}\n", *error);
+    return kExitUsage;
+  }
+  polypipe::fetch::ApplyEnvironment(&config);
+  if (cmd.count("--data-dir")) config.data_dir = args.data_dir;
+  if (cmd.count("--target-size")) config.compact.target_size_mb = args.target_size_mb;
+  return polypipe::cli::Compact(config, args.datasets);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -169,6 +190,16 @@ int main(int argc, char** argv) {
   status_cmd->add_option("--data-dir", status.data_dir, "Data directory");
   status_cmd->add_flag("--json", status.json, "Machine-readable output");
 
+  CompactArgs compact;
+  auto* compact_cmd = app.add_subcommand("compact", "Merge the small files of Bronze partitions");
+  compact_cmd->add_option("--data-dir", compact.data_dir, "Data directory");
+  compact_cmd->add_option("--dataset", compact.datasets, "Only this dataset (repeatable)");
+  compact_cmd
+      ->add_option("--target-size", compact.target_size_mb,
+                   "Size of the merged files in MB (compact.target_size_mb)")
+      ->check(CLI::Range(1, 1'000'000));
+  compact_cmd->add_option("--config", compact.config, "Config file");
+
   CheckArgs check;
   auto* check_cmd = app.add_subcommand("check", "Data-quality report over Silver");
   check_cmd->add_option("--silver", check.silver, "DuckDB database file");
@@ -189,6 +220,7 @@ int main(int argc, char** argv) {
   if (fetch_cmd->parsed()) return Fetch(fetch, *fetch_cmd);
   if (load_cmd->parsed()) return LoadSilver(load, *load_cmd);
   if (status_cmd->parsed()) return polypipe::cli::Status(status.data_dir, status.json);
+  if (compact_cmd->parsed()) return Compact(compact, *compact_cmd);
   if (check_cmd->parsed()) return polypipe::silver::RunCheck(check.silver);
   return kExitUsage;
 }

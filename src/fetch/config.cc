@@ -239,6 +239,17 @@ void ReadLog(Reader& r, const json& v, LogSetting* log) {
   }
 }
 
+void ReadCompact(Reader& r, const json& v, CompactSetting* compact) {
+  if (!r.Keys(v, "compact", {"target_size_mb", "auto_max_small_files"})) return;
+  if (v.contains("target_size_mb")) {
+    r.Int(v["target_size_mb"], "compact.target_size_mb", 1, &compact->target_size_mb);
+  }
+  if (v.contains("auto_max_small_files")) {
+    r.Int(v["auto_max_small_files"], "compact.auto_max_small_files", 0,
+          &compact->auto_max_small_files);
+  }
+}
+
 void ReadSilver(Reader& r, const json& v, SilverSetting* silver) {
   if (!r.Keys(v, "silver", {"memory_limit", "temp_directory"})) return;
   if (v.contains("memory_limit")) {
@@ -298,7 +309,7 @@ std::optional<std::string> LoadConfigFile(const std::string& path, bool required
   Reader r(path);
   if (!r.Keys(root, "",
               {"api", "rate_limits", "workers", "queues", "retry", "output_dirs",
-               "price_resolution", "trades", "silver", "log"})) {
+               "price_resolution", "trades", "silver", "log", "compact"})) {
     return r.error();
   }
   if (root.contains("api")) ReadApi(r, root["api"], &config->api);
@@ -319,6 +330,7 @@ std::optional<std::string> LoadConfigFile(const std::string& path, bool required
   if (root.contains("trades")) ReadTrades(r, root["trades"], &config->trades);
   if (root.contains("silver")) ReadSilver(r, root["silver"], &config->silver);
   if (root.contains("log")) ReadLog(r, root["log"], &config->log);
+  if (root.contains("compact")) ReadCompact(r, root["compact"], &config->compact);
   return r.error();
 }
 

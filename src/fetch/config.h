@@ -77,6 +77,14 @@ struct LogSetting {
   int log_retention = 1000;    // records kept behind the newest checkpoint
 };
 
+// Compaction of Bronze's small files (see bronze/compactor.h).
+struct CompactSetting {
+  int target_size_mb = 128;  // size of the merged files; a file under half of it is small
+  // A fetch run ends by compacting every partition holding more than this many small files; 0:
+  // never (`polypipe compact` still does).
+  int auto_max_small_files = 32;
+};
+
 struct FetchConfig {
   ApiSetting api;
   // Keyed by limiter name: the hosts "data", "clob", "gamma" and routes such as "data_v2_trades".
@@ -91,6 +99,7 @@ struct FetchConfig {
   TradesSetting trades;
   SilverSetting silver;
   LogSetting log;
+  CompactSetting compact;
 
   // The defaults: the official limits of polymarket-api.md with a safety margin.
   static FetchConfig Defaults();

@@ -11,6 +11,7 @@
 #include "api/clob_api.h"
 #include "api/data_api.h"
 #include "api/gamma_api.h"
+#include "bronze/compactor.h"
 #include "bronze/store.h"
 #include "bronze/thousands.h"
 #include "fetch/context.h"
@@ -28,6 +29,27 @@ namespace {
 
 using bronze::Thousands;
 using Clock = std::chrono::steady_clock;
+
+// The end of a run: every partition holding more than compact.auto_max_small_files small files
+// is compacted (bronze/compactor.h). A partition that fails is reported and left as it was; no
+// data depends on it. Returns what was done, for the run report (null when nothing was).
+nlohmann::json CompactSmallFiles(bronze::Store& store, const FetchConfig& config,
+                                 const std::string& run_id) {
+  bronze::CompactOptions options;
+  options.target_bytes = int64_t{config.compact.target_size_mb} << 20;
+  options.min_files = config.compact.auto_max_small_files + 1;
+  options.run_id = run_id;
+  bronze::CompactStats stats;
+  for (const std::string& dataset : store.Datasets()) {
+    if (bronze::Status s = bronze::CompactDataset(store, dataset, options, &stats); !s.ok()) {
+      stats.failures.push_back(fmt::format("{}: {}", dataset, s.message()));
+    }
+  }
+  if (stats.files_in == 0 && stats.failures.empty()) return nullptr;
+  return {{"partitions", stats.partitions}, {"files_in", stats.files_in},
+          {"files_out", stats.files_out},   {"bytes_in", stats.bytes_in},
+          {"bytes_out", stats.bytes_out},   {"failures", stats.failures}};
+}
 
 struct Wants {
   bool markets = false, trades = false, prices = false, leaderboard = false, gamma = false;
@@ -319,6 +341,10 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
   finished = true;
   ticker.join();
   console.Clear();
+  nlohmann::json compaction;
+  if (!ctx.fatal() && !interrupted.load() && config.compact.auto_max_small_files > 0) {
+    compaction = CompactSmallFiles(*store, config, run->run_id());
+  }
 
   const auto fatal = ctx.fatal();
   const auto stream_errors = ctx.stream_errors();
@@ -354,6 +380,7 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
                                {"feed_window_days", config.trades.feed_window_days},
                                {"lag_seconds", config.trades.lag_seconds}};
   if (fatal) report["fatal"] = *fatal;
+  if (!compaction.is_null()) report["compaction"] = compaction;
   const std::optional<std::string> report_error = run->Save(state);
   if (report_error) code = kExitFailure;
 
@@ -361,6 +388,16 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
   std::string summary =
       fmt::format("run {} {} after {:.1f}s\n", run->run_id(), state, progress.Seconds());
   for (const std::string& line : progress.Lines()) summary += line + "\n";
+  if (!compaction.is_null()) {
+    summary += fmt::format(
+        "  compacted {} small files into {} in {} partition(s){}\n",
+        Thousands(compaction["files_in"].get<int64_t>()),
+        Thousands(compaction["files_out"].get<int64_t>()),
+        Thousands(compaction["partitions"].get<int64_t>()),
+        compaction["failures"].empty()
+            ? ""
+            : fmt::format("; {} partition(s) failed (run report)", compaction["failures"].size()));
+  }
   std::fputs(summary.c_str(), stdout);
   std::fflush(stdout);
   // One line for the failure: a report that cannot be saved after a fatal error (a full disk
