@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "bronze/commit_record.h"
 #include "bronze/durable_fs.h"
@@ -22,9 +23,15 @@ Status ReadCommits(const std::string& data_dir, const std::string& dataset,
   bronze::LogSnapshot log;
   Status s = bronze::ReadLog(data_dir, dataset, &log);
   if (!s.ok()) return s;
+  std::set<std::string> replaced;  // by compactions, relative to the dataset folder
+  for (const bronze::CommitRecord& record : log.records) {
+    replaced.insert(record.removed.begin(), record.removed.end());
+  }
   const auto add_file = [&](BronzeCommit& commit, const bronze::CommittedFile& f) {
-    BronzeFile file{dataset + "/" + f.path, f.rows};
-    if (!bronze::IsRegularFile(data_dir + "/" + file.path)) commit.in_place = false;
+    BronzeFile file{dataset + "/" + f.path, f.rows, replaced.count(f.path) > 0};
+    if (!file.replaced && !bronze::IsRegularFile(data_dir + "/" + file.path)) {
+      commit.in_place = false;
+    }
     commit.files.push_back(std::move(file));
   };
   // The commits a checkpoint covers: their records may be pruned, but its manifest lists every
@@ -46,6 +53,7 @@ Status ReadCommits(const std::string& data_dir, const std::string& dataset,
     commit.seq = record.seq;
     commit.run_id = record.run_id;
     commit.progress = std::move(record.progress);
+    for (const std::string& path : record.removed) commit.removed.push_back(dataset + "/" + path);
     for (const bronze::CommittedFile& f : record.files) add_file(commit, f);
     commits->push_back(std::move(commit));
   }

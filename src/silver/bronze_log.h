@@ -28,6 +28,7 @@ extern const std::vector<std::string> kBronzeDatasets;
 struct BronzeFile {
   std::string path;  // relative to the data directory: "<dataset>/dt=YYYY-MM-DD/<name>.parquet"
   int64_t rows = 0;
+  bool replaced = false;  // a later compaction replaced it: its rows are in that commit's files
 };
 
 struct BronzeCommit {
@@ -36,14 +37,17 @@ struct BronzeCommit {
   std::string run_id;
   std::vector<BronzeFile> files;
   nlohmann::json progress;  // the record's stream progress
-  bool in_place = true;     // every file is in its dt= folder
+  // A compaction's: the files its own replace (paths as BronzeFile::path), whose rows they hold.
+  std::vector<std::string> removed;
+  bool in_place = true;  // every file not replaced is in its dt= folder
   // Known from a checkpoint, not a record: its files are listed, its progress is in the
   // checkpoint's streams file.
   bool from_checkpoint = false;
 };
 
 // Reads the commit log of `dataset` under `data_dir` (an absent dataset folder or log is empty):
-// the commits its newest checkpoint covers, then the records after it, in seq order; sets
+// the commits its newest checkpoint covers (with their live files only), then the records after it
+// (their files marked when a later record replaced them), in seq order; sets
 // *checkpoint_streams to that checkpoint's streams file (empty when none). Fails, naming the file,
 // on a record that cannot be read or parsed.
 Status ReadCommits(const std::string& data_dir, const std::string& dataset,

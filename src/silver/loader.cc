@@ -36,7 +36,10 @@ double SecondsSince(Clock::time_point start) {
 // A commit record chosen for this load.
 struct PlannedCommit {
   const BronzeCommit* commit;
-  std::vector<const BronzeFile*> files;
+  std::vector<const BronzeFile*> files;  // those not replaced by a later compaction
+  // False for a compaction whose replaced files are all loaded: its files hold rows Silver has,
+  // so they are only recorded as loaded.
+  bool load = true;
 };
 
 struct DatasetPlan {
@@ -142,6 +145,7 @@ std::vector<std::vector<std::string>> LoadBatches(const std::string& dataset,
                                                   const std::vector<PlannedCommit>& planned) {
   std::map<std::string, std::vector<const BronzeFile*>> by_date;
   for (const PlannedCommit& pc : planned) {
+    if (!pc.load) continue;
     for (const BronzeFile* f : pc.files) {
       const size_t at = f->path.find("/dt=");
       by_date[dataset == "trades" && at != std::string::npos ? f->path.substr(at + 4, 10) : ""]
@@ -190,6 +194,19 @@ void Loader::Say(const std::string& line) const {
 }
 
 Status Loader::Run(LoadReport* report) {
+  // A compaction replaces files and then deletes them: one this load planned to read may vanish
+  // while it runs. The commit that replaced it is in the log by then, so planning again finds it.
+  Status s;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    files_vanished_ = false;
+    s = RunOnce(report);
+    if (s.ok() || !files_vanished_) break;
+    Say("load-silver: files of this load were compacted while it ran; planning again");
+  }
+  return s;
+}
+
+Status Loader::RunOnce(LoadReport* report) {
   *report = LoadReport{};
   failure_kind_ = FailureKind::kFailure;
   const auto start = Clock::now();
@@ -248,8 +265,27 @@ Status Loader::Run(LoadReport* report) {
     }
   }
 
-  // 3. The plan: commit records not loaded before whose files are all in place.
+  // 3. The plan: commit records not loaded before whose files are all in place. A compaction
+  //    whose replaced files Silver has all loaded is recorded without loading its files; one
+  //    whose replaced files were partly loaded is loaded like any commit (facts are deduplicated
+  //    by their natural keys, dimensions keep the newest snapshot).
   for (DatasetPlan& plan : plans) {
+    std::set<std::string> loaded_files;
+    const bool compacted =
+        std::any_of(plan.commits.begin(), plan.commits.end(), [&](const BronzeCommit& c) {
+          return !c.removed.empty() &&
+                 loaded_commits.count(fmt::format("{}/{}/{}", c.dataset, c.seq, c.run_id)) == 0;
+        });
+    if (compacted && has_schema) {
+      Status s = bronze::ForEachRow(db->connection(),
+                                    fmt::format("SELECT path FROM loader.files WHERE dataset = {}",
+                                                QuoteSqlString(plan.summary.dataset)),
+                                    [&](const bronze::TextRow& row) {
+                                      if (row.values[0]) loaded_files.emplace(*row.values[0]);
+                                      return Status::Ok();
+                                    });
+      if (!s.ok()) return Status::Error(fmt::format("{}: {}", options_.silver_path, s.message()));
+    }
     for (const BronzeCommit& c : plan.commits) {
       const bool loaded =
           loaded_commits.count(fmt::format("{}/{}/{}", c.dataset, c.seq, c.run_id)) > 0;
@@ -262,8 +298,17 @@ Status Loader::Run(LoadReport* report) {
         continue;
       }
       PlannedCommit pc{&c, {}};
+      pc.load = c.removed.empty() ||
+                !std::all_of(c.removed.begin(), c.removed.end(),
+                             [&](const std::string& path) { return loaded_files.count(path); });
       for (const BronzeFile& f : c.files) {
+        if (!pc.load) loaded_files.insert(f.path);  // a later compaction may replace it
+        if (f.replaced) continue;
         pc.files.push_back(&f);
+        if (!pc.load) {
+          ++report->compacted_files;
+          continue;
+        }
         ++plan.summary.files;
         plan.summary.rows += f.rows;
       }
@@ -316,6 +361,13 @@ Status Loader::Run(LoadReport* report) {
   if (!s.ok()) return s;
   auto fail = [&](Status error) {
     db->Execute("ROLLBACK");
+    for (const DatasetPlan& plan : plans) {
+      for (const PlannedCommit& pc : plan.planned) {
+        for (const BronzeFile* f : pc.files) {
+          if (pc.load && !bronze::PathExists(bronze_dir + "/" + f->path)) files_vanished_ = true;
+        }
+      }
+    }
     return error;
   };
   s = RunSql(*db, "schema");
@@ -456,6 +508,28 @@ Status Loader::Run(LoadReport* report) {
     if (s.ok()) s = batch.Close();
     if (!s.ok()) return fail(Status::Error("recording the load: " + s.message()));
   }
+  // Files a compaction replaced leave loader.files (their rows stay, under the compaction's
+  // files), so that it lists the Bronze files Silver's rows come from (`check` reads them).
+  s = db->Execute("CREATE OR REPLACE TEMP TABLE live_files (path VARCHAR)");
+  if (s.ok()) {
+    TableAppender live(*db, "temp", "main", "live_files");
+    for (const DatasetPlan& plan : plans) {
+      for (const BronzeCommit& c : plan.commits) {
+        for (const BronzeFile& f : c.files) {
+          if (f.replaced) continue;
+          live.Text(f.path);
+          live.EndRow();
+        }
+      }
+    }
+    s = live.Close();
+  }
+  if (s.ok()) {
+    s = db->Execute(
+        "DELETE FROM loader.files f WHERE NOT EXISTS (SELECT 1 FROM live_files l WHERE l.path = "
+        "f.path)");
+  }
+  if (!s.ok()) return fail(Status::Error("recording the load: " + s.message()));
   // Commits known from a checkpoint carry no progress of their own: the checkpoint's streams hold
   // the newest state of every market up to it (a record after it, above, wins).
   for (const DatasetPlan& plan : plans) {
@@ -536,6 +610,11 @@ int RunLoadSilver(const LoadOptions& options) {
     fmt::print("load-silver: load {} committed: {} files, {} Bronze rows in {:.2f} s ({} rows/s)\n",
                report.load_id, Thousands(report.files), Thousands(report.rows), report.seconds,
                Thousands(static_cast<int64_t>(report.rows / std::max(report.seconds, 1e-6))));
+    if (report.compacted_files > 0) {
+      fmt::print(
+          "load-silver: {} compacted file(s) hold only rows loaded before: recorded, not read\n",
+          Thousands(report.compacted_files));
+    }
   }
   if (report.orphan_trades > 0 || report.orphan_prices > 0) {
     fmt::print(

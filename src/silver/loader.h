@@ -59,6 +59,8 @@ struct LoadReport {
   int64_t files = 0;
   int64_t rows = 0;
   int64_t load_id = 0;  // 0 when nothing was loaded
+  // Files of compactions whose replaced files were all loaded: recorded, not read.
+  int64_t compacted_files = 0;
   double seconds = 0;
   // Facts whose market, token or trader is missing from the dimensions after this load (kept,
   // unlinked; `polypipe check` lists them).
@@ -83,11 +85,13 @@ class Loader {
   FailureKind failure_kind() const { return failure_kind_; }
 
  private:
+  Status RunOnce(LoadReport* report);
   void Say(const std::string& line) const;
 
   LoadOptions options_;
   std::FILE* progress_;
   FailureKind failure_kind_ = FailureKind::kNone;
+  bool files_vanished_ = false;  // the failed attempt's planned files are not all there any more
 };
 
 // `polypipe load-silver`: runs a Loader, prints the plan or the summary on stdout and one line on

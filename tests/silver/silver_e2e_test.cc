@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <map>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -504,6 +505,24 @@ int64_t AdvanceClosingAMarket(const polysim::Universe& u) {
   return std::max<int64_t>(soonest - u.now() + 3600, 86'400);
 }
 
+// The Parquet files in the dt= folders of every dataset.
+int64_t BronzeFiles(const SilverHarness& h) {
+  int64_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(h.data_dir())) {
+    const std::string path = entry.path().string();
+    files += entry.is_regular_file() && entry.path().extension() == ".parquet" &&
+             path.find("/dt=") != std::string::npos;
+  }
+  return files;
+}
+
+Outcome Compact(const SilverHarness& h) {
+  return polysim::testing::RunToEnd(
+      {POLYPIPE_BINARY, "compact", "--data-dir", h.data_dir().string(), "--config",
+       h.config_path().string(), "--target-size", "1"},
+      300);
+}
+
 TEST(SilverLoad, IncrementalLoadAddsOnlyNewRowsAndVersionsChangedMarkets) {
   polysim::ServerOptions sim = SimClient::DefaultOptions();
   sim.universe.markets = 300;
@@ -567,7 +586,8 @@ TEST(SilverLoad, IncrementalLoadAddsOnlyNewRowsAndVersionsChangedMarkets) {
 }
 
 // Checkpoints every 2 commits and no record kept behind them: Silver learns the files and the
-// trade streams of the pruned commits from the checkpoints, on a first load and an incremental one.
+// trade streams of the pruned commits from the checkpoints, on a first load and an incremental one
+// after a compaction whose records are pruned too (the merged files are loaded, every fill once).
 TEST(SilverLoad, LoadsThroughTheCheckpointsOfAPrunedLog) {
   polysim::ServerOptions sim = SimClient::DefaultOptions();
   sim.universe.markets = 300;
@@ -592,12 +612,87 @@ TEST(SilverLoad, LoadsThroughTheCheckpointsOfAPrunedLog) {
     EXPECT_EQ(h.SilverInt("SELECT count(*) FROM loader.trade_streams WHERE done"),
               std::count_if(states.begin(), states.end(),
                             [](const json& v) { return v.value("done", false); }));
+    EXPECT_EQ(h.SilverInt("SELECT count(*) FROM loader.files"), BronzeFiles(h));
     if (round == 0) {
       const int64_t seconds = AdvanceClosingAMarket(h.sim().server().universe());
       ASSERT_TRUE(h.sim().Post("/__sim/advance?seconds=" + std::to_string(seconds), ""));
       ASSERT_EQ(h.Fetch().code, 0);
+      // Compacted too: its records are pruned behind the checkpoints before Silver reads them.
+      const Outcome c = Compact(h);
+      ASSERT_EQ(c.code, 0) << c.output;
+      // Some of its records are pruned already (the test proves nothing otherwise).
+      std::smatch m;
+      ASSERT_TRUE(
+          std::regex_search(c.output, m, std::regex(R"(trades: \S+ files .* into (\d+) files)")))
+          << c.output;
+      bronze::LogSnapshot log;
+      ASSERT_TRUE(bronze::ReadLog(h.data_dir().string(), "trades", &log).ok());
+      EXPECT_LT(std::count_if(log.records.begin(), log.records.end(),
+                              [](const bronze::CommitRecord& r) { return !r.removed.empty(); }),
+                std::stoll(m[1]));
     }
   }
+}
+
+// --- Compaction: Bronze's small files merged between loads ---
+
+// Loaded, compacted, loaded again: the second load only records the merged files. Then new
+// commits and a compaction that merges them with loaded rows: loaded, every fill once. Each time
+// loader.files lists exactly the files Bronze holds and `check` passes.
+TEST(SilverLoad, CompactionNeverLoadsARowTwiceOrMissesOne) {
+  polysim::ServerOptions sim = SimClient::DefaultOptions();
+  sim.universe.markets = 300;
+  SilverHarness h("silver-compact", sim);
+  ASSERT_EQ(h.Fetch().code, 0);
+  ASSERT_EQ(h.Load().code, 0);
+  const std::set<std::string> bookkeeping = {"loader.loads", "loader.commits", "loader.files"};
+  const auto before = h.Checksums(bookkeeping);
+
+  const int64_t files_before = BronzeFiles(h);
+  Outcome c = Compact(h);
+  ASSERT_EQ(c.code, 0) << c.output;
+  EXPECT_LT(BronzeFiles(h), files_before / 2) << c.output;
+  Outcome r = h.Load();
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find(" files, 0 Bronze rows"), std::string::npos) << r.output;
+  EXPECT_EQ(h.Checksums(bookkeeping), before);
+  EXPECT_EQ(h.SilverInt("SELECT count(*) FROM loader.files"), BronzeFiles(h));
+  Outcome check = h.Check();
+  EXPECT_EQ(check.code, 0) << check.output;
+
+  const int64_t seconds = AdvanceClosingAMarket(h.sim().server().universe());
+  ASSERT_TRUE(h.sim().Post("/__sim/advance?seconds=" + std::to_string(seconds), ""));
+  ASSERT_EQ(h.Fetch().code, 0);
+  c = Compact(h);
+  ASSERT_EQ(c.code, 0) << c.output;
+  r = h.Load();
+  ASSERT_EQ(r.code, 0) << r.output;
+  ExpectCountsMatchTruth(h, /*prices_vs_truth=*/false);
+  ExpectUniqueKeys(h);
+  EXPECT_EQ(h.SilverInt("SELECT count(*) FROM loader.files"), BronzeFiles(h));
+  check = h.Check();
+  EXPECT_EQ(check.code, 0) << check.output;
+}
+
+// A fetch that ends by compacting (compact.auto_max_small_files) leaves one file per partition,
+// and a first load of the merged files holds what the universe holds.
+TEST(SilverLoad, AFetchThatCompactsAtItsEndLoadsWhole) {
+  json config = TestConfig();
+  config["compact"] = {{"target_size_mb", 1}, {"auto_max_small_files", 1}};
+  SilverHarness h("silver-auto-compact", SimClient::DefaultOptions(), config);
+  const Outcome f = h.Fetch();
+  ASSERT_EQ(f.code, 0) << f.output;
+  EXPECT_NE(f.output.find("compacted"), std::string::npos) << f.output;
+  for (const auto& entry : fs::recursive_directory_iterator(h.data_dir())) {
+    if (!entry.is_directory() || entry.path().filename().string().rfind("dt=", 0) != 0) continue;
+    EXPECT_EQ(std::distance(fs::directory_iterator(entry.path()), fs::directory_iterator()), 1)
+        << entry.path();
+  }
+  const Outcome r = h.Load();
+  ASSERT_EQ(r.code, 0) << r.output;
+  ExpectCountsMatchTruth(h);
+  ExpectUniqueKeys(h);
+  EXPECT_EQ(h.SilverInt("SELECT count(*) FROM loader.files"), BronzeFiles(h));
 }
 
 // --- Crashes: the failpoint kills the process after every table is written, before COMMIT ---
