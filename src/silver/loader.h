@@ -12,6 +12,9 @@
 // `silver.mid_load` (POLYPIPE_FAILPOINT, see bronze/failpoint.h) kills the process after every
 // table is written and before the commit. DuckDB's own file lock keeps a second writer out.
 //
+// Compaction: a compaction's commit whose replaced files are all loaded is only recorded; any other
+// is loaded and deduplicated like a re-fetch. loader.files keeps only files Bronze still holds.
+//
 // Idempotence: a load with no new commit records writes nothing. Dimensions take the newest
 // snapshot of each natural key; facts are deduplicated by their natural keys, so Bronze files
 // that repeat rows (snapshots of later runs, `fetch --fresh`) add nothing twice.
