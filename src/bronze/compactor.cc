@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -10,6 +11,8 @@
 
 namespace polypipe::bronze {
 namespace {
+
+constexpr int64_t kRowGroupBytes = 4 << 20;
 
 // The small files of each partition, in commit order.
 std::map<std::string, std::vector<LiveFile>> SmallFiles(const Store& store,
@@ -61,11 +64,23 @@ Status Merge(Store& store, DuckDbSession& session, const std::string& dataset,
       if (of && (!*bound || (less ? *of < **bound : *of > **bound))) *bound = of;
     }
   }
-  // The Sink's Parquet settings (parquet_writer.cc), so a merged file reads like a fetched one.
-  Status s = session.Execute(fmt::format(
+  // The Sink's Parquet settings (parquet_writer.cc), so a merged file reads like a fetched one,
+  // but with fewer rows per row group when rows are wide (Gamma's texts): the writer holds a whole
+  // row group in memory, about kRowGroupBytes of uncompressed values.
+  QueryResult size;
+  Status s = QueryText(
+      session.connection(),
+      fmt::format("SELECT sum(total_uncompressed_size) FROM parquet_metadata([{}])", list), &size);
+  if (!s.ok()) return s;
+  const int64_t row_bytes =
+      size.rows.empty() || !size.rows[0][0]
+          ? 1
+          : std::max<int64_t>(1, std::stoll(*size.rows[0][0]) / std::max<int64_t>(1, merged->rows));
+  const int64_t row_group = std::clamp<int64_t>(kRowGroupBytes / row_bytes, 2048, 20000);
+  s = session.Execute(fmt::format(
       "COPY (SELECT * FROM read_parquet([{}], union_by_name = true)) TO {} (FORMAT PARQUET, "
-      "COMPRESSION ZSTD, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 20000)",
-      list, QuoteSqlString(staged)));
+      "COMPRESSION ZSTD, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE {})",
+      list, QuoteSqlString(staged), row_group));
   QueryResult count;
   if (s.ok()) {
     s = QueryText(session.connection(),
@@ -80,7 +95,11 @@ Status Merge(Store& store, DuckDbSession& session, const std::string& dataset,
   }
   if (s.ok()) s = SyncPath(staged);
   if (s.ok()) s = FileSize(staged, &merged->bytes);
-  if (!s.ok()) RemoveFile(staged);
+  if (!s.ok()) {
+    RemoveFile(staged);
+    const std::string& why = s.message();
+    return Status::Error(why.substr(0, why.find('\n')));  // DuckDB's message without its hints
+  }
   return s;
 }
 
