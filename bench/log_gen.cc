@@ -13,7 +13,7 @@
 // T go through bronze::Store::Commit with the default StoreOptions, each updating K streams: the
 // log then holds what the Store leaves behind (its newest checkpoints, the records it retains, the
 // records after the newest checkpoint, T mod 100 of them). The Parquet files the records name are
-// hard links to one tiny placeholder file (not trades rows: nothing here reads them).
+// hard links to a tiny placeholder file (not trades rows: nothing here reads them).
 //
 // `open` opens the directory as a fetch does (bronze::Store::Open: lock, recovery, checkpoint and
 // records) and then reads every stream state once (bronze::ForEachStream, as planning a run reads
@@ -106,15 +106,43 @@ CommittedFile FileOf(int64_t seq, const std::string& name, int64_t bytes) {
   return f;
 }
 
-Status Link(const std::string& from, const std::string& to) {
-  if (::link(from.c_str(), to.c_str()) != 0) {
-    return polypipe::bronze::ErrnoStatus("link", to, errno);
+// The files the records name: hard links to one small Parquet file, taking a fresh copy of it
+// every kLinksPerCopy links (ext4 allows 65,000 links to a file).
+class Placeholder {
+ public:
+  explicit Placeholder(std::string path) : path_(std::move(path)), source_(path_) {}
+
+  Status LinkTo(const std::string& to) {
+    if (links_ > 0 && links_ % kLinksPerCopy == 0) {
+      source_ = fmt::format("{}.{}", path_, links_ / kLinksPerCopy);
+      std::error_code ec;
+      fs::copy_file(path_, source_, ec);
+      if (ec) return Status::Error(fmt::format("cannot copy {}: {}", path_, ec.message()));
+    }
+    if (::link(source_.c_str(), to.c_str()) != 0) {
+      return polypipe::bronze::ErrnoStatus("link", to, errno);
+    }
+    ++links_;
+    return Status::Ok();
   }
-  return Status::Ok();
-}
+
+  // Removes the placeholder and its copies (the links stay).
+  void Remove() {
+    std::error_code ec;
+    for (int64_t i = 0; i <= links_ / kLinksPerCopy; ++i) {
+      fs::remove(i == 0 ? path_ : fmt::format("{}.{}", path_, i), ec);
+    }
+  }
+
+ private:
+  static constexpr int64_t kLinksPerCopy = 50'000;
+  const std::string path_;
+  std::string source_;
+  int64_t links_ = 0;
+};
 
 // The checkpoint covering commits 1..seq: a file per commit, streams [0, streams).
-Status WriteBulk(DuckDbSession& db, const Args& a, const std::string& placeholder, int64_t bytes,
+Status WriteBulk(DuckDbSession& db, const Args& a, Placeholder& placeholder, int64_t bytes,
                  int64_t seq) {
   const std::string ds_dir = a.dir + "/" + kDataset;
   const std::string log_dir = ds_dir + "/_log";
@@ -136,7 +164,7 @@ Status WriteBulk(DuckDbSession& db, const Args& a, const std::string& placeholde
       Status m = polypipe::bronze::MakeDirs(ds_dir + "/dt=" + Day(s));
       if (!m.ok()) return m;
     }
-    Status l = Link(placeholder, ds_dir + "/" + live.file.path);
+    Status l = placeholder.LinkTo(ds_dir + "/" + live.file.path);
     if (!l.ok()) return l;
     checkpoint.files.push_back(std::move(live));
   }
@@ -164,7 +192,7 @@ Status WriteBulk(DuckDbSession& db, const Args& a, const std::string& placeholde
 }
 
 // The last commits, through the Store: one file each and streams_per_commit updated streams.
-Status WriteTail(DuckDbSession& db, const Args& a, const std::string& placeholder, int64_t bytes,
+Status WriteTail(DuckDbSession& db, const Args& a, Placeholder& placeholder, int64_t bytes,
                  int64_t first_seq) {
   const int64_t updates = a.tail * a.streams_per_commit;
   polypipe::bronze::QueryResult keys;
@@ -180,7 +208,7 @@ Status WriteTail(DuckDbSession& db, const Args& a, const std::string& placeholde
   for (int64_t seq = first_seq; seq < first_seq + a.tail; ++seq) {
     const std::string name = store->NewFileName(kDataset);
     const CommittedFile f = FileOf(seq, name, bytes);
-    s = Link(placeholder, store->StagingDir(kDataset) + "/" + name);
+    s = placeholder.LinkTo(store->StagingDir(kDataset) + "/" + name);
     if (!s.ok()) return s;
     polypipe::bronze::StreamTexts progress;
     for (int64_t k = 0; k < a.streams_per_commit; ++k, ++next_key) {
@@ -208,13 +236,14 @@ int Write(const Args& a) {
   options.temp_directory = a.dir + "/.gen-tmp";
   std::unique_ptr<DuckDbSession> db;
   if (s.ok()) s = DuckDbSession::Open(options, &db);
-  const std::string placeholder = a.dir + "/.placeholder.parquet";
+  const std::string template_path = a.dir + "/.placeholder.parquet";
+  Placeholder placeholder(template_path);
   if (s.ok()) {
     s = db->Execute(fmt::format("COPY (SELECT range AS n FROM range({})) TO {} (FORMAT parquet)",
-                                kFileRows, polypipe::bronze::QuoteSqlString(placeholder)));
+                                kFileRows, polypipe::bronze::QuoteSqlString(template_path)));
   }
   int64_t bytes = 0;
-  if (s.ok()) s = polypipe::bronze::FileSize(placeholder, &bytes);
+  if (s.ok()) s = polypipe::bronze::FileSize(template_path, &bytes);
   const int64_t bulk = a.records - a.tail;
   if (s.ok()) s = WriteBulk(*db, a, placeholder, bytes, bulk);
   const double bulk_seconds = SecondsSince(start);
@@ -224,7 +253,7 @@ int Write(const Args& a) {
     return 1;
   }
   std::error_code ec;
-  fs::remove(placeholder, ec);
+  placeholder.Remove();
   fs::remove_all(a.dir + "/.gen-tmp", ec);
   fmt::print(
       "log_gen: {} commits ({} as a checkpoint in {:.1f} s, {} through the Store in {:.1f} s), "
