@@ -91,6 +91,21 @@ fs_status() {
   fs_rss=$(calc "$kb / 1024")
 }
 
+# fs_prices LABEL SIZE ROW SECONDS: fs_fetch of prices with --timeout SECONDS and its table row; a
+# failed run is reported (summary, notes) and the case goes on.
+fs_prices() {
+  if fs_fetch "$1" prices --timeout "$4" >"$dir/$1.out"; then
+    fs_row "$2" "$3"
+    return 0
+  fi
+  sed 's/^/  /' "$dir/$1.out"
+  rm -f "$dir/$1.time" # no peak RSS figure for a failed run
+  figure "fetch_scale $2: $3" "failed" "" "MISSED"
+  explain "fetch_scale $2: fetch --mode prices ($3) failed:" \
+    "$(grep -m1 'polypipe fetch:' "$dir/$1.log" | cut -c1-200)"
+  return 1
+}
+
 # fs_size N: every step at one universe size; adds its figures to the summary.
 fs_size() {
   local n=$1 dir size mode sim_start sim_ready sim_rss
@@ -116,27 +131,23 @@ fs_size() {
   fs_fetch gamma gamma || return 1
   fs_row "$size" gamma
   # Prices before the trades: every dated token planned, then windows until the timeout.
-  fs_fetch prices prices --timeout "$price_seconds" || return 1
-  fs_row "$size" "prices (${price_seconds} s)"
-  local planned=$r_streams_planned left_out=$r_left_out price_state=$r_state
+  local planned=0 left_out=0 price_state=failed
+  if fs_prices prices "$size" "prices (${price_seconds} s)" "$price_seconds"; then
+    planned=$r_streams_planned left_out=$r_left_out price_state=$r_state
+  fi
   fs_fetch trades trades || return 1
   fs_row "$size" trades
   for mode in markets gamma prices trades; do
+    [ -s "$dir/$mode.time" ] || continue
     local rss
-    rss=$(awk '{ printf "%.1f", $4 / 1024 }' "$dir/$mode.time")
+    rss=$(awk 'END { printf "%.1f", $4 / 1024 }' "$dir/$mode.time")
     figure "fetch_scale $size: fetch --mode $mode peak RSS (MB)" "$rss" "<= $fs_rss_target" \
       "$(meets "$rss" '<=' "$fs_rss_target")"
   done
   # Prices again, now that the trades are committed: planning joins their feed states too.
-  if fs_fetch prices-after prices --timeout "$price_seconds" >"$dir/prices-after.out"; then
-    fs_row "$size" "prices after trades"
+  if fs_prices prices-after "$size" "prices after trades" "$price_seconds"; then
     figure "fetch_scale $size: prices after trades peak RSS (MB)" "$fs_rss" \
       "<= $fs_rss_target" "$(meets "$fs_rss" '<=' "$fs_rss_target")"
-  else
-    sed 's/^/  /' "$dir/prices-after.out"
-    figure "fetch_scale $size: prices after trades" "failed" "" "MISSED"
-    explain "fetch_scale $size: fetch --mode prices after the trades failed:" \
-      "$(grep -m1 'polypipe fetch:' "$dir/prices-after.log" | cut -c1-200)"
   fi
 
   # Nothing new: the run resumes the one the timeout stopped (or starts one) and polls the open
@@ -195,7 +206,7 @@ fs_log() {
   fs_status "$dir/log" log-status || return 1
   printf "    polypipe status: %s s, CPU %s s, peak RSS %s MB\n" "$fs_wall" "$fs_cpu" "$fs_rss"
   local label
-  label="fetch_scale log ($(fs_label "$streams") streams, $(fs_label "$records") commits)"
+  label="fetch_scale log $(fs_label "$streams") streams/$(fs_label "$records") commits"
   figure "$label: open (s)" "$open_seconds" "<= $fs_seconds_target" \
     "$(meets "$open_seconds" '<=' "$fs_seconds_target")"
   figure "$label: open RSS (MB)" "$open_rss" "<= $fs_rss_target" \
