@@ -14,6 +14,11 @@
 #   soak        fetch --mode all again and again for BENCH_SOAK_SECONDS against polysim with every
 #               fault on and its clock advancing, then load-silver and check: requests, faults,
 #               duplicates and rows lost against the truth, peak RSS per run (bench/soak.py)
+#   fetch_scale (only when named; `make bench-scale`) fetch of markets, Gamma, trades and a slice
+#               of prices from a universe of 10k, 100k and 1.5M markets with every limit off: wall,
+#               requests, peak RSS against 200 MB, a resumed run's start-up, status; then Store
+#               open and status on a log of 100k commits and 1.5M streams (bench/fetch_scale.sh,
+#               which lists its own knobs)
 #   silver_scale  (only when named; `make bench-scale`) load-silver of 100M generated trades under
 #               its 1GB memory limit against DuckDB alone, then one new day into the full and into
 #               an empty Silver file (bench/silver_scale.sh, which lists its own knobs)
@@ -695,6 +700,8 @@ run_case() {
 
 # shellcheck source=bench/silver_scale.sh
 source "$root/bench/silver_scale.sh"
+# shellcheck source=bench/fetch_scale.sh
+source "$root/bench/fetch_scale.sh"
 
 run_case sim sim_cases
 echo "load average before the fetcher cases: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -703,6 +710,7 @@ run_case throughput throughput_case
 run_case memory memory_case
 run_case silver silver_case
 run_case soak soak_case
+run_case fetch_scale fetch_scale_case
 run_case silver_scale silver_scale_case
 
 if [ -s "$summary" ]; then

@@ -3,12 +3,25 @@
 
 Usage: run_report.py REPORT ROUTE DATASET
 Prints shell assignments (state, seconds, requests, ok, rate_limited, retries, errors, bytes, rows,
-skipped, streams_planned, streams_done, peak_rss) for `eval`; a missing figure prints as 0, so a
-run that never reached a route still yields a line of zeros rather than a failure.
+skipped, streams_planned, streams_done, left_out, peak_rss) for `eval`; a missing figure prints as 0, so a
+run that never reached a route still yields a line of zeros rather than a failure. ROUTE or
+DATASET "*" adds the figures of every route or dataset of the run up.
 """
 import json
 import shlex
 import sys
+
+
+def sum_of(items, name):
+    """items[name], or with name "*" the numbers of every item added up."""
+    if name != "*":
+        return items.get(name, {})
+    total = {}
+    for item in items.values():
+        for key, value in item.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                total[key] = total.get(key, 0) + value
+    return total
 
 
 def main():
@@ -17,8 +30,8 @@ def main():
     path, route, dataset = sys.argv[1:]
     with open(path, encoding="utf-8") as f:
         report = json.load(f)
-    http = report.get("http", {}).get(route, {})
-    data = report.get("datasets", {}).get(dataset, {})
+    http = sum_of(report.get("http", {}), route)
+    data = sum_of(report.get("datasets", {}), dataset)
     errors = sum(http.get(k, 0) for k in ("server_errors", "transport_errors", "client_errors",
                                           "blocked", "unavailable"))
     figures = {
@@ -34,6 +47,7 @@ def main():
         "skipped": data.get("skipped", 0),
         "streams_planned": data.get("streams_planned", 0),
         "streams_done": data.get("streams_done", 0),
+        "left_out": sum(data.get("left_out", {}).values()),
         "peak_rss": report.get("peak_rss_bytes", 0),
     }
     for key, value in figures.items():
