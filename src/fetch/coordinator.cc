@@ -342,7 +342,9 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
   ticker.join();
   console.Clear();
   nlohmann::json compaction;
-  if (!ctx.fatal() && !interrupted.load() && config.compact.auto_max_small_files > 0) {
+  // Not after a stop: --timeout and signals ask for the run to end now.
+  if (!ctx.fatal() && !interrupted.load() && !timed_out.load() &&
+      config.compact.auto_max_small_files > 0) {
     compaction = CompactSmallFiles(*store, config, run->run_id());
   }
 

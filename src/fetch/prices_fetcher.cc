@@ -58,11 +58,14 @@ bronze::Status PricePlan::Open(PlanningSession& list, bool dated) {
   // Markets of the pass, with their oldest committed trade. A market that never had a book has no
   // midpoint series; where no source says, its trades decide. The series starts at the market's
   // start, else its oldest trade.
+  // The streams' fields are taken out before the joins, so that what a join holds is a key and a
+  // number or two per stream, not its JSON text (a 64 MB session plans millions of tokens).
   const std::string markets = fmt::format(
-      "(SELECT l.*, CASE WHEN json_type(json_extract(ts.value, '$.oldest')) IN ('BIGINT', "
-      "'UBIGINT') THEN TRY_CAST(json_extract_string(ts.value, '$.oldest') AS BIGINT) END AS "
-      "oldest FROM market_list l LEFT JOIN trades_streams ts ON ts.key = 'market:' || "
-      "l.condition_id WHERE {}(l.start IS NOT NULL AND l.book <> 'unknown'))",
+      "(SELECT l.*, ts.oldest FROM market_list l LEFT JOIN (SELECT substr(key, 8) AS "
+      "condition_id, CASE WHEN json_type(json_extract(value, '$.oldest')) IN ('BIGINT', "
+      "'UBIGINT') THEN TRY_CAST(json_extract_string(value, '$.oldest') AS BIGINT) END AS oldest "
+      "FROM trades_streams WHERE starts_with(key, 'market:')) ts USING (condition_id) WHERE "
+      "{}(l.start IS NOT NULL AND l.book <> 'unknown'))",
       dated ? "" : "NOT ");
   const std::string left_out =
       "CASE WHEN NOT (book = 'yes' OR (book = 'unknown' AND oldest IS NOT NULL)) THEN 'no_book' "
@@ -86,18 +89,23 @@ bronze::Status PricePlan::Open(PlanningSession& list, bool dated) {
   const std::string base =
       fmt::format("CASE WHEN coalesce(volume, 0) >= {} THEN {} ELSE {} END",
                   res.high_volume_threshold, res.high_volume_fidelity, res.fidelity);
-  const std::string state =
-      ctx_.fresh() ? "NULL::VARCHAR" : "CASE WHEN json_type(ps.value) = 'OBJECT' THEN ps.value END";
+  const std::string states =
+      ctx_.fresh()
+          ? "(SELECT NULL::VARCHAR AS token_id, NULL::BOOLEAN AS state, NULL::BIGINT AS s_to, "
+            "NULL::INTEGER AS s_f, NULL::BOOLEAN AS s_locked WHERE false)"
+          : "(SELECT key AS token_id, true AS state, TRY_CAST(json_extract_string(value, '$.to') "
+            "AS BIGINT) AS s_to, TRY_CAST(json_extract_string(value, '$.f') AS INTEGER) AS s_f, "
+            "TRY_CAST(json_extract_string(value, '$.locked') AS BOOLEAN) AS s_locked FROM "
+            "prices_streams WHERE json_type(value) = 'OBJECT')";
   const std::string planned = fmt::format(
       "SELECT token_id, CASE WHEN state IS NULL THEN coalesce(start, oldest) ELSE "
-      "greatest(coalesce(start, oldest), coalesce(TRY_CAST(json_extract_string(state, '$.to') AS "
-      "BIGINT), 0) + 1) END AS from_ts, CASE WHEN closed THEN least({0}, coalesce(end_ts, {0})) "
-      "ELSE {0} END AS to_ts, coalesce(TRY_CAST(json_extract_string(state, '$.f') AS INTEGER), "
-      "{1}) AS fidelity, closed AND coalesce(volume, 1) > 0 AS traded, NOT closed AS open, "
-      "coalesce(TRY_CAST(json_extract_string(state, '$.locked') AS BOOLEAN), false) AS locked, "
-      "f, r, outcome_index FROM (SELECT t.*, {2} AS state FROM {3} t LEFT JOIN prices_streams ps "
-      "ON ps.key = t.token_id WHERE t.reason IS NULL)",
-      now, base, state, tokens);
+      "greatest(coalesce(start, oldest), coalesce(s_to, 0) + 1) END AS from_ts, CASE WHEN closed "
+      "THEN least({0}, coalesce(end_ts, {0})) ELSE {0} END AS to_ts, coalesce(s_f, {1}) AS "
+      "fidelity, closed AND coalesce(volume, 1) > 0 AS traded, NOT closed AS open, "
+      "coalesce(s_locked, false) AS locked, f, r, outcome_index FROM (SELECT t.*, ps.state, "
+      "ps.s_to, ps.s_f, ps.s_locked FROM {3} t LEFT JOIN {2} ps USING (token_id) WHERE t.reason "
+      "IS NULL)",
+      now, base, states, tokens);
   const std::string kept = fmt::format("FROM ({}) WHERE from_ts <= to_ts", planned);
   bronze::QueryResult count;
   s = bronze::QueryText(list.db().connection(), "SELECT count(*) " + kept, &count);
