@@ -24,6 +24,9 @@ Status DuckDbSession::Open(const DuckDbOptions& options, std::unique_ptr<DuckDbS
       {"autoload_known_extensions", "false"},
       {"memory_limit", options.memory_limit},
       {"threads", threads},
+      // DuckDB keeps what it read of Parquet files in memory beyond memory_limit: compacting 5,478
+      // trade files peaked at 204 MB with it, 113 MB without. Nothing here reads a file twice.
+      {"enable_external_file_cache", "false"},
   };
   if (!options.temp_directory.empty())
     settings.push_back({"temp_directory", options.temp_directory});
