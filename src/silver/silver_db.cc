@@ -50,6 +50,8 @@ Status SilverDb::Open(const std::string& path, const SilverDbOptions& options,
       {"autoinstall_known_extensions", "false"},
       {"autoload_known_extensions", "false"},
       {"access_mode", options.read_only ? "READ_ONLY" : "READ_WRITE"},
+      // Read Parquet kept in memory outside memory_limit (see bronze/duckdb_session.cc).
+      {"enable_external_file_cache", "false"},
   };
   if (options.threads > 0) settings.emplace_back("threads", std::to_string(options.threads));
   if (!options.memory_limit.empty()) settings.emplace_back("memory_limit", options.memory_limit);
