@@ -38,7 +38,7 @@ struct LoadOptions {
   std::string bronze_dir = "data";
   std::string silver_path = "data/polymarket.duckdb";
   int threads = 0;  // DuckDB threads; 0 = one per core
-  // What the load may use (config `silver.memory_limit`): DuckDB gets 85% of it as its
+  // What the load may use (config `silver.memory_limit`): DuckDB gets 70% of it as its
   // memory_limit (see DuckDbMemoryLimit) and spills to temp_directory past that.
   // REQUIRES: a size fetch::IsMemorySize accepts.
   std::string memory_limit = "1GB";

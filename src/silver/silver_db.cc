@@ -36,7 +36,7 @@ std::string DuckDbMemoryLimit(const std::string& process_limit) {
   const auto it = kUnits.find(unit);
   if (it == kUnits.end()) return process_limit;
   const double bytes = std::stod(m[1].str()) * it->second;
-  return fmt::format("{}KiB", std::max<int64_t>(1, static_cast<int64_t>(bytes * 0.85 / 1024)));
+  return fmt::format("{}KiB", std::max<int64_t>(1, static_cast<int64_t>(bytes * 0.70 / 1024)));
 }
 
 Status SilverDb::Open(const std::string& path, const SilverDbOptions& options,
