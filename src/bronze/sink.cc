@@ -68,11 +68,13 @@ Sink::Sink(Store& store, const Schema& schema, SinkOptions options)
   Status s = CheckSchema(schema_);
   if (s.ok()) s = store_.PrepareDataset(schema_.dataset);
   if (s.ok()) {
-    // DuckDB spills here if a batch outgrows its memory limit; being inside _staging, a directory
-    // left by a crash is cleared by the next recovery.
-    static std::atomic<uint64_t> sink_number{0};
-    duckdb_temp_dir_ = fmt::format("{}/.duckdb_tmp_{}_{}", store_.StagingDir(schema_.dataset),
-                                   ::getpid(), sink_number.fetch_add(1));
+    if (!options_.duckdb) {
+      // DuckDB spills here if a batch outgrows its memory limit; being inside _staging, a
+      // directory left by a crash is cleared by the next recovery.
+      static std::atomic<uint64_t> sink_number{0};
+      duckdb_temp_dir_ = fmt::format("{}/.duckdb_tmp_{}_{}", store_.StagingDir(schema_.dataset),
+                                     ::getpid(), sink_number.fetch_add(1));
+    }
     std::unique_ptr<ParquetWriter> writer;
     s = OpenWriter(&writer);
     if (s.ok()) writers_.push_back(std::move(writer));
@@ -87,6 +89,7 @@ Sink::Sink(Store& store, const Schema& schema, SinkOptions options)
 }
 
 Status Sink::OpenWriter(std::unique_ptr<ParquetWriter>* writer) const {
+  if (options_.duckdb) return ParquetWriter::Open(schema_, options_.duckdb, writer);
   DuckDbOptions db;
   db.memory_limit = options_.duckdb_memory_limit;
   db.threads = options_.duckdb_threads;

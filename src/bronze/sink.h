@@ -43,6 +43,10 @@ struct SinkOptions {
   // much text (huge strings cannot outgrow memory).
   size_t flush_text_bytes = size_t{256} << 20;
   std::string run_id;  // written into every commit record
+  // The database the Parquet writers are sessions of, shared with other Sinks and readers of the
+  // process so that DuckDB's memory stays under one limit; when null, each writer opens its own
+  // with the settings below.
+  std::shared_ptr<DuckDbDatabase> duckdb;
   std::string duckdb_memory_limit = "200MB";
   int duckdb_threads = 1;
   size_t writer_threads = 2;  // Parquet files of one batch written at once (one per dt= partition)
@@ -108,7 +112,7 @@ class Sink {
   // REQUIRES: mu_ held.
   bool ShouldSwapLocked() const;
   bool FullLocked() const;
-  // A writer for this Sink's schema (its own in-memory DuckDB).
+  // A writer for this Sink's schema (a session of options_.duckdb, else its own in-memory DuckDB).
   Status OpenWriter(std::unique_ptr<ParquetWriter>* writer) const;
   // Stages, commits and places one batch. Runs on the persister thread without mu_.
   Status Persist(Buffer& batch);
