@@ -55,8 +55,8 @@ bronze::Status PlanningSession::Open(Context& ctx, std::unique_ptr<PlanningSessi
 
   std::string sql = fmt::format(
       "CREATE TEMP TABLE market_list AS WITH m AS (SELECT condition_id, closed, "
-      "accepting_order_timestamp, end_date_iso, filename AS f, file_row_number AS r FROM "
-      "read_parquet({}, filename = true, file_row_number = true) WHERE _run_id = '{}' AND "
+      "accepting_order_timestamp, end_date_iso, file_index AS f, file_row_number AS r FROM "
+      "read_parquet({}) WHERE _run_id = '{}' AND "
       "condition_id IS NOT NULL{})",
       bronze::QuoteSqlString(bronze::GlobFor(dir, "markets")), markets_run,
       ctx.limit() > 0 ? fmt::format(" ORDER BY f, r LIMIT {}", ctx.limit()) : "");
