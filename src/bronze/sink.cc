@@ -218,6 +218,11 @@ void Sink::PersisterLoop() {
       if (closing_ || !status_.ok()) break;
       continue;
     }
+    // A batch taken by a Flush or Close rather than because it filled ends a pause in the dataset
+    // (or the dataset): its memory goes back instead of waiting in the spare buffer, where a Sink
+    // whose fetch is over would hold it for the rest of the run.
+    const bool pause = active_.rows.size() < options_.flush_rows &&
+                       active_.rows.text_bytes() < options_.flush_text_bytes;
     Buffer batch = std::move(active_);
     active_ = std::move(spare_);
     const uint64_t covers = appended_;
@@ -227,10 +232,15 @@ void Sink::PersisterLoop() {
 
     lock.unlock();
     Status s = Persist(batch);
-    batch.rows.Clear();
-    batch.progress.clear();
+    if (pause) {
+      batch = Buffer(schema_);
+    } else {
+      batch.rows.Clear();
+      batch.progress.clear();
+    }
     lock.lock();
     spare_ = std::move(batch);
+    if (pause && active_.rows.empty() && active_.progress.empty()) active_ = Buffer(schema_);
 
     busy_ = false;
     if (s.ok()) {

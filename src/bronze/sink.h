@@ -6,7 +6,9 @@
 // column by column on the producer's thread and the Row objects freed there); when it holds
 // flush_rows rows and the persister is idle, the persister takes the whole buffer and the emptied
 // previous one becomes active, so producers only wait for Parquet I/O when the active buffer
-// reaches max_rows while the persister is still busy (the backpressure that bounds memory).
+// reaches max_rows while the persister is still busy (the backpressure that bounds memory). A batch
+// taken before it filled (by Flush or Close) gives the buffers' memory back, so a dataset that is
+// done holds none while the run goes on.
 //
 // Errors are sticky: once a batch fails to commit (disk full, read-only directory), Append, Flush,
 // Close and status() all return that error and nothing more is written. A failed batch leaves
