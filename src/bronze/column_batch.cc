@@ -2,8 +2,21 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 namespace polypipe::bronze {
+namespace {
+
+// A column's cache of recent strings starts with this many slots (a power of two) and doubles while
+// the column has looked up twice as many strings as it has slots, up to the most: the cache costs
+// at most 4 bytes per long string, and 128 KB per column holds the distinct titles, slugs and
+// wallets of a batch of tens of thousands of trades.
+constexpr size_t kFirstRecentSlots = 64;
+constexpr size_t kMostRecentSlots = size_t{1} << 14;
+// Shorter strings cost less to store again than to hash.
+constexpr size_t kMinRecentSize = 16;
+
+}  // namespace
 
 ColumnBatch::ColumnBatch(const Schema& schema) {
   columns_.reserve(schema.columns.size());
@@ -25,8 +38,21 @@ ColumnBatch::Span ColumnBatch::Store(Values& c, std::string_view s, const Span* 
       (s.empty() || std::memcmp(c.text.data() + previous->offset, s.data(), s.size()) == 0)) {
     return *previous;
   }
+  Span* slot = nullptr;
+  if (s.size() >= kMinRecentSize) {
+    if (++c.lookups >= 2 * c.recent.size() && c.recent.size() < kMostRecentSlots) {
+      // Slots move with the size, so the cache starts over.
+      c.recent.assign(std::max(kFirstRecentSlots, 2 * c.recent.size()), Span{});
+    }
+    slot = &c.recent[std::hash<std::string_view>{}(s) & (c.recent.size() - 1)];
+    if (slot->size == s.size() &&
+        std::memcmp(c.text.data() + slot->offset, s.data(), s.size()) == 0) {
+      return *slot;
+    }
+  }
   Span span{static_cast<uint32_t>(c.text.size()), static_cast<uint32_t>(s.size())};
   c.text.append(s);
+  if (slot != nullptr) *slot = span;
   return span;
 }
 
@@ -103,6 +129,8 @@ void ColumnBatch::Clear() {
     c.lists.clear();
     c.items.clear();
     c.text.clear();
+    std::fill(c.recent.begin(), c.recent.end(), Span{});
+    c.lookups = 0;
   }
   size_ = 0;
 }
@@ -117,7 +145,8 @@ size_t ColumnBatch::bytes() const {
   size_t total = 0;
   for (const Values& c : columns_) {
     total += c.valid.capacity() + c.fixed.capacity() * sizeof(Fixed) +
-             (c.spans.capacity() + c.lists.capacity() + c.items.capacity()) * sizeof(Span) +
+             (c.spans.capacity() + c.lists.capacity() + c.items.capacity() + c.recent.capacity()) *
+                 sizeof(Span) +
              c.text.capacity();
   }
   return total;

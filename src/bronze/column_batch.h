@@ -4,8 +4,9 @@
 // A Row (row.h) costs a variant per cell and an allocation per long string; a batch keeps each
 // column in one array of fixed values or of (offset, size) spans into one text arena, so a batch of
 // trades takes about a third of the memory of the same rows and is freed in a few calls. A string
-// equal to the one just above it in its column (a market's title on each of its trades) is stored
-// once.
+// equal to one stored recently in its column (a market's title on each of its trades, a wallet's
+// profile on each of its fills, interleaved as a page of 20 markets interleaves them) is stored
+// once: each text column remembers the last string stored per hash slot.
 //
 // Thread-safety: not thread-safe; a batch belongs to one thread at a time.
 
@@ -82,12 +83,17 @@ class ColumnBatch {
     std::vector<Span> lists;   // kVarcharList: a range of `items`
     std::vector<Span> items;   // kVarcharList: bytes in `text`
     std::string text;
+    // kVarchar, kJson, kVarcharList: the span last stored per hash slot of its bytes (empty until
+    // the first string long enough to look up), and how many strings were looked up since Clear.
+    std::vector<Span> recent;
+    size_t lookups = 0;
   };
 
   static std::string_view View(const Values& c, Span s) {
     return std::string_view(c.text.data() + s.offset, s.size);
   }
-  // Stores `s` in `c.text`, reusing the previous span when it holds the same bytes.
+  // Stores `s` in `c.text`, reusing the previous span, or the one recently stored in the slot of
+  // its hash, when it holds the same bytes.
   static Span Store(Values& c, std::string_view s, const Span* previous);
 
   std::vector<Values> columns_;

@@ -8,8 +8,9 @@
 
 namespace polypipe::bronze {
 
-Status DuckDbSession::Open(const DuckDbOptions& options, std::unique_ptr<DuckDbSession>* session) {
-  session->reset();
+Status DuckDbDatabase::Open(const DuckDbOptions& options,
+                            std::shared_ptr<DuckDbDatabase>* database) {
+  database->reset();
   duckdb_config config = nullptr;
   if (duckdb_create_config(&config) != DuckDBSuccess) {
     return Status::Error("cannot create a DuckDB configuration");
@@ -47,18 +48,35 @@ Status DuckDbSession::Open(const DuckDbOptions& options, std::unique_ptr<DuckDbS
     if (error) duckdb_free(error);
     return s;
   }
+  database->reset(new DuckDbDatabase(db));
+  return Status::Ok();
+}
+
+DuckDbDatabase::~DuckDbDatabase() {
+  duckdb_close(&db_);
+}
+
+Status DuckDbSession::Open(const DuckDbOptions& options, std::unique_ptr<DuckDbSession>* session) {
+  session->reset();
+  std::shared_ptr<DuckDbDatabase> database;
+  Status s = DuckDbDatabase::Open(options, &database);
+  if (!s.ok()) return s;
+  return Connect(std::move(database), session);
+}
+
+Status DuckDbSession::Connect(std::shared_ptr<DuckDbDatabase> database,
+                              std::unique_ptr<DuckDbSession>* session) {
+  session->reset();
   duckdb_connection conn = nullptr;
-  if (duckdb_connect(db, &conn) != DuckDBSuccess) {
-    duckdb_close(&db);
+  if (duckdb_connect(database->handle(), &conn) != DuckDBSuccess) {
     return Status::Error("cannot connect to an in-memory DuckDB");
   }
-  session->reset(new DuckDbSession(db, conn));
+  session->reset(new DuckDbSession(std::move(database), conn));
   return Status::Ok();
 }
 
 DuckDbSession::~DuckDbSession() {
   duckdb_disconnect(&conn_);
-  duckdb_close(&db_);
 }
 
 Status DuckDbSession::Execute(const std::string& sql) {

@@ -5,8 +5,13 @@
 // SQL built by Bronze only ever contains identifiers and paths it made itself; QuoteSqlString and
 // QuoteSqlIdentifier quote those. Data values never go through SQL text.
 //
+// Sessions may share one database (DuckDbDatabase): their memory then stays under its one limit
+// together, and DuckDB spills what the others hold when one needs more, where separate databases
+// would each keep up to their own limit.
+//
 // Thread-safety: a session is used by one thread at a time (DuckDB connections are not meant to be
-// shared without synchronization). Distinct sessions are independent.
+// shared without synchronization). Distinct sessions are independent, also when they share a
+// database; a DuckDbDatabase may be connected to from any thread.
 
 #pragma once
 
@@ -31,9 +36,31 @@ struct DuckDbOptions {
   std::string temp_directory;
 };
 
+// An in-memory database that sessions connect to; closed when its last session is gone.
+class DuckDbDatabase {
+ public:
+  static Status Open(const DuckDbOptions& options, std::shared_ptr<DuckDbDatabase>* database);
+  ~DuckDbDatabase();
+
+  DuckDbDatabase(const DuckDbDatabase&) = delete;
+  DuckDbDatabase& operator=(const DuckDbDatabase&) = delete;
+
+  duckdb_database handle() const { return db_; }
+
+ private:
+  explicit DuckDbDatabase(duckdb_database db) : db_(db) {}
+
+  duckdb_database db_;
+};
+
 class DuckDbSession {
  public:
+  // A session of its own database.
   static Status Open(const DuckDbOptions& options, std::unique_ptr<DuckDbSession>* session);
+  // A session of `database`, which it keeps open. Settings changed with SET that DuckDB keeps per
+  // database (memory_limit, threads, preserve_insertion_order, ...) apply to all its sessions.
+  static Status Connect(std::shared_ptr<DuckDbDatabase> database,
+                        std::unique_ptr<DuckDbSession>* session);
   ~DuckDbSession();
 
   DuckDbSession(const DuckDbSession&) = delete;
@@ -45,9 +72,10 @@ class DuckDbSession {
   Status Execute(const std::string& sql);
 
  private:
-  DuckDbSession(duckdb_database db, duckdb_connection conn) : db_(db), conn_(conn) {}
+  DuckDbSession(std::shared_ptr<DuckDbDatabase> db, duckdb_connection conn)
+      : db_(std::move(db)), conn_(conn) {}
 
-  duckdb_database db_;
+  std::shared_ptr<DuckDbDatabase> db_;
   duckdb_connection conn_;
 };
 

@@ -127,8 +127,8 @@ void FillColumn(const ColumnBatch& batch, size_t col, duckdb_vector vec, const u
 
 }  // namespace
 
-// The table function "bronze_batch()": DuckDB pulls the current batch from the writer through it,
-// one chunk per call, straight into COPY's Parquet writer.
+// The table function "bronze_batch_<id>()": DuckDB pulls the current batch from the writer through
+// it, one chunk per call, straight into COPY's Parquet writer.
 struct ParquetWriter::Scan {
   static void Bind(duckdb_bind_info info) {
     auto* w = static_cast<ParquetWriter*>(duckdb_bind_get_extra_info(info));
@@ -158,16 +158,19 @@ struct ParquetWriter::Scan {
 };
 
 ParquetWriter::ParquetWriter(const Schema& schema, std::unique_ptr<DuckDbSession> session)
-    : schema_(schema), session_(std::move(session)), id_(writers_made.fetch_add(1)) {}
+    : schema_(schema),
+      session_(std::move(session)),
+      id_(writers_made.fetch_add(1)),
+      scan_name_(fmt::format("{}_{}", kScanFunction, id_)) {}
 
 ParquetWriter::~ParquetWriter() {
   if (copy_ != nullptr) duckdb_destroy_prepare(&copy_);
   for (duckdb_logical_type& t : types_) duckdb_destroy_logical_type(&t);
 }
 
-Status ParquetWriter::Open(const Schema& schema, const DuckDbOptions& options,
-                           std::unique_ptr<ParquetWriter>* writer) {
-  writer->reset();
+namespace {
+
+Status CheckColumns(const Schema& schema) {
   if (schema.columns.empty()) {
     return Status::Error(fmt::format("schema of {} has no columns", schema.dataset));
   }
@@ -181,15 +184,38 @@ Status ParquetWriter::Open(const Schema& schema, const DuckDbOptions& options,
                                        schema.dataset, c.name));
     }
   }
-  std::unique_ptr<DuckDbSession> session;
-  Status s = DuckDbSession::Open(options, &session);
-  if (!s.ok()) return s;
+  return Status::Ok();
+}
 
+}  // namespace
+
+Status ParquetWriter::Open(const Schema& schema, const DuckDbOptions& options,
+                           std::unique_ptr<ParquetWriter>* writer) {
+  writer->reset();
+  Status s = CheckColumns(schema);
+  std::unique_ptr<DuckDbSession> session;
+  if (s.ok()) s = DuckDbSession::Open(options, &session);
+  if (!s.ok()) return s;
+  return Start(schema, std::move(session), writer);
+}
+
+Status ParquetWriter::Open(const Schema& schema, std::shared_ptr<DuckDbDatabase> database,
+                           std::unique_ptr<ParquetWriter>* writer) {
+  writer->reset();
+  Status s = CheckColumns(schema);
+  std::unique_ptr<DuckDbSession> session;
+  if (s.ok()) s = DuckDbSession::Connect(std::move(database), &session);
+  if (!s.ok()) return s;
+  return Start(schema, std::move(session), writer);
+}
+
+Status ParquetWriter::Start(const Schema& schema, std::unique_ptr<DuckDbSession> session,
+                            std::unique_ptr<ParquetWriter>* writer) {
   std::unique_ptr<ParquetWriter> w(new ParquetWriter(schema, std::move(session)));
   for (const Column& c : schema.columns) w->types_.push_back(LogicalType(c.type));
 
   duckdb_table_function fn = duckdb_create_table_function();
-  duckdb_table_function_set_name(fn, kScanFunction);
+  duckdb_table_function_set_name(fn, w->scan_name_.c_str());
   duckdb_table_function_set_extra_info(fn, w.get(), nullptr);
   duckdb_table_function_set_bind(fn, &Scan::Bind);
   duckdb_table_function_set_init(fn, &Scan::Init);
@@ -201,7 +227,7 @@ Status ParquetWriter::Open(const Schema& schema, const DuckDbOptions& options,
   }
   // Column names reach DuckDB through bind, so a clash shows up here rather than on the first
   // batch.
-  s = w->session_->Execute(fmt::format("DESCRIBE SELECT * FROM {}()", kScanFunction));
+  Status s = w->session_->Execute(fmt::format("DESCRIBE SELECT * FROM {}()", w->scan_name_));
   if (!s.ok()) {
     return Status::Error(
         fmt::format("schema of {} is not usable: {}", schema.dataset, s.message()));
@@ -221,7 +247,7 @@ Status ParquetWriter::PrepareCopy(const std::string& dir) {
   const std::string sql = fmt::format(
       "COPY (SELECT * FROM {}()) TO {} (FORMAT PARQUET, COMPRESSION ZSTD, "
       "COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 20000)",
-      kScanFunction, QuoteSqlString(scratch_path_));
+      scan_name_, QuoteSqlString(scratch_path_));
   if (duckdb_prepare(session_->connection(), sql.c_str(), &copy_) != DuckDBSuccess) {
     const char* why = duckdb_prepare_error(copy_);
     Status s = Status::Error(why != nullptr ? why : "cannot prepare the COPY");

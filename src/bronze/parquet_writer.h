@@ -32,6 +32,9 @@ class ParquetWriter {
   // column, with distinct names).
   static Status Open(const Schema& schema, const DuckDbOptions& options,
                      std::unique_ptr<ParquetWriter>* writer);
+  // The same with a session of `database`, beside its other sessions (writers included).
+  static Status Open(const Schema& schema, std::shared_ptr<DuckDbDatabase> database,
+                     std::unique_ptr<ParquetWriter>* writer);
   ~ParquetWriter();
 
   ParquetWriter(const ParquetWriter&) = delete;
@@ -49,13 +52,19 @@ class ParquetWriter {
 
   struct Scan;  // the table function's callbacks
 
+  // Registers the batch scan in the session and checks the schema against it.
+  static Status Start(const Schema& schema, std::unique_ptr<DuckDbSession> session,
+                      std::unique_ptr<ParquetWriter>* writer);
+
   // Prepares the COPY into `dir`'s scratch file unless it is the one already prepared.
   Status PrepareCopy(const std::string& dir);
 
   const Schema schema_;
   std::unique_ptr<DuckDbSession> session_;
   std::vector<duckdb_logical_type> types_;
-  const uint64_t id_;  // names the scratch file, distinct per writer of the process
+  const uint64_t id_;  // names the scratch file and the scan, distinct per writer of the process
+  // The table function's name: the catalog of a database holds those of all its writers.
+  const std::string scan_name_;
   std::string copy_dir_;
   std::string scratch_path_;
   duckdb_prepared_statement copy_ = nullptr;

@@ -68,11 +68,13 @@ Sink::Sink(Store& store, const Schema& schema, SinkOptions options)
   Status s = CheckSchema(schema_);
   if (s.ok()) s = store_.PrepareDataset(schema_.dataset);
   if (s.ok()) {
-    // DuckDB spills here if a batch outgrows its memory limit; being inside _staging, a directory
-    // left by a crash is cleared by the next recovery.
-    static std::atomic<uint64_t> sink_number{0};
-    duckdb_temp_dir_ = fmt::format("{}/.duckdb_tmp_{}_{}", store_.StagingDir(schema_.dataset),
-                                   ::getpid(), sink_number.fetch_add(1));
+    if (!options_.duckdb) {
+      // DuckDB spills here if a batch outgrows its memory limit; being inside _staging, a
+      // directory left by a crash is cleared by the next recovery.
+      static std::atomic<uint64_t> sink_number{0};
+      duckdb_temp_dir_ = fmt::format("{}/.duckdb_tmp_{}_{}", store_.StagingDir(schema_.dataset),
+                                     ::getpid(), sink_number.fetch_add(1));
+    }
     std::unique_ptr<ParquetWriter> writer;
     s = OpenWriter(&writer);
     if (s.ok()) writers_.push_back(std::move(writer));
@@ -87,6 +89,7 @@ Sink::Sink(Store& store, const Schema& schema, SinkOptions options)
 }
 
 Status Sink::OpenWriter(std::unique_ptr<ParquetWriter>* writer) const {
+  if (options_.duckdb) return ParquetWriter::Open(schema_, options_.duckdb, writer);
   DuckDbOptions db;
   db.memory_limit = options_.duckdb_memory_limit;
   db.threads = options_.duckdb_threads;
@@ -215,6 +218,11 @@ void Sink::PersisterLoop() {
       if (closing_ || !status_.ok()) break;
       continue;
     }
+    // A batch taken by a Flush or Close rather than because it filled ends a pause in the dataset
+    // (or the dataset): its memory goes back instead of waiting in the spare buffer, where a Sink
+    // whose fetch is over would hold it for the rest of the run.
+    const bool pause = active_.rows.size() < options_.flush_rows &&
+                       active_.rows.text_bytes() < options_.flush_text_bytes;
     Buffer batch = std::move(active_);
     active_ = std::move(spare_);
     const uint64_t covers = appended_;
@@ -224,10 +232,15 @@ void Sink::PersisterLoop() {
 
     lock.unlock();
     Status s = Persist(batch);
-    batch.rows.Clear();
-    batch.progress.clear();
+    if (pause) {
+      batch = Buffer(schema_);
+    } else {
+      batch.rows.Clear();
+      batch.progress.clear();
+    }
     lock.lock();
     spare_ = std::move(batch);
+    if (pause && active_.rows.empty() && active_.progress.empty()) active_ = Buffer(schema_);
 
     busy_ = false;
     if (s.ok()) {

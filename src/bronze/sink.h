@@ -6,7 +6,9 @@
 // column by column on the producer's thread and the Row objects freed there); when it holds
 // flush_rows rows and the persister is idle, the persister takes the whole buffer and the emptied
 // previous one becomes active, so producers only wait for Parquet I/O when the active buffer
-// reaches max_rows while the persister is still busy (the backpressure that bounds memory).
+// reaches max_rows while the persister is still busy (the backpressure that bounds memory). A batch
+// taken before it filled (by Flush or Close) gives the buffers' memory back, so a dataset that is
+// done holds none while the run goes on.
 //
 // Errors are sticky: once a batch fails to commit (disk full, read-only directory), Append, Flush,
 // Close and status() all return that error and nothing more is written. A failed batch leaves
@@ -43,6 +45,10 @@ struct SinkOptions {
   // much text (huge strings cannot outgrow memory).
   size_t flush_text_bytes = size_t{256} << 20;
   std::string run_id;  // written into every commit record
+  // The database the Parquet writers are sessions of, shared with other Sinks and readers of the
+  // process so that DuckDB's memory stays under one limit; when null, each writer opens its own
+  // with the settings below.
+  std::shared_ptr<DuckDbDatabase> duckdb;
   std::string duckdb_memory_limit = "200MB";
   int duckdb_threads = 1;
   size_t writer_threads = 2;  // Parquet files of one batch written at once (one per dt= partition)
@@ -108,7 +114,7 @@ class Sink {
   // REQUIRES: mu_ held.
   bool ShouldSwapLocked() const;
   bool FullLocked() const;
-  // A writer for this Sink's schema (its own in-memory DuckDB).
+  // A writer for this Sink's schema (a session of options_.duckdb, else its own in-memory DuckDB).
   Status OpenWriter(std::unique_ptr<ParquetWriter>* writer) const;
   // Stages, commits and places one batch. Runs on the persister thread without mu_.
   Status Persist(Buffer& batch);

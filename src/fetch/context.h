@@ -118,6 +118,11 @@ class Context {
   bool RunTasks(size_t count, int workers,
                 const std::function<bool(http::Client&, api::Parser&, size_t)>& task);
 
+  // The run's DuckDB database, opened on first use: the Sinks' Parquet writers and the planning
+  // sessions are its sessions, so that together they stay under one memory limit (kDuckDbMemory),
+  // spilling under the data dir.
+  bronze::Status Duckdb(std::shared_ptr<bronze::DuckDbDatabase>* database);
+
   // Opens the Sink of `dataset` (schema from the API layer) with the configured queue threshold.
   // REQUIRES: called before any fetcher runs, once per dataset.
   void OpenSink(const bronze::Schema& schema);
@@ -175,6 +180,7 @@ class Context {
   http::Stats http_stats_;
 
   mutable std::mutex mu_;
+  std::shared_ptr<bronze::DuckDbDatabase> duckdb_;
   std::map<std::string, std::unique_ptr<bronze::Sink>> sinks_;
   std::map<std::string, std::unique_ptr<DatasetCounters>> counters_;
   std::optional<std::string> fatal_;

@@ -43,15 +43,12 @@ bronze::Status PlanningSession::Open(Context& ctx, std::unique_ptr<PlanningSessi
   const bool gamma = SafeRunId(gamma_run) && bronze::HasCommittedFiles(dir, "gamma_markets");
   const bool tokens = bronze::HasCommittedFiles(dir, "market_tokens");
 
-  // A planner's joins and sorts over millions of rows spill to disk rather than grow the fetch.
-  // DuckDB's sort and hash join take 16 MiB blocks: under 64 MB they failed on the 400,000 tokens
-  // of 200,000 markets (and at 72–80 MB passed or failed from run to run on 3M).
-  bronze::DuckDbOptions options;
-  options.memory_limit = "128MB";
-  options.threads = 1;
-  options.temp_directory = dir + "/.tmp";
+  // A planner's joins and sorts over millions of rows spill to disk rather than grow the fetch:
+  // the run's database bounds them and the Parquet writers together.
+  std::shared_ptr<bronze::DuckDbDatabase> database;
+  bronze::Status s = ctx.Duckdb(&database);
   std::unique_ptr<bronze::DuckDbSession> db;
-  bronze::Status s = bronze::DuckDbSession::Open(options, &db);
+  if (s.ok()) s = bronze::DuckDbSession::Connect(std::move(database), &db);
   if (!s.ok()) return s;
   s = db->Execute("SET preserve_insertion_order = false");
   if (!s.ok()) return s;

@@ -34,7 +34,8 @@ struct ListedMarket {
 
 // The columns of table `market_list`, one row per market of the newest complete `markets`
 // snapshot (at most ctx.limit(), in list order `f, r`):
-//   f, r            list order (file name, row in file)
+//   f, r            list order (file number in path order, row in file): numbers, not the
+//                   file's path on each of millions of rows
 //   condition_id    VARCHAR
 //   closed          BOOLEAN
 //   book            'yes' | 'no' | 'unknown': whether the market ever had an order book (so a price

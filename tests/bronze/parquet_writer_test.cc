@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <thread>
 
 #include "bronze/durable_fs.h"
 #include "bronze/reader.h"
@@ -232,6 +233,59 @@ TEST_F(ParquetWriterTest, UnwritablePathIsAnErrorAndTheWriterStaysUsable) {
   EXPECT_NE(s.message().find("missing/dir/x.parquet"), std::string::npos) << s.message();
   const std::string path = WriteAll(rows, "after.parquet");
   EXPECT_EQ(Query("SELECT count(*) FROM " + From(path)).rows[0][0], "1");
+}
+
+TEST(ParquetWriterShared, WritersOfOneDatabaseWriteTheirOwnRowsAtOnce) {
+  testing::TempDir dir;
+  std::shared_ptr<DuckDbDatabase> database;
+  ASSERT_TRUE(DuckDbDatabase::Open(DuckDbOptions{}, &database).ok());
+  const Schema all = testing::AllTypesSchema();
+  const Schema trades = testing::TradeSchema();
+  std::unique_ptr<ParquetWriter> first, second;
+  ASSERT_TRUE(ParquetWriter::Open(all, database, &first).ok());
+  ASSERT_TRUE(ParquetWriter::Open(trades, database, &second).ok());
+  database.reset();  // the writers keep it open
+
+  std::vector<Row> all_rows;
+  for (int64_t i = 0; i < 5000; ++i) {
+    Row row(all.columns.size());
+    row[0] = i;
+    all_rows.push_back(std::move(row));
+  }
+  std::vector<Row> trade_rows;
+  for (int64_t i = 0; i < 3000; ++i)
+    trade_rows.push_back(testing::TradeRow(i, testing::kDay0Seconds));
+  const ColumnBatch all_batch = ColumnBatch::Of(all, all_rows);
+  const ColumnBatch trade_batch = ColumnBatch::Of(trades, trade_rows);
+  std::vector<uint32_t> all_ids(all_rows.size()), trade_ids(trade_rows.size());
+  std::iota(all_ids.begin(), all_ids.end(), 0);
+  std::iota(trade_ids.begin(), trade_ids.end(), 0);
+  Status a, b;
+  std::thread other([&] { b = second->Write(trade_batch, trade_ids, dir.path() + "/t.parquet"); });
+  a = first->Write(all_batch, all_ids, dir.path() + "/a.parquet");
+  other.join();
+  ASSERT_TRUE(a.ok()) << a.message();
+  ASSERT_TRUE(b.ok()) << b.message();
+
+  std::unique_ptr<Reader> reader;
+  ASSERT_TRUE(Reader::Open(&reader).ok());
+  QueryResult r;
+  ASSERT_TRUE(reader
+                  ->Query("SELECT (SELECT count(*) FROM read_parquet(" +
+                              QuoteSqlString(dir.path() + "/a.parquet") +
+                              ")), (SELECT count(*) FROM read_parquet(" +
+                              QuoteSqlString(dir.path() + "/t.parquet") + "))",
+                          &r)
+                  .ok());
+  EXPECT_EQ(r.rows.at(0), (std::vector<std::optional<std::string>>{"5000", "3000"}));
+  // Rows keep their order in each file.
+  ASSERT_TRUE(reader
+                  ->Query("SELECT count(*) FROM (SELECT id, row_number() OVER () - 1 AS n FROM "
+                          "read_parquet(" +
+                              QuoteSqlString(dir.path() + "/a.parquet") + ")) WHERE id <> n",
+                          &r)
+                  .ok());
+  EXPECT_EQ(r.rows.at(0).at(0), "0");
 }
 
 TEST(ParquetWriterOpen, RejectsSchemaWithoutColumns) {
