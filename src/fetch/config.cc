@@ -289,8 +289,8 @@ FetchConfig FetchConfig::Defaults() {
                    {"gamma_tags", {180, 10}}};
   c.workers = {{"markets", 1}, {"trades", 4}, {"prices", 4}, {"leaderboard", 2}, {"gamma", 2}};
   c.queues = {{"markets", 20000},     {"market_tokens", 40000},  {"trades", 75000},
-              {"prices", 100000},     {"leaderboard", 20000},    {"gamma_markets", 5000},
-              {"gamma_events", 5000}, {"gamma_categories", 5000}};
+              {"prices", 100000},     {"leaderboard", 20000},    {"gamma_markets", 2000},
+              {"gamma_events", 2000}, {"gamma_categories", 5000}};
   return c;
 }
 
