@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <memory>
 
@@ -71,16 +72,19 @@ Status Merge(Store& store, DuckDbSession& session, const std::string& dataset,
   Status s = QueryText(
       session.connection(),
       fmt::format("SELECT sum(total_uncompressed_size) FROM parquet_metadata([{}])", list), &size);
-  if (!s.ok()) return s;
-  const int64_t row_bytes =
-      size.rows.empty() || !size.rows[0][0]
-          ? 1
-          : std::max<int64_t>(1, std::stoll(*size.rows[0][0]) / std::max<int64_t>(1, merged->rows));
+  int64_t uncompressed = 0;
+  if (s.ok() && !size.rows.empty() && size.rows[0][0]) {
+    std::from_chars(size.rows[0][0]->data(), size.rows[0][0]->data() + size.rows[0][0]->size(),
+                    uncompressed);
+  }
+  const int64_t row_bytes = std::max<int64_t>(1, uncompressed / std::max<int64_t>(1, merged->rows));
   const int64_t row_group = std::clamp<int64_t>(kRowGroupBytes / row_bytes, 2048, 20000);
-  s = session.Execute(fmt::format(
-      "COPY (SELECT * FROM read_parquet([{}], union_by_name = true)) TO {} (FORMAT PARQUET, "
-      "COMPRESSION ZSTD, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE {})",
-      list, QuoteSqlString(staged), row_group));
+  if (s.ok()) {
+    s = session.Execute(fmt::format(
+        "COPY (SELECT * FROM read_parquet([{}], union_by_name = true)) TO {} (FORMAT PARQUET, "
+        "COMPRESSION ZSTD, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE {})",
+        list, QuoteSqlString(staged), row_group));
+  }
   QueryResult count;
   if (s.ok()) {
     s = QueryText(session.connection(),
