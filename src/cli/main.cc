@@ -65,14 +65,21 @@ extern "C" void OnSignal(int) {
   g_stop.store(true);
 }
 
-int Fetch(const FetchArgs& args, const CLI::App& cmd) {
-  using polypipe::fetch::FetchConfig;
-  FetchConfig config = FetchConfig::Defaults();
-  const bool named = cmd.count("--config") > 0;
-  if (auto error = polypipe::fetch::LoadConfigFile(args.config, named, &config)) {
-    fmt::print(stderr, "polypipe fetch: {}\n", *error);
-    return kExitUsage;
+// The defaults overlaid with the config file `path` (an error if `cmd` named it with --config and
+// it is missing); on error prints one line for `command` and returns false.
+bool ReadConfig(const char* command, const std::string& path, const CLI::App& cmd,
+                polypipe::fetch::FetchConfig* config) {
+  *config = polypipe::fetch::FetchConfig::Defaults();
+  if (auto error = polypipe::fetch::LoadConfigFile(path, cmd.count("--config") > 0, config)) {
+    fmt::print(stderr, "polypipe {}: {}\n", command, *error);
+    return false;
   }
+  return true;
+}
+
+int Fetch(const FetchArgs& args, const CLI::App& cmd) {
+  polypipe::fetch::FetchConfig config;
+  if (!ReadConfig("fetch", args.config, cmd, &config)) return kExitUsage;
   polypipe::fetch::ApplyEnvironment(&config);
   if (cmd.count("--data-dir")) config.data_dir = args.data_dir;
   if (cmd.count("--trades-lag")) config.trades.lag_seconds = args.trades_lag;
@@ -105,12 +112,8 @@ int Fetch(const FetchArgs& args, const CLI::App& cmd) {
 }
 
 int LoadSilver(const LoadSilverArgs& args, const CLI::App& cmd) {
-  polypipe::fetch::FetchConfig config = polypipe::fetch::FetchConfig::Defaults();
-  if (auto error =
-          polypipe::fetch::LoadConfigFile(args.config, cmd.count("--config") > 0, &config)) {
-    fmt::print(stderr, "polypipe load-silver: {}\n", *error);
-    return kExitUsage;
-  }
+  polypipe::fetch::FetchConfig config;
+  if (!ReadConfig("load-silver", args.config, cmd, &config)) return kExitUsage;
   polypipe::silver::LoadOptions options;
   options.bronze_dir = args.bronze;
   options.silver_path = args.silver;
@@ -124,12 +127,8 @@ int LoadSilver(const LoadSilverArgs& args, const CLI::App& cmd) {
 }
 
 int Compact(const CompactArgs& args, const CLI::App& cmd) {
-  polypipe::fetch::FetchConfig config = polypipe::fetch::FetchConfig::Defaults();
-  if (auto error =
-          polypipe::fetch::LoadConfigFile(args.config, cmd.count("--config") > 0, &config)) {
-    fmt::print(stderr, "polypipe compact: {}\n", *error);
-    return kExitUsage;
-  }
+  polypipe::fetch::FetchConfig config;
+  if (!ReadConfig("compact", args.config, cmd, &config)) return kExitUsage;
   polypipe::fetch::ApplyEnvironment(&config);
   if (cmd.count("--data-dir")) config.data_dir = args.data_dir;
   if (cmd.count("--target-size")) config.compact.target_size_mb = args.target_size_mb;
