@@ -44,7 +44,7 @@ fs_label() {
 fs_fetch() {
   local label=$1 mode=$2
   shift 2
-  local base="http://127.0.0.1:$sim_port" user sys kb
+  local base="http://127.0.0.1:$sim_port"
   python3 "$root/bench/first_request.py" "$base" "$dir/$label.log" "$dir/$label.vars" -- \
     /usr/bin/time -f "%e %U %S %M" -o "$dir/$label.time" \
     timeout --kill-after=30 "${BENCH_SCALE_FETCH_TIMEOUT:-3600}" \
@@ -57,9 +57,7 @@ fs_fetch() {
     tail -5 "$dir/$label.log" | sed 's/^/    /'
     return 1
   fi
-  read -r fs_wall user sys kb <"$dir/$label.time"
-  fs_cpu=$(calc "$user + $sys")
-  fs_rss=$(calc "$kb / 1024")
+  fs_read_time "$dir/$label.time"
   # The report of this run: the newest by time (a resumed run rewrites its run's report).
   report=$(find "$dir/data/_runs" -maxdepth 1 -name '[0-9]*.json' -printf '%T@ %p\n' |
     sort -n | tail -1 | cut -d' ' -f2-)
@@ -67,26 +65,35 @@ fs_fetch() {
 }
 
 # fs_row SIZE WHAT: one row of the case's table from the last fs_fetch (or fs_timed_status).
+fs_format="  %-6s %-16s %8s %8s %10s %12s %9s %9s  %s\n"
 fs_row() {
-  printf "  %-6s %-16s %8s %8s %10s %12s %9s %9s  %s\n" "$1" "$2" "$fs_wall" "$fs_cpu" \
+  # shellcheck disable=SC2059  # the format is the table's, kept in one place
+  printf "$fs_format" "$1" "$2" "$fs_wall" "$fs_cpu" \
     "$(printf "%'d" "${r_requests:-0}")" "$(printf "%'d" "${r_rows:-0}")" "${fs_first:--}" \
     "$fs_rss" "$(meets "$fs_rss" '<=' "$fs_rss_target")"
 }
 fs_header() {
-  printf "  %-6s %-16s %8s %8s %10s %12s %9s %9s  %s\n" size run "wall s" "CPU s" requests rows \
+  # shellcheck disable=SC2059
+  printf "$fs_format" size run "wall s" "CPU s" requests rows \
     "1st req s" "RSS MB" "<= $fs_rss_target MB"
 }
 
 # fs_status DATA LABEL: `polypipe status` on DATA under /usr/bin/time; sets fs_wall, fs_cpu, fs_rss.
 fs_status() {
-  local user sys kb
   /usr/bin/time -f "%e %U %S %M" -o "$dir/$2.time" "$polypipe" status --data-dir "$1" \
     >"$dir/$2.log" 2>&1 || {
     echo "  polypipe status failed:"
     tail -3 "$dir/$2.log" | sed 's/^/    /'
     return 1
   }
-  read -r fs_wall user sys kb <"$dir/$2.time"
+  fs_read_time "$dir/$2.time"
+}
+
+# fs_read_time FILE: /usr/bin/time's "%e %U %S %M" in FILE as fs_wall, fs_cpu (user + system) and
+# fs_rss (MB).
+fs_read_time() {
+  local user sys kb
+  read -r fs_wall user sys kb <"$1"
   fs_cpu=$(calc "$user + $sys")
   fs_rss=$(calc "$kb / 1024")
 }
