@@ -495,14 +495,17 @@ TEST(SilverLoad, ACommitWhoseFilesAreNotInPlaceWaitsForTheNextLoad) {
 
 // --- Incremental: the clock moves, markets close, new trades arrive ---
 
-// Seconds to advance polysim's clock so that at least one open market closes.
-int64_t AdvanceClosingAMarket(const polysim::Universe& u) {
+// Advances polysim's clock so that at least one open market closes; false if the clock did not
+// move.
+bool AdvanceClosingAMarket(SilverHarness& h) {
+  const polysim::Universe& u = h.sim().server().universe();
   int64_t soonest = INT64_MAX;
   for (const polysim::Market& m : u.markets()) {
     if (m.in_clob && !u.Closed(m)) soonest = std::min(soonest, m.end);
   }
   EXPECT_NE(soonest, INT64_MAX) << "the universe has no open market";
-  return std::max<int64_t>(soonest - u.now() + 3600, 86'400);
+  const int64_t seconds = std::max<int64_t>(soonest - u.now() + 3600, 86'400);
+  return h.sim().Post("/__sim/advance?seconds=" + std::to_string(seconds), "");
 }
 
 // The Parquet files in the dt= folders of every dataset.
@@ -535,8 +538,7 @@ TEST(SilverLoad, IncrementalLoadAddsOnlyNewRowsAndVersionsChangedMarkets) {
       "TradeFact f");
   const std::set<std::string> closed_before = ComputeTruth(h.sim().server().universe()).closed;
 
-  const int64_t seconds = AdvanceClosingAMarket(h.sim().server().universe());
-  ASSERT_TRUE(h.sim().Post("/__sim/advance?seconds=" + std::to_string(seconds), ""));
+  ASSERT_TRUE(AdvanceClosingAMarket(h));
   const UniverseTruth truth = ComputeTruth(h.sim().server().universe());
   std::set<std::string> newly_closed;
   for (const std::string& cid : truth.closed) {
@@ -614,8 +616,7 @@ TEST(SilverLoad, LoadsThroughTheCheckpointsOfAPrunedLog) {
                             [](const json& v) { return v.value("done", false); }));
     EXPECT_EQ(h.SilverInt("SELECT count(*) FROM loader.files"), BronzeFiles(h));
     if (round == 0) {
-      const int64_t seconds = AdvanceClosingAMarket(h.sim().server().universe());
-      ASSERT_TRUE(h.sim().Post("/__sim/advance?seconds=" + std::to_string(seconds), ""));
+      ASSERT_TRUE(AdvanceClosingAMarket(h));
       ASSERT_EQ(h.Fetch().code, 0);
       // Compacted too: its records are pruned behind the checkpoints before Silver reads them.
       const Outcome c = Compact(h);
@@ -660,8 +661,7 @@ TEST(SilverLoad, CompactionNeverLoadsARowTwiceOrMissesOne) {
   Outcome check = h.Check();
   EXPECT_EQ(check.code, 0) << check.output;
 
-  const int64_t seconds = AdvanceClosingAMarket(h.sim().server().universe());
-  ASSERT_TRUE(h.sim().Post("/__sim/advance?seconds=" + std::to_string(seconds), ""));
+  ASSERT_TRUE(AdvanceClosingAMarket(h));
   ASSERT_EQ(h.Fetch().code, 0);
   c = Compact(h);
   ASSERT_EQ(c.code, 0) << c.output;
@@ -712,9 +712,7 @@ TEST(SilverLoad, ACrashDuringALoadLeavesThePreviousStateAndTheRerunCompletes) {
   ExpectCountsMatchTruth(h);
 
   // A crash during an incremental load leaves the first load's state.
-  ASSERT_TRUE(h.sim().Post("/__sim/advance?seconds=" +
-                               std::to_string(AdvanceClosingAMarket(h.sim().server().universe())),
-                           ""));
+  ASSERT_TRUE(AdvanceClosingAMarket(h));
   ASSERT_EQ(h.Fetch().code, 0);
   const auto before = h.Checksums();
   crashed = h.Load({}, {"POLYPIPE_FAILPOINT=silver.mid_load"});
