@@ -152,4 +152,14 @@ size_t ColumnBatch::bytes() const {
   return total;
 }
 
+size_t ColumnBatch::used_bytes() const {
+  size_t total = 0;
+  for (const Values& c : columns_) {
+    total += c.valid.size() + c.fixed.size() * sizeof(Fixed) +
+             (c.spans.size() + c.lists.size() + c.items.size() + c.recent.size()) * sizeof(Span) +
+             c.text.size();
+  }
+  return total;
+}
+
 }  // namespace polypipe::bronze

@@ -59,8 +59,10 @@ class ColumnBatch {
     return View(c, c.items[c.lists[row].offset + i]);
   }
 
-  // Bytes held, for memory accounting.
+  // Bytes held, for memory accounting, and the part of them the values use (without the spare
+  // capacity kept for the next rows): what a Sink's memory budget counts.
   size_t bytes() const;
+  size_t used_bytes() const;
   // The most text bytes held by one column (strings equal to the one above them count once).
   size_t text_bytes() const;
   static constexpr size_t kMaxTextBytes = size_t{4} << 30;

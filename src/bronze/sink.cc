@@ -40,7 +40,7 @@ SinkOptions Normalized(SinkOptions o) {
   o.flush_rows = std::max<size_t>(o.flush_rows, 1);
   o.max_rows = std::max(o.max_rows, o.flush_rows);
   o.writer_threads = std::max<size_t>(o.writer_threads, 1);
-  o.flush_text_bytes = std::clamp<size_t>(o.flush_text_bytes, 1, kMaxAppendTextBytes);
+  o.flush_bytes = std::clamp<size_t>(o.flush_bytes, 1, kMaxAppendTextBytes);
   return o;
 }
 
@@ -201,13 +201,13 @@ std::string Sink::first_rejection() const {
 bool Sink::ShouldSwapLocked() const {
   if (busy_ || !status_.ok() || appended_ == swapped_) return false;
   return active_.rows.size() >= options_.flush_rows ||
-         active_.rows.text_bytes() >= options_.flush_text_bytes || flush_target_ > swapped_ ||
+         active_.rows.used_bytes() >= options_.flush_bytes || flush_target_ > swapped_ ||
          closing_;
 }
 
 bool Sink::FullLocked() const {
   return active_.rows.size() >= options_.max_rows ||
-         active_.rows.text_bytes() >= options_.flush_text_bytes;
+         active_.rows.used_bytes() >= options_.flush_bytes;
 }
 
 void Sink::PersisterLoop() {
@@ -222,7 +222,7 @@ void Sink::PersisterLoop() {
     // (or the dataset): its memory goes back instead of waiting in the spare buffer, where a Sink
     // whose fetch is over would hold it for the rest of the run.
     const bool pause = active_.rows.size() < options_.flush_rows &&
-                       active_.rows.text_bytes() < options_.flush_text_bytes;
+                       active_.rows.used_bytes() < options_.flush_bytes;
     Buffer batch = std::move(active_);
     active_ = std::move(spare_);
     const uint64_t covers = appended_;

@@ -4,9 +4,10 @@
 //
 // Double buffering: Append adds to the active buffer (a ColumnBatch: the rows are copied into it
 // column by column on the producer's thread and the Row objects freed there); when it holds
-// flush_rows rows and the persister is idle, the persister takes the whole buffer and the emptied
-// previous one becomes active, so producers only wait for Parquet I/O when the active buffer
-// reaches max_rows while the persister is still busy (the backpressure that bounds memory). A batch
+// flush_rows rows or flush_bytes bytes and the persister is idle, the persister takes the whole
+// buffer and the emptied previous one becomes active, so producers only wait for Parquet I/O when
+// the active buffer reaches max_rows or flush_bytes while the persister is still busy (the
+// backpressure that bounds memory). A batch
 // taken before it filled (by Flush or Close) gives the buffers' memory back, so a dataset that is
 // done holds none while the run goes on.
 //
@@ -41,9 +42,10 @@ namespace polypipe::bronze {
 struct SinkOptions {
   size_t flush_rows = 50'000;  // the persister takes the buffer at this many rows
   size_t max_rows = 200'000;   // producers block at this many buffered rows (raised to flush_rows)
-  // The persister also takes the buffer, and producers block, once one column of it holds this
-  // much text (huge strings cannot outgrow memory).
-  size_t flush_text_bytes = size_t{256} << 20;
+  // The persister also takes the buffer, and producers block, once its values take this many
+  // bytes (ColumnBatch::used_bytes): rows of any size, a trade or a 5 KB Gamma market, hold about
+  // the same memory, at most about twice this in the two buffers.
+  size_t flush_bytes = size_t{16} << 20;
   std::string run_id;  // written into every commit record
   // The database the Parquet writers are sessions of, shared with other Sinks and readers of the
   // process so that DuckDB's memory stays under one limit; when null, each writer opens its own

@@ -177,7 +177,7 @@ TEST_F(SinkTest, ReachingFlushRowsCommitsWithoutAFlush) {
 
 TEST_F(SinkTest, ALargeAmountOfTextCommitsBeforeFlushRows) {
   SinkOptions options = Options(/*flush_rows=*/100'000, /*max_rows=*/100'000);
-  options.flush_text_bytes = 64 << 10;
+  options.flush_bytes = 64 << 10;
   Sink sink(*store_, testing::TradeSchema(), options);
   const int title = testing::TradeSchema().Index("title");
   for (int i = 0; i < 20; ++i) {
@@ -194,6 +194,24 @@ TEST_F(SinkTest, ALargeAmountOfTextCommitsBeforeFlushRows) {
   EXPECT_EQ(Query("SELECT count(DISTINCT title) FROM " + ReadParquetSql(tmp_.path(), "trades"))
                 .rows[0][0],
             "40");
+}
+
+TEST_F(SinkTest, TheByteBudgetCountsEveryValueNotOnlyLongText) {
+  // Ordinary trades, no long string: the budget still takes the buffer long before flush_rows.
+  SinkOptions options = Options(/*flush_rows=*/100'000, /*max_rows=*/100'000);
+  options.flush_bytes = 64 << 10;
+  Sink sink(*store_, testing::TradeSchema(), options);
+  std::thread producer([&] {
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE(sink.Append(Trades(i * 50, 50, kDay0Seconds + i), {{"last", i}}).ok());
+    }
+  });
+  producer.join();
+  ASSERT_TRUE(sink.Close().ok());
+  // 5,000 rows of a few hundred bytes each do not fit in one 64 KB buffer.
+  EXPECT_GE(sink.commits(), 5u);
+  EXPECT_LT(sink.peak_rows_buffered(), 2'000u);
+  EXPECT_EQ(CountRows("trades"), 5'000);
 }
 
 TEST_F(SinkTest, BackpressureBoundsTheBufferAndLosesNothing) {
