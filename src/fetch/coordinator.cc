@@ -31,17 +31,34 @@ using bronze::Thousands;
 using Clock = std::chrono::steady_clock;
 
 // The end of a run: every partition holding more than compact.auto_max_small_files small files
-// is compacted (bronze/compactor.h). A partition that fails is reported and left as it was; no
-// data depends on it. Returns what was done, for the run report (null when nothing was).
+// is compacted (bronze/compactor.h), with a line every few seconds (thousands of partitions take
+// minutes). A partition that fails is reported and left as it was; no data depends on it.
+// Returns what was done, for the run report (null when nothing was).
 nlohmann::json CompactSmallFiles(bronze::Store& store, const FetchConfig& config,
-                                 const std::string& run_id) {
+                                 const std::string& run_id, Console& console) {
   bronze::CompactOptions options;
   options.target_bytes = int64_t{config.compact.target_size_mb} << 20;
   options.min_files = config.compact.auto_max_small_files + 1;
   options.run_id = run_id;
   bronze::CompactStats stats;
   for (const std::string& dataset : store.Datasets()) {
-    if (bronze::Status s = bronze::CompactDataset(store, dataset, options, &stats); !s.ok()) {
+    const size_t partitions = bronze::PartitionsToCompact(store, dataset, options).size();
+    if (partitions == 0) continue;
+    console.Log(fmt::format("compacting {}: {} partitions hold more than {} small files", dataset,
+                            Thousands(static_cast<int64_t>(partitions)),
+                            config.compact.auto_max_small_files));
+    size_t done = 0;
+    auto last = Clock::now();
+    const auto tick = [&](const std::string&) {
+      ++done;
+      if (Clock::now() - last < std::chrono::seconds(5)) return;
+      last = Clock::now();
+      console.Log(fmt::format("compacting {}: {} of {} partitions, {} files into {}", dataset,
+                              Thousands(static_cast<int64_t>(done)),
+                              Thousands(static_cast<int64_t>(partitions)),
+                              Thousands(stats.files_in), Thousands(stats.files_out)));
+    };
+    if (bronze::Status s = bronze::CompactDataset(store, dataset, options, &stats, tick); !s.ok()) {
       stats.failures.push_back(fmt::format("{}: {}", dataset, s.message()));
     }
   }
@@ -345,7 +362,7 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
   // Not after a stop: --timeout and signals ask for the run to end now.
   if (!ctx.fatal() && !interrupted.load() && !timed_out.load() &&
       config.compact.auto_max_small_files > 0) {
-    compaction = CompactSmallFiles(*store, config, run->run_id());
+    compaction = CompactSmallFiles(*store, config, run->run_id(), console);
   }
 
   const auto fatal = ctx.fatal();

@@ -683,6 +683,8 @@ TEST(SilverLoad, AFetchThatCompactsAtItsEndLoadsWhole) {
   const Outcome f = h.Fetch();
   ASSERT_EQ(f.code, 0) << f.output;
   EXPECT_NE(f.output.find("compacted"), std::string::npos) << f.output;
+  // Announced as it starts (it can take minutes at scale).
+  EXPECT_NE(f.output.find("compacting trades: "), std::string::npos) << f.output;
   for (const auto& entry : fs::recursive_directory_iterator(h.data_dir())) {
     if (!entry.is_directory() || entry.path().filename().string().rfind("dt=", 0) != 0) continue;
     EXPECT_EQ(std::distance(fs::directory_iterator(entry.path()), fs::directory_iterator()), 1)
