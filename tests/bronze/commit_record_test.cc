@@ -39,6 +39,42 @@ TEST(CommitRecord, RoundTrips) {
   EXPECT_EQ(back.progress, r.progress);
 }
 
+TEST(CommitRecord, ACheckpointRoundTrips) {
+  Checkpoint c;
+  c.seq = 300;
+  c.dataset = "trades";
+  c.commits = 299;
+  c.last_commit_at = "2026-01-01T01:02:03.000004Z";
+  c.last_run_id = "run \"8\"\\ \xff";  // escaped, and bad UTF-8 replaced rather than fatal
+  c.streams = 1'500'000;
+  c.streams_bytes = 123'456;
+  for (const CommittedFile& f : Sample().files) c.files.push_back({f, 7, "run-7"});
+  Checkpoint back;
+  const std::string text = SerializeCheckpoint(c);
+  ASSERT_TRUE(ParseCheckpoint(text, &back).ok()) << text;
+  EXPECT_EQ(back.seq, 300u);
+  EXPECT_EQ(back.dataset, "trades");
+  EXPECT_EQ(back.commits, 299u);
+  EXPECT_EQ(back.last_commit_at, c.last_commit_at);
+  EXPECT_EQ(back.last_run_id, "run \"8\"\\ \xef\xbf\xbd");
+  EXPECT_EQ(back.streams, 1'500'000);
+  EXPECT_EQ(back.streams_bytes, 123'456);
+  ASSERT_EQ(back.files.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(back.files[i].file.path, c.files[i].file.path);
+    EXPECT_EQ(back.files[i].file.rows, c.files[i].file.rows);
+    EXPECT_EQ(back.files[i].file.bytes, c.files[i].file.bytes);
+    EXPECT_EQ(back.files[i].file.min_event_us, c.files[i].file.min_event_us);
+    EXPECT_EQ(back.files[i].file.max_event_us, c.files[i].file.max_event_us);
+    EXPECT_EQ(back.files[i].seq, 7u);
+    EXPECT_EQ(back.files[i].run_id, "run-7");
+  }
+  // An empty list is a checkpoint too.
+  c.files.clear();
+  ASSERT_TRUE(ParseCheckpoint(SerializeCheckpoint(c), &back).ok());
+  EXPECT_TRUE(back.files.empty());
+}
+
 TEST(CommitRecord, UsesTheDocumentedKeys) {
   const auto j = nlohmann::json::parse(SerializeCommitRecord(Sample()));
   for (const char* key :
