@@ -201,8 +201,7 @@ std::string Sink::first_rejection() const {
 bool Sink::ShouldSwapLocked() const {
   if (busy_ || !status_.ok() || appended_ == swapped_) return false;
   return active_.rows.size() >= options_.flush_rows ||
-         active_.rows.used_bytes() >= options_.flush_bytes || flush_target_ > swapped_ ||
-         closing_;
+         active_.rows.used_bytes() >= options_.flush_bytes || flush_target_ > swapped_ || closing_;
 }
 
 bool Sink::FullLocked() const {
