@@ -133,7 +133,8 @@ TEST_F(SinkTest, ProgressTravelsWithRowsAndSurvivesReopen) {
     ASSERT_TRUE(
         sink.Append(Trades(5, 5, kDay0Seconds), {{"m1", {{"cursor", "p2"}}}, {"m2", 1}}).ok());
     ASSERT_TRUE(sink.Flush().ok());
-    EXPECT_EQ(testing::ProgressOf(*store_, "trades"), (json{{"m1", {{"cursor", "p2"}}}, {"m2", 1}}));
+    EXPECT_EQ(testing::ProgressOf(*store_, "trades"),
+              (json{{"m1", {{"cursor", "p2"}}}, {"m2", 1}}));
     // Progress alone (a stream that turned out to have nothing new) commits without files.
     ASSERT_TRUE(sink.Append({}, {{"m3", "done"}}).ok());
     ASSERT_TRUE(sink.Close().ok());
