@@ -15,6 +15,10 @@ constexpr size_t kFirstRecentSlots = 64;
 constexpr size_t kMostRecentSlots = size_t{1} << 14;
 // Shorter strings cost less to store again than to hash.
 constexpr size_t kMinRecentSize = 16;
+// After this many lookups a column that found fewer than one string in kMostMissesPerFind keeps
+// storing its strings without looking them up until Clear: its strings are mostly distinct.
+constexpr size_t kLookupsBeforeJudging = 1024;
+constexpr size_t kMostMissesPerFind = 8;
 
 }  // namespace
 
@@ -38,21 +42,28 @@ ColumnBatch::Span ColumnBatch::Store(Values& c, std::string_view s, const Span* 
       (s.empty() || std::memcmp(c.text.data() + previous->offset, s.data(), s.size()) == 0)) {
     return *previous;
   }
-  Span* slot = nullptr;
-  if (s.size() >= kMinRecentSize) {
+  Recent* slot = nullptr;
+  uint32_t tag = 0;
+  if (s.size() >= kMinRecentSize && c.lookup) {
     if (++c.lookups >= 2 * c.recent.size() && c.recent.size() < kMostRecentSlots) {
       // Slots move with the size, so the cache starts over.
-      c.recent.assign(std::max(kFirstRecentSlots, 2 * c.recent.size()), Span{});
+      c.recent.assign(std::max(kFirstRecentSlots, 2 * c.recent.size()), Recent{});
     }
-    slot = &c.recent[std::hash<std::string_view>{}(s) & (c.recent.size() - 1)];
-    if (slot->size == s.size() &&
-        std::memcmp(c.text.data() + slot->offset, s.data(), s.size()) == 0) {
-      return *slot;
+    const size_t hash = std::hash<std::string_view>{}(s);
+    tag = static_cast<uint32_t>(hash >> 32);
+    slot = &c.recent[hash & (c.recent.size() - 1)];
+    if (slot->tag == tag && slot->span.size == s.size() &&
+        std::memcmp(c.text.data() + slot->span.offset, s.data(), s.size()) == 0) {
+      ++c.found;
+      return slot->span;
+    }
+    if (c.lookups == kLookupsBeforeJudging && c.found * kMostMissesPerFind < c.lookups) {
+      c.lookup = false;
     }
   }
   Span span{static_cast<uint32_t>(c.text.size()), static_cast<uint32_t>(s.size())};
   c.text.append(s);
-  if (slot != nullptr) *slot = span;
+  if (slot != nullptr) *slot = Recent{span, tag};
   return span;
 }
 
@@ -129,8 +140,10 @@ void ColumnBatch::Clear() {
     c.lists.clear();
     c.items.clear();
     c.text.clear();
-    std::fill(c.recent.begin(), c.recent.end(), Span{});
+    std::fill(c.recent.begin(), c.recent.end(), Recent{});
     c.lookups = 0;
+    c.found = 0;
+    c.lookup = true;
   }
   size_ = 0;
 }
@@ -145,9 +158,8 @@ size_t ColumnBatch::bytes() const {
   size_t total = 0;
   for (const Values& c : columns_) {
     total += c.valid.capacity() + c.fixed.capacity() * sizeof(Fixed) +
-             (c.spans.capacity() + c.lists.capacity() + c.items.capacity() + c.recent.capacity()) *
-                 sizeof(Span) +
-             c.text.capacity();
+             (c.spans.capacity() + c.lists.capacity() + c.items.capacity()) * sizeof(Span) +
+             c.recent.capacity() * sizeof(Recent) + c.text.capacity();
   }
   return total;
 }

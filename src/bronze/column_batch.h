@@ -6,7 +6,8 @@
 // trades takes about a third of the memory of the same rows and is freed in a few calls. A string
 // equal to one stored recently in its column (a market's title on each of its trades, a wallet's
 // profile on each of its fills, interleaved as a page of 20 markets interleaves them) is stored
-// once: each text column remembers the last string stored per hash slot.
+// once: each text column remembers the last string stored per hash slot. A column whose strings
+// rarely repeat (transaction hashes) stops looking them up, as a lookup costs more than it saves.
 //
 // Thread-safety: not thread-safe; a batch belongs to one thread at a time.
 
@@ -77,6 +78,12 @@ class ColumnBatch {
     int64_t i;
     double d;
   };
+  // A recent string: its span and 32 bits of its hash, so that a slot holding other bytes is told
+  // apart without reading them (they lie anywhere in the column's text, mostly out of cache).
+  struct Recent {
+    Span span;
+    uint32_t tag = 0;
+  };
   struct Values {
     ColumnType type;
     std::vector<uint8_t> valid;
@@ -85,10 +92,13 @@ class ColumnBatch {
     std::vector<Span> lists;   // kVarcharList: a range of `items`
     std::vector<Span> items;   // kVarcharList: bytes in `text`
     std::string text;
-    // kVarchar, kJson, kVarcharList: the span last stored per hash slot of its bytes (empty until
-    // the first string long enough to look up), and how many strings were looked up since Clear.
-    std::vector<Span> recent;
+    // kVarchar, kJson, kVarcharList: the string last stored per hash slot of its bytes (empty
+    // until the first string long enough to look up), how many strings were looked up since Clear
+    // and how many of those were found; `lookup` turns false when too few are.
+    std::vector<Recent> recent;
     size_t lookups = 0;
+    size_t found = 0;
+    bool lookup = true;
   };
 
   static std::string_view View(const Values& c, Span s) {

@@ -1,5 +1,6 @@
 #include "bronze/column_batch.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "tests/bronze/test_rows.h"
@@ -115,6 +116,29 @@ TEST(ColumnBatch, InterleavedRepeatsAreStoredOnceAndReadBackExactly) {
   for (const Row& row : other) b.Append(row);
   EXPECT_EQ(ReadBack(b, 0), other[0]);
   EXPECT_EQ(ReadBack(b, 1), other[1]);
+}
+
+TEST(ColumnBatch, AColumnOfDistinctStringsStopsLookingUpAndStillReadsBackExactly) {
+  // Transaction hashes: every string new, so after the first thousand lookups the column stops
+  // looking them up; the titles beside them keep being stored once, and after Clear the column
+  // looks up again.
+  const std::string title(200, 'T');
+  std::vector<Row> rows;
+  for (int i = 0; i < 5000; ++i) {
+    Row row = Full(i, fmt::format("0x{:064x}", static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ULL));
+    row[6] = title;                                 // the kJson column
+    if (i >= 4000) row[1] = std::string(100, 'r');  // repeats once the column stopped looking up
+    rows.push_back(std::move(row));
+  }
+  ColumnBatch b = ColumnBatch::Of(kSchema, rows);
+  for (size_t r = 0; r < rows.size(); ++r) ASSERT_EQ(ReadBack(b, r), rows[r]) << "row " << r;
+  EXPECT_LT(b.text_bytes(), 4000u * 66u + 100u * 1000u);
+
+  b.Clear();
+  const std::vector<std::string> names = {std::string(100, 'a'), std::string(100, 'b')};
+  for (int i = 0; i < 2000; ++i) b.Append(Full(i, names[i % 2]));
+  for (size_t r = 0; r < 2000; ++r) ASSERT_EQ(b.Text(1, r), names[r % 2]);
+  EXPECT_LT(b.text_bytes(), 10'000u);
 }
 
 TEST(ColumnBatch, AppendingABatchKeepsBothAndClearEmpties) {
