@@ -168,8 +168,8 @@ size_t ColumnBatch::used_bytes() const {
   size_t total = 0;
   for (const Values& c : columns_) {
     total += c.valid.size() + c.fixed.size() * sizeof(Fixed) +
-             (c.spans.size() + c.lists.size() + c.items.size() + c.recent.size()) * sizeof(Span) +
-             c.text.size();
+             (c.spans.size() + c.lists.size() + c.items.size()) * sizeof(Span) +
+             c.recent.size() * sizeof(Recent) + c.text.size();
   }
   return total;
 }
