@@ -42,7 +42,7 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
   size_t pos = 0;
-  int year, month, day;
+  int year = 0, month = 0, day = 0;
   if (!Digits(s, pos, 4, year) || pos >= s.size() || s[pos++] != '-' || !Digits(s, pos, 2, month) ||
       pos >= s.size() || s[pos++] != '-' || !Digits(s, pos, 2, day)) {
     return std::nullopt;
@@ -53,7 +53,7 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
 
   const char sep = s[pos++];
   if (sep != 'T' && sep != 't' && sep != ' ') return std::nullopt;
-  int hour, minute, second = 0;
+  int hour = 0, minute = 0, second = 0;
   if (!Digits(s, pos, 2, hour) || pos >= s.size() || s[pos++] != ':' ||
       !Digits(s, pos, 2, minute)) {
     return std::nullopt;
