@@ -67,8 +67,9 @@ struct Store::DatasetState {
 
   // Guarded by Store::mu_.
   DatasetStats stats;
-  std::vector<LiveFile> files;            // in commit order
-  std::unordered_set<std::string> names;  // file names committed or handed out
+  std::vector<LiveFile> files;  // in commit order
+  // The newest stamp of a file name committed or handed out: new names are later, so no name is
+  // used twice (the names themselves are not kept: millions of files at scale).
   int64_t last_stamp_us = 0;
   uint64_t checkpoint_seq = 0;  // the newest checkpoint; 0 when none
   std::string checkpoint_streams;
@@ -396,7 +397,14 @@ void Store::ApplyLocked(DatasetState& state, const CommitRecord& record, StreamT
       st.max_event_us = f.max_event_us;
     }
     state.files.push_back({f, record.seq, record.run_id});
-    state.names.insert(BaseName(f.path));
+    // "<dataset>_<stamp>.parquet"; a name of another form never equals one NewFileName makes.
+    const std::string name = BaseName(f.path);
+    constexpr std::string_view kSuffix = ".parquet";
+    if (name.size() > 22 + kSuffix.size() && name.ends_with(kSuffix)) {
+      const auto stamp =
+          MicrosOfFileStamp(std::string_view(name).substr(name.size() - kSuffix.size() - 22, 22));
+      if (stamp) state.last_stamp_us = std::max(state.last_stamp_us, *stamp);
+    }
   }
   if (!record.removed.empty()) {
     const std::unordered_set<std::string> removed(record.removed.begin(), record.removed.end());
@@ -597,13 +605,13 @@ std::string Store::NewFileName(const std::string& dataset) {
   DatasetState& state = StateLocked(dataset);
   int64_t stamp = std::max(NowMicros(), state.last_stamp_us + 1);
   std::string name;
-  // Bounded: each step moves to a name not yet tried, and only names already used are skipped.
+  // Bounded: each step moves to a later name, and only names staged by an earlier process that
+  // no record names (a crash before its commit) are skipped.
   for (int attempt = 0; attempt < 1'000'000; ++attempt, ++stamp) {
     name = fmt::format("{}_{}.parquet", dataset, FileStampOfMicros(stamp));
-    if (state.names.count(name) == 0 && !PathExists(staging + "/" + name)) break;
+    if (!PathExists(staging + "/" + name)) break;
   }
   state.last_stamp_us = stamp;
-  state.names.insert(name);
   return name;
 }
 

@@ -66,10 +66,44 @@ std::optional<std::string> DateOfMicros(int64_t micros) {
   return fmt::format("{:04d}-{:02d}-{:02d}", t.year, t.month, t.day);
 }
 
+int64_t DaysFromCivil(int64_t year, int month, int day) {
+  // Howard Hinnant's days_from_civil, the inverse of the algorithm above.
+  const int64_t y = year - (month <= 2 ? 1 : 0);
+  const int64_t era = FloorDiv(y, 400);
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
 std::string FileStampOfMicros(int64_t micros) {
   const CivilTime t = CivilFromMicros(micros);
   return fmt::format("{:04d}{:02d}{:02d}_{:02d}{:02d}{:02d}_{:06d}", t.year, t.month, t.day, t.hour,
                      t.minute, t.second, t.micros);
+}
+
+std::optional<int64_t> MicrosOfFileStamp(std::string_view stamp) {
+  // YYYYMMDD_HHMMSS_ffffff
+  if (stamp.size() != 22 || stamp[8] != '_' || stamp[15] != '_') return std::nullopt;
+  const auto number = [&](size_t at, size_t n) -> std::optional<int64_t> {
+    int64_t v = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (stamp[i] < '0' || stamp[i] > '9') return std::nullopt;
+      v = v * 10 + (stamp[i] - '0');
+    }
+    return v;
+  };
+  const auto year = number(0, 4), month = number(4, 2), day = number(6, 2);
+  const auto hour = number(9, 2), minute = number(11, 2), second = number(13, 2);
+  const auto micros = number(16, 6);
+  if (!year || !month || !day || !hour || !minute || !second || !micros) return std::nullopt;
+  if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 ||
+      *second > 59) {
+    return std::nullopt;
+  }
+  const int64_t days = DaysFromCivil(*year, static_cast<int>(*month), static_cast<int>(*day));
+  return ((days * 24 + *hour) * 60 + *minute) * 60 * kMicrosPerSecond + *second * kMicrosPerSecond +
+         *micros;
 }
 
 std::string IsoOfMicros(int64_t micros) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace polypipe::bronze {
 
@@ -34,9 +35,14 @@ int64_t NowMicros();
 // event time and would make an odd folder name).
 std::optional<std::string> DateOfMicros(int64_t micros);
 
+// Days since 1970-01-01 of a proleptic Gregorian date (negative before it).
+int64_t DaysFromCivil(int64_t year, int month, int day);
+
 // "YYYYMMDD_HHMMSS_micro" (micro zero-padded to 6 digits), for Parquet file names. REQUIRES: the
 // year is within 1..9999 (true for any clock reading).
 std::string FileStampOfMicros(int64_t micros);
+// The inverse: the micros of a stamp FileStampOfMicros wrote, nullopt for any other text.
+std::optional<int64_t> MicrosOfFileStamp(std::string_view stamp);
 
 // "YYYY-MM-DDTHH:MM:SS.micro Z" without the space, e.g. "2026-01-01T01:02:03.000123Z".
 std::string IsoOfMicros(int64_t micros);

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "bronze/durable_fs.h"
+#include "bronze/utc_time.h"
 #include "tests/bronze/progress_of.h"
 #include "tests/bronze/temp_dir.h"
 
@@ -305,6 +306,29 @@ TEST(Store, NewFileNamesAreUniqueAndWellFormed) {
   EXPECT_EQ(names.size(), 5000u);
   // Names sort in the order they were handed out.
   EXPECT_GT(store->NewFileName("prices"), *names.rbegin());
+}
+
+TEST(Store, ANewFileNameComesAfterEveryCommittedOneEvenFromAClockAhead) {
+  testing::TempDir tmp;
+  // A file named by a clock a year ahead (another machine, or a clock set back since).
+  const std::string ahead =
+      "trades_" + FileStampOfMicros(NowMicros() + 365LL * 86'400'000'000LL) + ".parquet";
+  {
+    std::unique_ptr<Store> store;
+    ASSERT_TRUE(Store::Open(tmp.path(), &store).ok());
+    ASSERT_TRUE(store->PrepareDataset("trades").ok());
+    Stage(*store, "trades", ahead);
+    bool written = false;
+    ASSERT_TRUE(store
+                    ->Commit("trades", "run-1", {FileEntry("2026-01-01", ahead, 10, 5, 6)},
+                             {{"m", 1}}, &written)
+                    .ok());
+  }
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(tmp.path(), &store).ok());
+  const std::string next = store->NewFileName("trades");
+  EXPECT_GT(next, ahead);
+  EXPECT_GT(store->NewFileName("trades"), next);
 }
 
 TEST(Store, ReadOnlyOpenSeesCommitsBesideAWriterAndChangesNothing) {

@@ -34,6 +34,21 @@ TEST(UtcTime, FileStampAndIso) {
   EXPECT_EQ(IsoOfMicros(-1), "1969-12-31T23:59:59.999999Z");
 }
 
+TEST(UtcTime, AFileStampReadsBackAndNothingElseDoes) {
+  for (const int64_t t : {int64_t{0}, int64_t{1767229323} * kSecond + 123,
+                          int64_t{951782400} * kSecond,                  // 2000-02-29
+                          int64_t{253402300799} * kSecond + 999'999}) {  // 9999-12-31
+    EXPECT_EQ(MicrosOfFileStamp(FileStampOfMicros(t)), t) << FileStampOfMicros(t);
+  }
+  for (const char* bad :
+       {"", "20260101_010203_00012", "20260101-010203_000123", "2026010a_010203_000123",
+        "20261301_010203_000123", "20260101_250203_000123", "20260101_010203_000123x"}) {
+    EXPECT_EQ(MicrosOfFileStamp(bad), std::nullopt) << bad;
+  }
+  EXPECT_EQ(DaysFromCivil(1970, 1, 1), 0);
+  EXPECT_EQ(DaysFromCivil(1969, 12, 31), -1);
+}
+
 TEST(UtcTime, CivilFieldsAtTheEdgesDoNotOverflow) {
   const CivilTime max = CivilFromMicros(std::numeric_limits<int64_t>::max());
   EXPECT_EQ(max.year, 294247);
