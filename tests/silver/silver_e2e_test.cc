@@ -1045,6 +1045,18 @@ TEST(SilverCli, MemoryLimitAndTempDirectoryComeFromConfigOrFlags) {
   EXPECT_NE(r.output.find("memory_limit 200MiB, spilling to " + spill.string()), std::string::npos)
       << r.output;
 
+  // check takes the same limit and spill folder.
+  r = h.Check({"--config", config.string(), "--memory-limit", "200MiB"});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("check: passed"), std::string::npos) << r.output;
+  r = h.Check({"--memory-limit", "0GB"});
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--memory-limit"), std::string::npos) << r.output;
+  std::ofstream(config, std::ios::trunc) << R"({"silver": {"memory_limit": "lots"}})";
+  r = h.Check({"--config", config.string()});
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("silver.memory_limit"), std::string::npos) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
 }
 
 }  // namespace
