@@ -10,6 +10,7 @@
 #      within BENCH_SCALE_MARGIN (default 10%) of the memory limit.
 #   4. One new day of BENCH_SCALE_DAY_TRADES trades, loaded into that full Silver file and into a
 #      Silver file holding only the markets and tokens: the two times must be within 20%.
+#   5. `polypipe check` of the full Silver file: its time and peak RSS.
 #
 # Environment: BENCH_SCALE_TRADES, BENCH_SCALE_DAY_TRADES, BENCH_SCALE_MEMORY (the memory limit,
 # default 1GB as in config/polypipe.json), BENCH_SCALE_MARGIN, BENCH_SCALE_BRONZE (a directory
@@ -123,7 +124,12 @@ silver_scale_case() {
   printf "  new day %s (%'d trades): into the full Silver %s s (CPU %s s, peak RSS %s MB)," \
     "$day" "$day_trades" "$day_full" "$day_full_cpu" "$(calc "$day_full_rss * 1024 / 1e6" 0)"
   printf " into the empty one %s s (CPU %s s): %s%%\n" "$day_empty" "$day_empty_cpu" "$spread"
-  "$polypipe" check --silver "$dir/full.duckdb" | tail -1 | sed 's/^/  /'
+  local check_seconds=""
+  if scale_timed check "$polypipe" check --silver "$dir/full.duckdb"; then
+    check_seconds=$st_seconds
+    printf "  check of the full Silver file: %s s (CPU %s s, peak RSS %s MB): %s\n" "$st_seconds" \
+      "$st_cpu" "$(calc "$st_rss_kb * 1024 / 1e6" 0)" "$(tail -1 "$dir/check.log")"
+  fi
   rm -rf "$dir"
 
   local label
@@ -134,6 +140,7 @@ silver_scale_case() {
     "$(meets "$rss_pct" '<=' "$margin")"
   figure "silver_scale: new day into full / empty Silver (s)" "$day_full / $day_empty" \
     "within 20%" "$(meets "sqrt(($spread) * ($spread))" '<=' 20)"
+  figure "$label, check of the full Silver file (s)" "${check_seconds:-failed}" "" ""
   if [ "$(meets "$rss_pct" '<=' "$margin")" = MISSED ]; then
     explain "silver_scale: load-silver peaked at $rss_mb MB against a memory_limit of" \
       "$limit_mb MB; DuckDB alone peaked at $(calc "$base_rss * 1024 / 1e6" 0) MB under the" \

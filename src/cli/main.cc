@@ -54,6 +54,8 @@ struct CompactArgs {
 
 struct CheckArgs {
   std::string silver = "data/polymarket.duckdb";
+  std::string config = "config/polypipe.json";
+  std::string memory_limit, temp_directory;
 };
 
 // Set by SIGINT/SIGTERM: workers stop issuing requests, Sinks commit what they hold.
@@ -126,6 +128,29 @@ int LoadSilver(const LoadSilverArgs& args, const CLI::App& cmd) {
   return polypipe::silver::RunLoadSilver(options);
 }
 
+// --memory-limit of load-silver and check.
+CLI::Validator MemorySize() {
+  return CLI::Validator(
+      [](const std::string& v) {
+        return polypipe::fetch::IsMemorySize(v)
+                   ? std::string()
+                   : "expected a size such as 1GB or 512MiB, got \"" + v + "\"";
+      },
+      "SIZE");
+}
+
+int Check(const CheckArgs& args, const CLI::App& cmd) {
+  polypipe::fetch::FetchConfig config;
+  if (!ReadConfig("check", args.config, cmd, &config)) return kExitUsage;
+  polypipe::silver::CheckOptions options;
+  options.silver_path = args.silver;
+  options.memory_limit =
+      cmd.count("--memory-limit") ? args.memory_limit : config.silver.memory_limit;
+  options.temp_directory =
+      cmd.count("--temp-directory") ? args.temp_directory : config.silver.temp_directory;
+  return polypipe::silver::RunCheck(options);
+}
+
 int Compact(const CompactArgs& args, const CLI::App& cmd) {
   polypipe::fetch::FetchConfig config;
   if (!ReadConfig("compact", args.config, cmd, &config)) return kExitUsage;
@@ -173,13 +198,7 @@ int main(int argc, char** argv) {
   load_cmd
       ->add_option("--memory-limit", load.memory_limit,
                    "DuckDB memory limit, e.g. 1GB (silver.memory_limit)")
-      ->check(CLI::Validator(
-          [](const std::string& v) {
-            return polypipe::fetch::IsMemorySize(v)
-                       ? std::string()
-                       : "expected a size such as 1GB or 512MiB, got \"" + v + "\"";
-          },
-          "SIZE"));
+      ->check(MemorySize());
   load_cmd->add_option("--temp-directory", load.temp_directory,
                        "Where DuckDB spills (silver.temp_directory; default <silver>.tmp)");
   load_cmd->add_flag("--dry-run", load.dry_run, "Print what would be loaded; change nothing");
@@ -202,6 +221,13 @@ int main(int argc, char** argv) {
   CheckArgs check;
   auto* check_cmd = app.add_subcommand("check", "Data-quality report over Silver");
   check_cmd->add_option("--silver", check.silver, "DuckDB database file");
+  check_cmd->add_option("--config", check.config, "Config file");
+  check_cmd
+      ->add_option("--memory-limit", check.memory_limit,
+                   "DuckDB memory limit, e.g. 1GB (silver.memory_limit)")
+      ->check(MemorySize());
+  check_cmd->add_option("--temp-directory", check.temp_directory,
+                        "Where DuckDB spills (silver.temp_directory; default <silver>.tmp)");
 
   try {
     app.parse(argc, argv);
@@ -220,6 +246,6 @@ int main(int argc, char** argv) {
   if (load_cmd->parsed()) return LoadSilver(load, *load_cmd);
   if (status_cmd->parsed()) return polypipe::cli::Status(status.data_dir, status.json);
   if (compact_cmd->parsed()) return Compact(compact, *compact_cmd);
-  if (check_cmd->parsed()) return polypipe::silver::RunCheck(check.silver);
+  if (check_cmd->parsed()) return Check(check, *check_cmd);
   return kExitUsage;
 }

@@ -59,8 +59,9 @@ bool CheckReport::passed() const {
   return true;
 }
 
-Status RunChecks(const std::string& silver_path, CheckReport* report) {
+Status RunChecks(const CheckOptions& check_options, CheckReport* report) {
   *report = CheckReport{};
+  const std::string& silver_path = check_options.silver_path;
   if (!bronze::IsRegularFile(silver_path)) {
     return Status::Error(
         fmt::format("{}: no such Silver database (run load-silver first)", silver_path));
@@ -68,6 +69,9 @@ Status RunChecks(const std::string& silver_path, CheckReport* report) {
   std::unique_ptr<SilverDb> db;
   SilverDbOptions options;
   options.read_only = true;
+  options.memory_limit = DuckDbMemoryLimit(check_options.memory_limit);
+  options.temp_directory =
+      check_options.temp_directory.empty() ? silver_path + ".tmp" : check_options.temp_directory;
   Status s = SilverDb::Open(silver_path, options, &db);
   if (!s.ok()) return s;
   bool has_schema = false;
@@ -131,14 +135,14 @@ Status RunChecks(const std::string& silver_path, CheckReport* report) {
   return Status::Ok();
 }
 
-int RunCheck(const std::string& silver_path) {
+int RunCheck(const CheckOptions& options) {
   CheckReport report;
-  const Status s = RunChecks(silver_path, &report);
+  const Status s = RunChecks(options, &report);
   if (!s.ok()) {
     fmt::print(stderr, "polypipe check: {}\n", s.message());
     return 1;
   }
-  fmt::print("check {}\n", silver_path);
+  fmt::print("check {}\n", options.silver_path);
   fmt::print("  {:<26} {:<5} {:>10}  {}\n", "rule", "level", "violations", "status");
   int failed = 0, warned = 0;
   for (const RuleResult& r : report.rules) {

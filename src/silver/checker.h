@@ -37,11 +37,20 @@ struct CheckReport {
   bool passed() const;
 };
 
-// Runs every rule against the Silver database at `silver_path` (opened read-only).
-Status RunChecks(const std::string& silver_path, CheckReport* report);
+struct CheckOptions {
+  std::string silver_path = "data/polymarket.duckdb";
+  // As LoadOptions::memory_limit (config `silver.memory_limit`): DuckDB gets 70% of it and spills
+  // to temp_directory past that. Without a limit DuckDB takes 80% of the machine's memory: the
+  // check of 100M trades held 17 GB. REQUIRES: a size fetch::IsMemorySize accepts.
+  std::string memory_limit = "1GB";
+  std::string temp_directory;  // empty: "<silver_path>.tmp"
+};
+
+// Runs every rule against the Silver database at options.silver_path (opened read-only).
+Status RunChecks(const CheckOptions& options, CheckReport* report);
 
 // `polypipe check`: prints the report; returns 0 when every hard rule holds, 1 when one fails or
 // the database cannot be checked (one line on stderr).
-int RunCheck(const std::string& silver_path);
+int RunCheck(const CheckOptions& options);
 
 }  // namespace polypipe::silver

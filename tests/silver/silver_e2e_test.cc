@@ -293,6 +293,18 @@ TEST(SilverLoad, AFreshRefetchAddsNoFactTwice) {
   ExpectUniqueKeys(h);
   const Outcome check = h.Check();
   EXPECT_EQ(check.code, 0) << check.output;
+
+  // Bronze holds every fill of the markets twice: check's gap rule counts each once, so one fill
+  // missing from Silver is one gap.
+  ASSERT_GT(h.SilverInt("SELECT count(*) FROM loader.trade_streams WHERE done"), 0);
+  h.SilverQuery(
+      "DELETE FROM TradeFact WHERE trade_id = (SELECT min(trade_id) FROM TradeFact t JOIN "
+      "loader.trade_streams s USING (condition_id) WHERE s.done)",
+      true);
+  const Outcome gap = h.Check();
+  EXPECT_EQ(gap.code, 1) << gap.output;
+  EXPECT_NE(gap.output.find("trade_gaps                 hard           1  FAIL"), std::string::npos)
+      << gap.output;
 }
 
 // Hostile data (polysim --hostile-rate): odd text, NULLed optional fields, 200-digit ids and
@@ -881,6 +893,17 @@ TEST(SilverCheck, PassesOnCleanDataAndFlagsPlantedDefects) {
       true);
   EXPECT_EQ(h.Check().code, 0);
 
+  // A trade id given to two different fills (the natural keys differ).
+  h.SilverQuery(
+      "UPDATE TradeFact SET trade_id = 1 WHERE trade_id = (SELECT max(trade_id) FROM TradeFact)",
+      true);
+  expect_flag("trade_keys");
+  h.SilverQuery(
+      "UPDATE TradeFact SET trade_id = (SELECT max(trade_id) + 1 FROM TradeFact) WHERE rowid = "
+      "(SELECT max(rowid) FROM TradeFact WHERE trade_id = 1)",
+      true);
+  EXPECT_EQ(h.Check().code, 0);
+
   // A price outside [0, 1].
   h.SilverQuery("UPDATE PriceHistoryFact SET price = 1.5 WHERE rowid = 0", true);
   expect_flag("history_price_range");
@@ -1023,6 +1046,19 @@ TEST(SilverCli, MemoryLimitAndTempDirectoryComeFromConfigOrFlags) {
             Int(h.Query("SELECT count(*) FROM " + h.Scan("trades")).rows[0][0]));
   EXPECT_NE(r.output.find("memory_limit 200MiB, spilling to " + spill.string()), std::string::npos)
       << r.output;
+
+  // check takes the same limit and spill folder.
+  r = h.Check({"--config", config.string(), "--memory-limit", "200MiB"});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("check: passed"), std::string::npos) << r.output;
+  r = h.Check({"--memory-limit", "0GB"});
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--memory-limit"), std::string::npos) << r.output;
+  std::ofstream(config, std::ios::trunc) << R"({"silver": {"memory_limit": "lots"}})";
+  r = h.Check({"--config", config.string()});
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("silver.memory_limit"), std::string::npos) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
 }
 
 }  // namespace

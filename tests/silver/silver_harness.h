@@ -25,9 +25,10 @@ class SilverHarness : public FetchHarness {
     args.insert(args.end(), extra.begin(), extra.end());
     return polysim::testing::RunToEnd(args, 300, env);
   }
-  Outcome Check() {
-    return polysim::testing::RunToEnd(
-        {POLYPIPE_BINARY, "check", "--silver", silver_path().string()}, 300);
+  Outcome Check(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {POLYPIPE_BINARY, "check", "--silver", silver_path().string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return polysim::testing::RunToEnd(args, 300);
   }
 
   // Runs SQL against the Silver file (read-only unless `write`).

@@ -36,28 +36,38 @@ WHEN NOT MATCHED THEN INSERT
   VALUES (b.new_id, b.wallet_address, b.name, b.pseudonym, b.profile_image, b.first_trade_at,
           b.last_trade_at, b.last_trade_at);
 
+-- The batch's time range, for the check against loaded fills below.
+SET VARIABLE batch_first_ts = (SELECT min("timestamp") FROM batch_trades);
+SET VARIABLE batch_last_ts = (SELECT max("timestamp") FROM batch_trades);
+
 INSERT INTO TradeFact BY NAME
 SELECT (SELECT next_trade_id FROM load_ctx) + n.position AS trade_id,
        m.market_id, k.token_id, w.trader_id, n."timestamp", n.side, n.price, n.size,
        n.price * n.size AS notional, n.outcome_index, n.transaction_hash, n.condition_id,
        n.token_hash, n.wallet_address, n.fill_seq, (SELECT load_id FROM load_ctx) AS load_id
 FROM batch_trades n
+-- The fills already loaded: an explicit anti-join with TradeFact's rows in the batch's time range,
+-- the range as constants (variables are folded when the statement is planned) so that the scan
+-- skips the row groups outside it by their zone maps, whatever the join order. With the range
+-- as subqueries in a NOT EXISTS, DuckDB ordered the join by TradeFact's committed row count,
+-- which leaves out the rows earlier batches of the same load added: in a first load it kept
+-- every one of them (ten columns) on the join's build side for every batch, spilling more than
+-- 20 GB at 100M trades.
+ANTI JOIN (SELECT "timestamp", transaction_hash, condition_id, token_hash, wallet_address, side,
+                  price, size, outcome_index, fill_seq
+           FROM TradeFact
+           WHERE "timestamp" BETWEEN getvariable('batch_first_ts')
+                                 AND getvariable('batch_last_ts')) f
+  -- NULL-safe: a fill whose optional field came back NULL still collides with its copy.
+  ON f."timestamp" IS NOT DISTINCT FROM n."timestamp"
+  AND f.transaction_hash IS NOT DISTINCT FROM n.transaction_hash
+  AND f.condition_id IS NOT DISTINCT FROM n.condition_id
+  AND f.token_hash IS NOT DISTINCT FROM n.token_hash
+  AND f.wallet_address IS NOT DISTINCT FROM n.wallet_address
+  AND f.side IS NOT DISTINCT FROM n.side AND f.price IS NOT DISTINCT FROM n.price
+  AND f.size IS NOT DISTINCT FROM n.size
+  AND f.outcome_index IS NOT DISTINCT FROM n.outcome_index
+  AND f.fill_seq IS NOT DISTINCT FROM n.fill_seq
 LEFT JOIN MarketDim m ON m.condition_id = n.condition_id
 LEFT JOIN MarketTokenDim k ON k.token_hash = n.token_hash
-LEFT JOIN TraderDim w ON w.wallet_address = n.wallet_address
-WHERE NOT EXISTS (
-  SELECT 1 FROM TradeFact f
-  -- The range lets DuckDB skip row groups (zone maps) of older data: an incremental load reads
-  -- what overlaps the new batch in time, not the whole table.
-  WHERE f."timestamp" BETWEEN (SELECT min("timestamp") FROM batch_trades)
-                          AND (SELECT max("timestamp") FROM batch_trades)
-    -- NULL-safe: a fill whose optional field came back NULL still collides with its copy.
-    AND f."timestamp" IS NOT DISTINCT FROM n."timestamp"
-    AND f.transaction_hash IS NOT DISTINCT FROM n.transaction_hash
-    AND f.condition_id IS NOT DISTINCT FROM n.condition_id
-    AND f.token_hash IS NOT DISTINCT FROM n.token_hash
-    AND f.wallet_address IS NOT DISTINCT FROM n.wallet_address
-    AND f.side IS NOT DISTINCT FROM n.side AND f.price IS NOT DISTINCT FROM n.price
-    AND f.size IS NOT DISTINCT FROM n.size
-    AND f.outcome_index IS NOT DISTINCT FROM n.outcome_index
-    AND f.fill_seq IS NOT DISTINCT FROM n.fill_seq);
+LEFT JOIN TraderDim w ON w.wallet_address = n.wallet_address;
