@@ -250,6 +250,13 @@ void ReadCompact(Reader& r, const json& v, CompactSetting* compact) {
   }
 }
 
+void ReadPlan(Reader& r, const json& v, PlanSetting* plan) {
+  if (!r.Keys(v, "plan", {"markets_per_part"})) return;
+  if (v.contains("markets_per_part")) {
+    r.Int(v["markets_per_part"], "plan.markets_per_part", 1, &plan->markets_per_part);
+  }
+}
+
 void ReadSilver(Reader& r, const json& v, SilverSetting* silver) {
   if (!r.Keys(v, "silver", {"memory_limit", "temp_directory"})) return;
   if (v.contains("memory_limit")) {
@@ -309,7 +316,7 @@ std::optional<std::string> LoadConfigFile(const std::string& path, bool required
   Reader r(path);
   if (!r.Keys(root, "",
               {"api", "rate_limits", "workers", "queues", "retry", "output_dirs",
-               "price_resolution", "trades", "silver", "log", "compact"})) {
+               "price_resolution", "trades", "silver", "log", "compact", "plan"})) {
     return r.error();
   }
   if (root.contains("api")) ReadApi(r, root["api"], &config->api);
@@ -331,6 +338,7 @@ std::optional<std::string> LoadConfigFile(const std::string& path, bool required
   if (root.contains("silver")) ReadSilver(r, root["silver"], &config->silver);
   if (root.contains("log")) ReadLog(r, root["log"], &config->log);
   if (root.contains("compact")) ReadCompact(r, root["compact"], &config->compact);
+  if (root.contains("plan")) ReadPlan(r, root["plan"], &config->plan);
   return r.error();
 }
 

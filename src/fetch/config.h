@@ -85,6 +85,13 @@ struct CompactSetting {
   int auto_max_small_files = 32;
 };
 
+// How trades and prices plan a long market list (see fetch/market_list.h).
+struct PlanSetting {
+  // A list of more markets than this is planned in parts of about this many: DuckDB's joins and
+  // aggregates over one part stay inside the fetch's memory.
+  int markets_per_part = 200'000;
+};
+
 struct FetchConfig {
   ApiSetting api;
   // Keyed by limiter name: the hosts "data", "clob", "gamma" and routes such as "data_v2_trades".
@@ -100,6 +107,7 @@ struct FetchConfig {
   SilverSetting silver;
   LogSetting log;
   CompactSetting compact;
+  PlanSetting plan;
 
   // The defaults: the official limits of polymarket-api.md with a safety margin.
   static FetchConfig Defaults();

@@ -327,8 +327,10 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
     if (!s.ok()) {
       if (!ctx.stopping()) ctx.Fatal(s.message());
     } else {
-      ctx.Log(fmt::format("{} markets in the list",
-                          Thousands((trades_list ? trades_list : prices_list)->markets())));
+      const PlanningSession& list = trades_list ? *trades_list : *prices_list;
+      ctx.Log(list.parts() == 1 ? fmt::format("{} markets in the list", Thousands(list.markets()))
+                                : fmt::format("{} markets in the list, planned in {} parts",
+                                              Thousands(list.markets()), list.parts()));
       // Markets with a start date and a known book are planned at once; the others wait for the
       // trades, which may date them (the oldest trade) or show that they traded (so have a book).
       std::vector<std::thread> jobs;

@@ -40,11 +40,9 @@ bronze::Status PlanningSession::Open(Context& ctx, std::unique_ptr<PlanningSessi
         "{}: no complete market list in Bronze yet (run `polypipe fetch --mode markets`)", dir));
   }
   const std::string gamma_run = CompleteSnapshotRun(ctx, "gamma_markets");
-  const bool gamma = SafeRunId(gamma_run) && bronze::HasCommittedFiles(dir, "gamma_markets");
-  const bool tokens = bronze::HasCommittedFiles(dir, "market_tokens");
 
-  // A planner's joins and sorts over millions of rows spill to disk rather than grow the fetch:
-  // the run's database bounds them and the Parquet writers together.
+  // A planner's joins and sorts spill to disk rather than grow the fetch: the run's database bounds
+  // them and the Parquet writers together.
   std::shared_ptr<bronze::DuckDbDatabase> database;
   bronze::Status s = ctx.Duckdb(&database);
   std::unique_ptr<bronze::DuckDbSession> db;
@@ -52,21 +50,55 @@ bronze::Status PlanningSession::Open(Context& ctx, std::unique_ptr<PlanningSessi
   if (!s.ok()) return s;
   s = db->Execute("SET preserve_insertion_order = false");
   if (!s.ok()) return s;
+  std::unique_ptr<PlanningSession> opened(new PlanningSession(ctx, std::move(db)));
+  opened->markets_run_ = markets_run;
+  opened->tokens_run_ = bronze::HasCommittedFiles(dir, "market_tokens") ? tokens_run : "";
+  opened->gamma_run_ =
+      SafeRunId(gamma_run) && bronze::HasCommittedFiles(dir, "gamma_markets") ? gamma_run : "";
 
+  bronze::QueryResult count;
+  s = bronze::QueryText(
+      opened->db().connection(),
+      fmt::format("SELECT count(*) FROM read_parquet({}) WHERE _run_id = '{}' AND condition_id IS "
+                  "NOT NULL",
+                  bronze::QuoteSqlString(bronze::GlobFor(dir, "markets")), markets_run),
+      &count);
+  if (s.ok()) {
+    opened->markets_ = Int(count.rows.at(0).at(0)).value_or(0);
+    if (ctx.limit() > 0) opened->markets_ = std::min<int64_t>(opened->markets_, ctx.limit());
+    const int64_t per_part = ctx.config().plan.markets_per_part;
+    opened->parts_ = static_cast<int>((opened->markets_ + per_part - 1) / per_part);
+    opened->parts_ = std::max(opened->parts_, 1);
+    s = opened->UsePart(0);
+  }
+  if (!s.ok()) {
+    return bronze::Status::Error(
+        fmt::format("{}: cannot read the market list from Bronze: {}", dir, s.message()));
+  }
+  *session = std::move(opened);
+  return bronze::Status::Ok();
+}
+
+bronze::Status PlanningSession::UsePart(int part) {
+  if (part == part_) return bronze::Status::Ok();
+  const std::string& dir = ctx_.store().dir();
+  // The markets of the part: with one part, all of them.
+  const std::string in_part =
+      parts_ == 1 ? "" : fmt::format(" AND hash(condition_id) % {} = {}", parts_, part);
   std::string sql = fmt::format(
-      "CREATE TEMP TABLE market_list AS WITH m AS (SELECT condition_id, closed, "
-      "accepting_order_timestamp, end_date_iso, file_index AS f, file_row_number AS r FROM "
-      "read_parquet({}) WHERE _run_id = '{}' AND "
-      "condition_id IS NOT NULL{})",
-      bronze::QuoteSqlString(bronze::GlobFor(dir, "markets")), markets_run,
-      ctx.limit() > 0 ? fmt::format(" ORDER BY f, r LIMIT {}", ctx.limit()) : "");
+      "CREATE OR REPLACE TEMP TABLE market_list AS WITH m AS (SELECT * FROM (SELECT condition_id, "
+      "closed, accepting_order_timestamp, end_date_iso, file_index AS f, file_row_number AS r "
+      "FROM read_parquet({}) WHERE _run_id = '{}' AND condition_id IS NOT NULL{}) WHERE true{})",
+      bronze::QuoteSqlString(bronze::GlobFor(dir, "markets")), markets_run_,
+      ctx_.limit() > 0 ? fmt::format(" ORDER BY f, r LIMIT {}", ctx_.limit()) : "", in_part);
   sql +=
-      gamma
+      !gamma_run_.empty()
           ? fmt::format(
                 ", g AS (SELECT condition_id, start_date, created_at, closed_time, end_date, "
-                "volume_num, enable_order_book FROM read_parquet({}) WHERE _run_id = '{}' QUALIFY "
-                "row_number() OVER (PARTITION BY condition_id ORDER BY _fetched_at DESC) = 1)",
-                bronze::QuoteSqlString(bronze::GlobFor(dir, "gamma_markets")), gamma_run)
+                "volume_num, enable_order_book FROM read_parquet({}) WHERE _run_id = '{}'{} "
+                "QUALIFY row_number() OVER (PARTITION BY condition_id ORDER BY _fetched_at DESC) "
+                "= 1)",
+                bronze::QuoteSqlString(bronze::GlobFor(dir, "gamma_markets")), gamma_run_, in_part)
           : ", g AS (SELECT NULL::VARCHAR AS condition_id, NULL::TIMESTAMP AS start_date, "
             "NULL::TIMESTAMP AS created_at, NULL::TIMESTAMP AS closed_time, NULL::TIMESTAMP "
             "AS end_date, NULL::DOUBLE AS volume_num, NULL::BOOLEAN AS enable_order_book)";
@@ -79,28 +111,45 @@ bronze::Status PlanningSession::Open(Context& ctx, std::unique_ptr<PlanningSessi
       "AS trading_start, floor(epoch(coalesce(g.closed_time, g.end_date, "
       "TRY_CAST(m.end_date_iso AS TIMESTAMP))))::BIGINT AS end_ts, g.volume_num AS volume "
       "FROM m LEFT JOIN g USING (condition_id)";
-  s = db->Execute(sql);
+  part_ = -1;  // until the part is whole
+  bronze::Status s = db_->Execute(sql);
   // Tokens stay in Parquet: a planner that needs them joins them row by row (an aggregate of 3M
   // ids per market would not spill).
   if (s.ok()) {
-    s = db->Execute(
-        tokens
-            ? fmt::format("CREATE TEMP VIEW listed_tokens AS SELECT condition_id, token_id, "
-                          "outcome_index FROM read_parquet({}) WHERE _run_id = '{}'",
-                          bronze::QuoteSqlString(bronze::GlobFor(dir, "market_tokens")), tokens_run)
-            : "CREATE TEMP VIEW listed_tokens AS SELECT NULL::VARCHAR AS condition_id, "
+    s = db_->Execute(
+        !tokens_run_.empty()
+            ? fmt::format("CREATE OR REPLACE TEMP VIEW listed_tokens AS SELECT condition_id, "
+                          "token_id, outcome_index FROM read_parquet({}) WHERE _run_id = '{}'{}",
+                          bronze::QuoteSqlString(bronze::GlobFor(dir, "market_tokens")),
+                          tokens_run_, in_part)
+            : "CREATE OR REPLACE TEMP VIEW listed_tokens AS SELECT NULL::VARCHAR AS condition_id, "
               "NULL::VARCHAR AS token_id, NULL::BIGINT AS outcome_index WHERE false");
   }
-  bronze::QueryResult count;
-  if (s.ok()) s = bronze::QueryText(db->connection(), "SELECT count(*) FROM market_list", &count);
-  if (!s.ok()) {
-    return bronze::Status::Error(
-        fmt::format("{}: cannot read the market list from Bronze: {}", dir, s.message()));
+  if (s.ok()) part_ = part;
+  return s;
+}
+
+bronze::Status PlanningSession::ForEachPart(const std::function<bronze::Status()>& visit) {
+  for (int part = 0; part < parts_; ++part) {
+    bronze::Status s = UsePart(part);
+    if (s.ok()) s = visit();
+    if (!s.ok()) return s;
   }
-  std::unique_ptr<PlanningSession> opened(new PlanningSession(ctx, std::move(db)));
-  opened->markets_ = Int(count.rows.at(0).at(0)).value_or(0);
-  *session = std::move(opened);
   return bronze::Status::Ok();
+}
+
+const bronze::TextRow* PlanningSession::Cursor::Next() {
+  while (status_.ok()) {
+    if (rows_) {
+      if (const bronze::TextRow* row = rows_->Next()) return row;
+      status_ = rows_->status();
+      rows_.reset();
+    }
+    if (!status_.ok() || part_ + 1 >= list_.parts()) break;
+    status_ = list_.UsePart(++part_);
+    if (status_.ok()) status_ = bronze::RowCursor::Open(list_.db().connection(), sql_, &rows_);
+  }
+  return nullptr;
 }
 
 bronze::Status PlanningSession::DefineStreams(const std::string& dataset) {

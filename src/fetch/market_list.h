@@ -8,11 +8,15 @@
 // The real list holds 1.5M markets and 3M tokens, more than the fetch's memory budget: it is built
 // as the table `market_list` of a planning session (DuckDB with bounded memory, spilling under the
 // data dir), where a planner joins it with its datasets' committed streams and reads the result
-// through a cursor, a chunk at a time.
+// through a cursor, a chunk at a time. A list longer than `plan.markets_per_part` is planned in
+// parts (the markets whose condition id hashes to each), one part in the table at a time: DuckDB's
+// joins and aggregates over millions of rows need far more memory than the fetch has (a GROUP BY of
+// 2M groups fails under a 100 MB limit), one part's need stays small.
 
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,12 +54,38 @@ struct ListedMarket {
 // complete `market_tokens` snapshot.
 class PlanningSession {
  public:
+  // Reads the rows of one SELECT over `market_list` (and `listed_tokens`) part after part: the
+  // order the SELECT gives within each part, parts in turn.
+  class Cursor {
+   public:
+    Cursor(PlanningSession& list, std::string sql) : list_(list), sql_(std::move(sql)) {}
+    // The next row (valid until the next call), or nullptr at the end; then status() says whether
+    // a query failed on the way.
+    const bronze::TextRow* Next();
+    const bronze::Status& status() const { return status_; }
+
+   private:
+    PlanningSession& list_;
+    const std::string sql_;
+    int part_ = -1;
+    std::unique_ptr<bronze::RowCursor> rows_;
+    bronze::Status status_;
+  };
+
   // Opens a session and builds `market_list`. Fails (naming the data dir) when Bronze cannot be
   // read or holds no complete market snapshot.
   static bronze::Status Open(Context& ctx, std::unique_ptr<PlanningSession>* session);
 
   bronze::DuckDbSession& db() { return *db_; }
   int64_t markets() const { return markets_; }
+  int parts() const { return parts_; }
+
+  // Fills `market_list` and `listed_tokens` with part `part` (0 <= part < parts()) of the list.
+  // REQUIRES: no cursor of the session is open.
+  bronze::Status UsePart(int part);
+
+  // Calls `visit` with each part in turn in the table.
+  bronze::Status ForEachPart(const std::function<bronze::Status()>& visit);
 
   // Defines the view `<dataset>_streams(key, value)`: the dataset's committed streams as of now.
   bronze::Status DefineStreams(const std::string& dataset);
@@ -70,6 +100,10 @@ class PlanningSession {
   Context& ctx_;
   std::unique_ptr<bronze::DuckDbSession> db_;
   int64_t markets_ = 0;
+  int parts_ = 1;
+  int part_ = -1;  // the part in the table; -1 before the first
+  // The runs whose snapshots make the list; empty when a source has none.
+  std::string markets_run_, tokens_run_, gamma_run_;
 };
 
 }  // namespace polypipe::fetch

@@ -30,8 +30,8 @@ int64_t Number(const std::optional<std::string_view>& text) {
 
 // PricePlan: the token groups of one pass, handed out one at a time. The planning session decides
 // each token's range and fidelity from its market and its committed progress, and orders the
-// tokens so that those of similar fidelity and lifetime share requests; the groups are built a
-// batch at a time as the cursor reaches them.
+// tokens so that those of similar fidelity and lifetime share requests (within each part of the
+// list); the groups are built a batch at a time as the cursor reaches them.
 class PricePlan {
  public:
   explicit PricePlan(Context& ctx) : ctx_(ctx) {}
@@ -45,7 +45,7 @@ class PricePlan {
 
  private:
   Context& ctx_;
-  std::unique_ptr<bronze::RowCursor> cursor_;
+  std::unique_ptr<PlanningSession::Cursor> cursor_;
   std::vector<PriceGroup> ready_;  // handed out from the back
 };
 
@@ -75,15 +75,6 @@ bronze::Status PricePlan::Open(PlanningSession& list, bool dated) {
       "USING (condition_id))",
       left_out, markets);
   DatasetCounters& counters = ctx_.counters("prices");
-  s = bronze::ForEachRow(
-      list.db().connection(),
-      fmt::format("SELECT reason, count(*) FROM {} WHERE reason IS NOT NULL GROUP BY reason",
-                  tokens),
-      [&](const bronze::TextRow& row) {
-        counters.left_out.Add(std::string(row.values[0].value_or("")), Number(row.values[1]));
-        return bronze::Status::Ok();
-      });
-  if (!s.ok()) return s;
 
   // One row per token: its range and fidelity, moved on by its committed progress.
   const std::string base =
@@ -107,15 +98,26 @@ bronze::Status PricePlan::Open(PlanningSession& list, bool dated) {
       "IS NULL)",
       now, base, states, tokens);
   const std::string kept = fmt::format("FROM ({}) WHERE from_ts <= to_ts", planned);
-  bronze::QueryResult count;
-  s = bronze::QueryText(list.db().connection(), "SELECT count(*) " + kept, &count);
+  s = list.ForEachPart([&] {
+    bronze::Status counted = bronze::ForEachRow(
+        list.db().connection(),
+        fmt::format("SELECT reason, count(*) FROM {} WHERE reason IS NOT NULL GROUP BY reason",
+                    tokens),
+        [&](const bronze::TextRow& row) {
+          counters.left_out.Add(std::string(row.values[0].value_or("")), Number(row.values[1]));
+          return bronze::Status::Ok();
+        });
+    bronze::QueryResult count;
+    if (counted.ok())
+      counted = bronze::QueryText(list.db().connection(), "SELECT count(*) " + kept, &count);
+    if (counted.ok()) counters.units_total.fetch_add(Number(count.rows.at(0).at(0)));
+    return counted;
+  });
   if (!s.ok()) return s;
-  counters.units_total.fetch_add(Number(count.rows.at(0).at(0)));
-  return bronze::RowCursor::Open(
-      list.db().connection(),
-      "SELECT token_id, from_ts, to_ts, fidelity, traded, open, locked " + kept +
-          " ORDER BY fidelity, from_ts, f, r, outcome_index",
-      &cursor_);
+  cursor_ = std::make_unique<PlanningSession::Cursor>(
+      list, "SELECT token_id, from_ts, to_ts, fidelity, traded, open, locked " + kept +
+                " ORDER BY fidelity, from_ts, f, r, outcome_index");
+  return bronze::Status::Ok();
 }
 
 std::optional<PriceGroup> PricePlan::Next() {

@@ -165,8 +165,9 @@ constexpr size_t kPlanBatch = 20'000;
 
 // TradesPlan: the feeds of a run, handed out one at a time. Unfinished feeds (of this run, or of
 // an earlier one that ended with failed units) come first, from their committed cursors; then the
-// listed markets that still need their trades, read from the planning session in list order and
-// packed into new feeds a batch at a time, so memory holds one batch however long the list is.
+// listed markets that still need their trades, read from the planning session in list order (part
+// by part) and packed into new feeds a batch at a time, so memory holds one batch however long the
+// list is.
 class TradesPlan {
  public:
   explicit TradesPlan(TradesRun& run) : run_(run), ctx_(run.ctx) {}
@@ -186,7 +187,7 @@ class TradesPlan {
   Context& ctx_;
   std::set<std::string> in_feed_;   // markets of the unfinished feeds
   std::vector<PlannedFeed> ready_;  // handed out from the back
-  std::unique_ptr<bronze::RowCursor> cursor_;
+  std::unique_ptr<PlanningSession::Cursor> cursor_;
   int64_t numbered_ = 0;  // feeds of this run so far
 };
 
@@ -215,16 +216,18 @@ bronze::Status TradesPlan::ResumeFeeds(PlanningSession& list) {
   for (const std::string& id : in_feed_)
     ids += (ids.empty() ? "" : ", ") + bronze::QuoteSqlString(id);
   TradingStarts starts;
-  bronze::Status s = bronze::ForEachRow(
-      list.db().connection(),
-      fmt::format("SELECT condition_id, closed, trading_start FROM market_list WHERE "
-                  "condition_id IN ({})",
-                  ids),
-      [&](const bronze::TextRow& row) {
-        ListedMarket m = PlanningSession::MarketOf(row);
-        starts[m.condition_id] = m.trading_start;
-        return bronze::Status::Ok();
-      });
+  bronze::Status s = list.ForEachPart([&] {
+    return bronze::ForEachRow(
+        list.db().connection(),
+        fmt::format("SELECT condition_id, closed, trading_start FROM market_list WHERE "
+                    "condition_id IN ({})",
+                    ids),
+        [&](const bronze::TextRow& row) {
+          ListedMarket m = PlanningSession::MarketOf(row);
+          starts[m.condition_id] = m.trading_start;
+          return bronze::Status::Ok();
+        });
+  });
   for (PlannedFeed& f : ready_) {
     for (const std::string& id : f.feed.condition_ids()) {
       if (auto it = starts.find(id); it != starts.end()) f.starts.insert(*it);
@@ -256,29 +259,36 @@ bronze::Status TradesPlan::Open(PlanningSession& list) {
       "json_extract_string(state, '$.api_done') = 'true' AND json_extract_string(state, "
       "'$.out_of_window') = 'true'",
       run);
-  bronze::QueryResult counts;
-  s = bronze::QueryText(list.db().connection(),
-                        fmt::format("SELECT count(*) FILTER (WHERE {}), count(*) FILTER (WHERE "
-                                    "{}) FROM {}",
-                                    needed, out_of_reach, joined),
-                        &counts);
-  if (!s.ok()) return s;
   const auto number = [](const std::optional<std::string>& text) {
     int64_t v = 0;
     if (text) std::from_chars(text->data(), text->data() + text->size(), v);
     return v;
   };
+  int64_t total = 0, out_of_window = 0;
+  s = list.ForEachPart([&] {
+    bronze::QueryResult counts;
+    bronze::Status counted =
+        bronze::QueryText(list.db().connection(),
+                          fmt::format("SELECT count(*) FILTER (WHERE {}), count(*) FILTER (WHERE "
+                                      "{}) FROM {}",
+                                      needed, out_of_reach, joined),
+                          &counts);
+    if (counted.ok()) {
+      total += number(counts.rows.at(0).at(0));
+      out_of_window += number(counts.rows.at(0).at(1));
+    }
+    return counted;
+  });
+  if (!s.ok()) return s;
   DatasetCounters& counters = ctx_.counters("trades");
-  int64_t total = number(counts.rows.at(0).at(0));
   for (const PlannedFeed& f : ready_) total += static_cast<int64_t>(f.feed.members().size());
   counters.units_total = total;
-  counters.left_out.Add("out_of_window", number(counts.rows.at(0).at(1)));
-  return bronze::RowCursor::Open(
-      list.db().connection(),
-      fmt::format("SELECT condition_id, closed, trading_start, state FROM {} WHERE {} "
-                  "ORDER BY f, r",
-                  joined, needed),
-      &cursor_);
+  counters.left_out.Add("out_of_window", out_of_window);
+  cursor_ = std::make_unique<PlanningSession::Cursor>(
+      list, fmt::format("SELECT condition_id, closed, trading_start, state FROM {} WHERE {} "
+                        "ORDER BY f, r",
+                        joined, needed));
+  return bronze::Status::Ok();
 }
 
 void TradesPlan::Refill() {

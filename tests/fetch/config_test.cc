@@ -43,6 +43,7 @@ TEST_F(ConfigTest, ShippedFileEqualsTheBuiltInDefaults) {
   shipped.retry.max_attempts = 99;
   shipped.retry.host_down_seconds = 1;
   shipped.trades = {"CASH", 5, 1, 1};
+  shipped.plan.markets_per_part = 7;
   auto error = LoadConfigFile(POLYPIPE_CONFIG_FILE, true, &shipped);
   ASSERT_FALSE(error) << *error;
   const FetchConfig d = FetchConfig::Defaults();
@@ -62,6 +63,7 @@ TEST_F(ConfigTest, ShippedFileEqualsTheBuiltInDefaults) {
   EXPECT_EQ(shipped.trades.filter_amount, d.trades.filter_amount);
   EXPECT_EQ(shipped.trades.feed_window_days, d.trades.feed_window_days);
   EXPECT_EQ(shipped.trades.lag_seconds, d.trades.lag_seconds);
+  EXPECT_EQ(shipped.plan.markets_per_part, d.plan.markets_per_part);
 }
 
 TEST_F(ConfigTest, ReadsValuesOverDefaults) {
@@ -86,6 +88,7 @@ TEST_F(ConfigTest, ErrorsNameTheFileAndKeyPath) {
       {R"({"retyr": {}})", "retyr: unknown key"},
       {R"({"trades": {"filter_type": "SHARES"}})", "trades.filter_type: expected"},
       {R"({"trades": {"lag_seconds": -1}})", "trades.lag_seconds: expected an integer >= 0"},
+      {R"({"plan": {"markets_per_part": 0}})", "plan.markets_per_part: expected an integer >= 1"},
       {R"({"trades": {"filter_amount": "0"}})", "trades.filter_amount: expected a number"},
       {R"({"retry": {"max_attempts": "five"}})",
        "retry.max_attempts: expected an integer >= 1, got \"five\""},

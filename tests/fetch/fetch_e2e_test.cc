@@ -135,6 +135,24 @@ TEST(FetchE2E, LargerUniverseMatchesTheTruth) {
   ExpectUniqueKeys(h);
 }
 
+// A market list planned in parts (one part in DuckDB at a time) plans every market once: the
+// same complete data, and a second run finds nothing left to fetch.
+TEST(FetchE2E, AListPlannedInPartsMatchesTheTruth) {
+  json config = TestConfig();
+  config["plan"]["markets_per_part"] = 7;
+  FetchHarness h("fetch-parts", SimClient::DefaultOptions(), config);
+  const Outcome r = h.Fetch();
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("markets in the list, planned in "), std::string::npos) << r.output;
+  ExpectMatchesTruth(h);
+  ExpectUniqueKeys(h);
+  const int64_t trades = h.Count("trades"), prices = h.Count("prices");
+  const Outcome again = h.Fetch();
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_EQ(h.Count("trades"), trades);
+  EXPECT_EQ(h.Count("prices"), prices);
+}
+
 // --- Crash safety: the same rows as an uninterrupted run, whatever instant the process dies ---
 
 class FetchCrashTest : public ::testing::TestWithParam<std::string> {
