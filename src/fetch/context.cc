@@ -14,11 +14,10 @@ namespace polypipe::fetch {
 namespace {
 
 constexpr int64_t kSkipSamplesPerReason = 3;
-// What DuckDB may hold for the whole fetch: the planners' lists and sorts and the Parquet files
-// being written; beyond it, they spill under the data dir. DuckDB's sort and hash join take 16 MiB
-// blocks: a planner alone under 64 or 96 MB failed on the 400,000 tokens of 200,000 markets (and
-// at 72–80 MB passed or failed from run to run on 3M).
-constexpr char kDuckDbMemory[] = "160MB";
+// What DuckDB may hold for the whole fetch: the planners' lists and sorts (one part of the list at
+// a time, see market_list.h) and the Parquet files being written; beyond it, they spill under the
+// data dir. At 64 MB the trades plan of a 200,000-market part failed beside the writers.
+constexpr char kDuckDbMemory[] = "96MB";
 constexpr size_t kMaxListedFailures = 1000;
 
 std::vector<http::Limit> Limits(const FetchConfig& config) {
