@@ -212,6 +212,10 @@ bool ParseCheckpointStreamsFileName(const std::string& name, uint64_t* seq) {
 }
 
 std::string SerializeCheckpoint(const Checkpoint& checkpoint) {
+  return SerializeCheckpoint(checkpoint, checkpoint.files);
+}
+
+std::string SerializeCheckpoint(const Checkpoint& checkpoint, const std::vector<LiveFile>& files) {
   // Written entry by entry: a JSON document of every live file (tens of thousands at scale) held
   // ten times the memory of its text.
   const auto quoted = [](const std::string& text) {
@@ -227,7 +231,7 @@ std::string SerializeCheckpoint(const Checkpoint& checkpoint) {
       quoted(checkpoint.last_commit_at), quoted(checkpoint.last_run_id), checkpoint.streams,
       checkpoint.streams_bytes);
   bool first = true;
-  for (const LiveFile& f : checkpoint.files) {
+  for (const LiveFile& f : files) {
     fmt::format_to(std::back_inserter(text),
                    "{}{{\"path\":{},\"rows\":{},\"bytes\":{},\"min_event\":{},\"max_event\":{},"
                    "\"seq\":{},\"run_id\":{}}}",
@@ -244,9 +248,36 @@ Status ParseCheckpoint(const std::string& text, Checkpoint* checkpoint) {
   const auto invalid = [](const std::string& why) {
     return Status::Error("checkpoint is not valid: " + why);
   };
-  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return invalid("not a JSON object");
   Checkpoint c;
+  // Each entry of "files" is taken out as soon as it is parsed and dropped from the document: a
+  // document of a million files would hold ten times the memory of its text.
+  Status file_error;
+  bool in_files = false;
+  bool files_seen = false;
+  const json::parser_callback_t take_files = [&](int depth, json::parse_event_t event,
+                                                 json& parsed) {
+    if (depth == 1 && event == json::parse_event_t::key) {
+      in_files = parsed == "files";
+    } else if (depth == 1 && in_files && event == json::parse_event_t::array_start) {
+      files_seen = true;
+    } else if (depth == 2 && in_files && event == json::parse_event_t::object_end) {
+      if (!file_error.ok()) return false;
+      LiveFile live;
+      file_error = FileFromJson(parsed, &live.file);
+      int64_t file_seq = 0;
+      if (file_error.ok() && (!GetInt(parsed, "seq", &file_seq) || file_seq < 1 ||
+                              !GetString(parsed, "run_id", &live.run_id))) {
+        file_error = Status::Error(
+            fmt::format("file {} has no valid \"seq\" or \"run_id\"", live.file.path));
+      }
+      live.seq = static_cast<uint64_t>(file_seq);
+      if (file_error.ok()) c.files.push_back(std::move(live));
+      return false;
+    }
+    return true;
+  };
+  const json j = json::parse(text, take_files, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return invalid("not a JSON object");
   int64_t seq = 0, commits = 0;
   if (!GetInt(j, "seq", &seq) || seq < 1) return invalid("\"seq\" is missing or not positive");
   if (!GetInt(j, "commits", &commits) || commits < 0) return invalid("\"commits\" is missing");
@@ -261,19 +292,10 @@ Status ParseCheckpoint(const std::string& text, Checkpoint* checkpoint) {
     return invalid("\"streams\" or \"streams_bytes\" is missing");
   }
   const auto files = j.find("files");
-  if (files == j.end() || !files->is_array()) return invalid("\"files\" is missing");
-  c.files.reserve(files->size());
-  for (const json& f : *files) {
-    LiveFile live;
-    Status s = FileFromJson(f, &live.file);
-    if (!s.ok()) return invalid(s.message());
-    int64_t file_seq = 0;
-    if (!GetInt(f, "seq", &file_seq) || file_seq < 1 || !GetString(f, "run_id", &live.run_id)) {
-      return invalid(fmt::format("file {} has no valid \"seq\" or \"run_id\"", live.file.path));
-    }
-    live.seq = static_cast<uint64_t>(file_seq);
-    c.files.push_back(std::move(live));
+  if (!files_seen || files == j.end() || !files->is_array() || !files->empty()) {
+    return invalid("\"files\" is missing");  // or holds something other than file objects
   }
+  if (!file_error.ok()) return invalid(file_error.message());
   *checkpoint = std::move(c);
   return Status::Ok();
 }

@@ -100,6 +100,8 @@ bool ParseCommitLogFileName(const std::string& name, uint64_t* seq);
 
 // The manifest as one line of JSON text, and back, validated like a record.
 std::string SerializeCheckpoint(const Checkpoint& checkpoint);
+// The same with `files` in place of checkpoint.files.
+std::string SerializeCheckpoint(const Checkpoint& checkpoint, const std::vector<LiveFile>& files);
 Status ParseCheckpoint(const std::string& text, Checkpoint* checkpoint);
 
 // "000000000042.checkpoint.json" and "000000000042.streams.parquet"; the parsers set *seq.

@@ -75,6 +75,31 @@ TEST(CommitRecord, ACheckpointRoundTrips) {
   EXPECT_TRUE(back.files.empty());
 }
 
+TEST(CommitRecord, ADamagedCheckpointFileListIsRejected) {
+  Checkpoint c;
+  c.seq = 3;
+  c.dataset = "trades";
+  c.commits = 3;
+  c.last_commit_at = "2026-01-01T00:00:00Z";
+  c.last_run_id = "r";
+  for (const CommittedFile& f : Sample().files) c.files.push_back({f, 2, "r"});
+  const std::string good = SerializeCheckpoint(c);
+  const auto damaged = [&](const std::string& from, const std::string& to) {
+    std::string text = good;
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+    Checkpoint back;
+    const Status s = ParseCheckpoint(text, &back);
+    EXPECT_FALSE(s.ok()) << text;
+    return s.message();
+  };
+  EXPECT_NE(damaged("\"seq\":2,", "").find("no valid \"seq\""), std::string::npos);
+  EXPECT_NE(damaged("\"files\":[", "\"files\":[7,").find("\"files\""), std::string::npos);
+  EXPECT_NE(damaged("\"files\":[", "\"files\":{\"a\":[").find("not"), std::string::npos);
+  EXPECT_NE(damaged("\"files\":", "\"filez\":").find("\"files\" is missing"), std::string::npos);
+}
+
 TEST(CommitRecord, UsesTheDocumentedKeys) {
   const auto j = nlohmann::json::parse(SerializeCommitRecord(Sample()));
   for (const char* key :
