@@ -114,7 +114,8 @@ class Store {
   std::vector<std::string> Datasets() const;
 
   // The stream progress of the dataset: the "progress" objects of all its commits merged in commit
-  // order (a later commit's value for a key replaces an earlier one), as of now.
+  // order (a later commit's value for a key replaces an earlier one), as of now. A stream set to
+  // null reads as null until the next checkpoint, then is gone.
   StreamsSnapshot Streams(const std::string& dataset) const;
 
   // The streams of Streams(dataset) whose key starts with `prefix`, as one JSON object (an empty

@@ -42,7 +42,8 @@ Status ForEachStream(
     const std::function<Status(std::string_view key, std::string_view value)>& visit);
 
 // Writes the streams of the file `checkpoint` (none when empty) updated by `overlay` to the
-// Parquet file `path` (replaced if present) and fsyncs it; sets *rows. DuckDB may spill to
+// Parquet file `path` (replaced if present) and fsyncs it; sets *rows. Streams whose value is
+// null are left out: null ends a stream. DuckDB may spill to
 // `temp_dir` (created when needed).
 Status WriteStreamsFile(const std::string& checkpoint,
                         const std::map<std::string, std::string>& overlay, const std::string& path,

@@ -188,7 +188,7 @@ class TradesPlan {
   std::set<std::string> in_feed_;   // markets of the unfinished feeds
   std::vector<PlannedFeed> ready_;  // handed out from the back
   std::unique_ptr<PlanningSession::Cursor> cursor_;
-  int64_t numbered_ = 0;  // feeds of this run so far
+  int64_t numbered_ = 0;  // the number of this run's next new feed
 };
 
 bronze::Status TradesPlan::ResumeFeeds(PlanningSession& list) {
@@ -197,7 +197,14 @@ bronze::Status TradesPlan::ResumeFeeds(PlanningSession& list) {
   nlohmann::json superseded = nlohmann::json::object();
   const std::string prefix = fmt::format("{}{}:", kFeedPrefix, ctx_.run_id());
   for (const auto& [key, value] : feeds->items()) {
-    if (key.rfind(prefix, 0) == 0) ++numbered_;
+    if (key.rfind(prefix, 0) == 0) {
+      // New feeds are numbered after every one of this run still listed (finished ones leave the
+      // list at a checkpoint, so the count of them is not enough).
+      int64_t n = 0;
+      const char* digits = key.data() + prefix.size();
+      std::from_chars(digits, key.data() + key.size(), n);
+      numbered_ = std::max(numbered_, n + 1);
+    }
     if (!value.is_object()) continue;  // finished
     if (ctx_.fresh()) {
       // A --fresh run starts over and retires them.

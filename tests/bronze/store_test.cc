@@ -172,6 +172,29 @@ TEST(Store, CommitPlacesFilesAndRecordsProgressAndStats) {
   EXPECT_EQ(store->recovery().staged_files_deleted, 0);
 }
 
+// A stream set to null is over: it leaves the streams at the next checkpoint, so that finished
+// trade feeds do not pile up run after run.
+TEST(Store, AStreamSetToNullLeavesAtTheNextCheckpoint) {
+  testing::TempDir tmp;
+  StoreOptions options;
+  options.checkpoint_every = 2;
+  {
+    std::unique_ptr<Store> store;
+    ASSERT_TRUE(Store::Open(tmp.path(), &store, options).ok());
+    ASSERT_TRUE(store->PrepareDataset("trades").ok());
+    bool written = false;
+    ASSERT_TRUE(
+        store->Commit("trades", "r", {}, nlohmann::json{{"a", 1}, {"b", 2}}, &written).ok());
+    ASSERT_TRUE(store->Commit("trades", "r", {}, nlohmann::json{{"b", nullptr}}, &written).ok());
+    EXPECT_EQ(testing::ProgressOf(*store, "trades"), (nlohmann::json{{"a", 1}}));
+    ASSERT_TRUE(store->Commit("trades", "r", {}, nlohmann::json{{"c", nullptr}}, &written).ok());
+    EXPECT_EQ(testing::ProgressOf(*store, "trades"), (nlohmann::json{{"a", 1}, {"c", nullptr}}));
+  }
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(tmp.path(), &store, options).ok());
+  EXPECT_EQ(testing::ProgressOf(*store, "trades"), (nlohmann::json{{"a", 1}, {"c", nullptr}}));
+}
+
 TEST(Store, ReplaceSwapsFilesInOneCommit) {
   testing::TempDir tmp;
   std::unique_ptr<Store> store;

@@ -346,6 +346,34 @@ TEST(FetchE2E, TimeoutStopsCleanlyWithExitZeroAndTheNextRunResumes) {
   EXPECT_EQ(Int(runs.rows[0][1]), 1);
 }
 
+// A trades run stopped with feeds in flight and checkpoints behind it (which drop finished feeds
+// from the streams) resumes from what they committed: every trade arrives, once.
+TEST(FetchE2E, ATradesRunResumedAfterCheckpointsGetsEveryTrade) {
+  json config = TestConfig();
+  config["log"]["checkpoint_every"] = 2;
+  config["queues"]["trades"] = 100;
+  config["rate_limits"]["data_v2_trades"] = {{"requests", 3}, {"window_seconds", 1}};
+  FetchHarness h("fetch-trades-resume", SimClient::DefaultOptions(), config);
+  const Outcome markets = h.Fetch({"--mode", "markets"});
+  ASSERT_EQ(markets.code, 0) << markets.output;
+  const Outcome stopped = h.Fetch({"--mode", "trades", "--timeout", "2"});
+  ASSERT_EQ(stopped.code, 0) << stopped.output;
+  ASSERT_NE(stopped.output.find("timed_out"), std::string::npos) << stopped.output;
+  const int64_t truth = h.sim().Truth()["datasets"]["trades"].get<int64_t>();
+  EXPECT_LT(h.Count("trades"), truth);
+  config["rate_limits"]["data_v2_trades"] = {{"requests", 0}};
+  std::ofstream(h.config_path()) << config.dump();
+  const Outcome resumed = h.Fetch({"--mode", "trades"});
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming run"), std::string::npos) << resumed.output;
+  EXPECT_EQ(h.Count("trades"), truth);
+  auto unique = h.Query(
+      "SELECT count(*), count(DISTINCT (transaction_hash, condition_id, token_id, proxy_wallet, "
+      "side, price, size, timestamp, outcome_index, fill_seq)) FROM " +
+      h.Scan("trades"));
+  EXPECT_EQ(unique.rows[0][0], unique.rows[0][1]);
+}
+
 // --- Errors: one clear line and the documented exit code ---
 
 TEST(FetchE2E, BadConfigIsAUsageError) {
