@@ -89,7 +89,7 @@ struct CompactSetting {
 struct PlanSetting {
   // A list of more markets than this is planned in parts of about this many: DuckDB's joins and
   // aggregates over one part stay inside the fetch's memory.
-  int markets_per_part = 100'000;
+  int markets_per_part = 50'000;
 };
 
 struct FetchConfig {

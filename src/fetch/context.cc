@@ -17,7 +17,7 @@ constexpr int64_t kSkipSamplesPerReason = 3;
 // What DuckDB may hold for the whole fetch: the planners' lists and sorts (one part of the list at
 // a time, see market_list.h) and the Parquet files being written; beyond it, they spill under the
 // data dir. At 64 MB the trades plan of a 200,000-market part failed beside the writers.
-constexpr char kDuckDbMemory[] = "96MB";
+constexpr char kDuckDbMemory[] = "64MB";
 constexpr size_t kMaxListedFailures = 1000;
 
 std::vector<http::Limit> Limits(const FetchConfig& config) {
