@@ -11,7 +11,8 @@
 // through a cursor, a chunk at a time. A list longer than `plan.markets_per_part` is planned in
 // parts (the markets whose condition id hashes to each), one part in the table at a time: DuckDB's
 // joins and aggregates over millions of rows need far more memory than the fetch has (a GROUP BY of
-// 2M groups fails under a 100 MB limit), one part's need stays small.
+// 2M groups fails under a 100 MB limit), one part's need stays small. Every part is joined once,
+// when the session opens, into a table a part is then taken from (see BuildParts).
 
 #pragma once
 
@@ -96,6 +97,12 @@ class PlanningSession {
  private:
   PlanningSession(Context& ctx, std::unique_ptr<bronze::DuckDbSession> db)
       : ctx_(ctx), db_(std::move(db)) {}
+
+  // The SELECT of the rows of `market_list` for the `count` parts from `first`, or for every market
+  // when `first` is negative.
+  std::string ListSelect(int first, int count) const;
+  // Builds the table `list_parts`: every part's rows, each with its part number.
+  bronze::Status BuildParts();
 
   Context& ctx_;
   std::unique_ptr<bronze::DuckDbSession> db_;
