@@ -33,9 +33,10 @@ bench: bootstrap
 	bench/run.sh
 
 # Benchmarks at real scale (README.md, Benchmarks): long, and tens of GB under TMPDIR.
+# BENCH_ONLY=fetch_scale or BENCH_ONLY=silver_scale runs one of the two.
 bench-scale: bootstrap
 	@$(MAKE) --no-print-directory build
-	BENCH_ONLY="fetch_scale silver_scale" BUILD=$(BUILD) bench/run.sh
+	BENCH_ONLY="$${BENCH_ONLY:-fetch_scale silver_scale}" BUILD=$(BUILD) bench/run.sh
 
 # Sanitizer builds with clang, each in its own folder (README.md, "Sanitizers and fuzzing").
 # asan: every ctest test (unit, integration, end to end, fuzz replays) under ASan + UBSan.
