@@ -41,6 +41,7 @@ SinkOptions Normalized(SinkOptions o) {
   o.max_rows = std::max(o.max_rows, o.flush_rows);
   o.writer_threads = std::max<size_t>(o.writer_threads, 1);
   o.flush_bytes = std::clamp<size_t>(o.flush_bytes, 1, kMaxAppendTextBytes);
+  o.flush_progress_bytes = std::max<size_t>(o.flush_progress_bytes, 1);
   return o;
 }
 
@@ -149,7 +150,12 @@ Status Sink::Append(std::vector<Row>&& rows, nlohmann::json progress) {
   // Converted straight into the buffer: a batch built outside the lock would be copied again here.
   for (const Row& row : rows) active_.rows.Append(row);
   if (has_progress) {
-    for (auto& [key, value] : texts) active_.progress[key] = std::move(value);
+    for (auto& [key, value] : texts) {
+      auto [it, added] = active_.progress.try_emplace(key);
+      active_.progress_bytes += value.size() + (added ? key.size() : 0);
+      active_.progress_bytes -= it->second.size();
+      it->second = std::move(value);
+    }
   }
   if (active_.rows.size() > peak_rows_buffered_.load(std::memory_order_relaxed)) {
     peak_rows_buffered_.store(active_.rows.size(), std::memory_order_relaxed);  // under mu_
@@ -200,13 +206,14 @@ std::string Sink::first_rejection() const {
 
 bool Sink::ShouldSwapLocked() const {
   if (busy_ || !status_.ok() || appended_ == swapped_) return false;
-  return active_.rows.size() >= options_.flush_rows ||
-         active_.rows.used_bytes() >= options_.flush_bytes || flush_target_ > swapped_ || closing_;
+  return FilledLocked(options_.flush_rows) || flush_target_ > swapped_ || closing_;
 }
 
-bool Sink::FullLocked() const {
-  return active_.rows.size() >= options_.max_rows ||
-         active_.rows.used_bytes() >= options_.flush_bytes;
+bool Sink::FullLocked() const { return FilledLocked(options_.max_rows); }
+
+bool Sink::FilledLocked(size_t rows) const {
+  return active_.rows.size() >= rows || active_.rows.used_bytes() >= options_.flush_bytes ||
+         active_.progress_bytes >= options_.flush_progress_bytes;
 }
 
 void Sink::PersisterLoop() {
@@ -220,8 +227,7 @@ void Sink::PersisterLoop() {
     // A batch taken by a Flush or Close rather than because it filled ends a pause in the dataset
     // (or the dataset): its memory goes back instead of waiting in the spare buffer, where a Sink
     // whose fetch is over would hold it for the rest of the run.
-    const bool pause = active_.rows.size() < options_.flush_rows &&
-                       active_.rows.used_bytes() < options_.flush_bytes;
+    const bool pause = !FilledLocked(options_.flush_rows);
     Buffer batch = std::move(active_);
     active_ = std::move(spare_);
     const uint64_t covers = appended_;
@@ -236,6 +242,7 @@ void Sink::PersisterLoop() {
     } else {
       batch.rows.Clear();
       batch.progress.clear();
+      batch.progress_bytes = 0;
     }
     lock.lock();
     spare_ = std::move(batch);

@@ -46,6 +46,10 @@ struct SinkOptions {
   // bytes (ColumnBatch::used_bytes): rows of any size, a trade or a 5 KB Gamma market, hold about
   // the same memory, at most about twice this in the two buffers.
   size_t flush_bytes = size_t{16} << 20;
+  // ... and once the stream progress it holds takes this many bytes of text: a resumed run whose
+  // requests find nothing new appends progress without rows, and would otherwise hold a million
+  // streams until its end.
+  size_t flush_progress_bytes = size_t{4} << 20;
   std::string run_id;  // written into every commit record
   // The database the Parquet writers are sessions of, shared with other Sinks and readers of the
   // process so that DuckDB's memory stays under one limit; when null, each writer opens its own
@@ -110,12 +114,15 @@ class Sink {
     explicit Buffer(const Schema& schema) : rows(schema) {}
     ColumnBatch rows;
     StreamTexts progress;
+    size_t progress_bytes = 0;  // keys and values of `progress`
   };
 
   void PersisterLoop();
   // REQUIRES: mu_ held.
   bool ShouldSwapLocked() const;
   bool FullLocked() const;
+  // The active buffer holds `rows` rows, or flush_bytes of values, or flush_progress_bytes of progress.
+  bool FilledLocked(size_t rows) const;
   // A writer for this Sink's schema (a session of options_.duckdb, else its own in-memory DuckDB).
   Status OpenWriter(std::unique_ptr<ParquetWriter>* writer) const;
   // Stages, commits and places one batch. Runs on the persister thread without mu_.

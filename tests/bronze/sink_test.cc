@@ -215,6 +215,33 @@ TEST_F(SinkTest, TheByteBudgetCountsEveryValueNotOnlyLongText) {
   EXPECT_EQ(CountRows("trades"), 5'000);
 }
 
+TEST_F(SinkTest, ProgressWithoutRowsCommitsOnceItsTextReachesTheBudget) {
+  // A resumed run whose requests find nothing new: streams move, no rows arrive.
+  SinkOptions options = Options(/*flush_rows=*/100'000, /*max_rows=*/100'000);
+  options.flush_progress_bytes = 4 << 10;
+  Sink sink(*store_, testing::TradeSchema(), options);
+  json expected = json::object();
+  for (int i = 0; i < 400; ++i) {
+    const std::string key = "market:" + std::to_string(i);
+    const json value = {{"done", false}, {"oldest", 1'700'000'000 + i}};
+    ASSERT_TRUE(sink.Append({}, {{key, value}}).ok());
+    expected[key] = value;
+    // The same stream again: its new value replaces the old in the budget, not added to it.
+    if (i % 2 == 0) {
+      ASSERT_TRUE(sink.Append({}, {{key, value}}).ok());
+    }
+  }
+  // ~50 bytes a stream, 20 KB in all, 4 KB a batch: commits landed with no Flush (bounded wait).
+  for (int i = 0; i < 6000 && sink.commits() < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(sink.commits(), 3u);
+  ASSERT_TRUE(sink.Close().ok());
+  EXPECT_LE(sink.commits(), 8u);
+  EXPECT_EQ(sink.files_committed(), 0u);
+  EXPECT_EQ(testing::ProgressOf(*store_, "trades"), expected);
+}
+
 TEST_F(SinkTest, BackpressureBoundsTheBufferAndLosesNothing) {
   constexpr size_t kFlush = 50;
   constexpr size_t kMax = 200;
