@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <string_view>
 
 #include "bronze/reader.h"
 #include "bronze/streams.h"
@@ -130,7 +131,14 @@ bronze::Status PlanningSession::BuildParts() {
         parts_, ListSelect(first, std::min(kPartsPerJoin, parts_ - first))));
     if (!s.ok()) return s;
   }
-  return bronze::Status::Ok();
+  // The tokens too, ordered by part: a part is then read from its own blocks alone.
+  if (tokens_run_.empty()) return bronze::Status::Ok();
+  return db_->Execute(fmt::format(
+      "CREATE OR REPLACE TEMP TABLE token_parts AS SELECT hash(condition_id) % {} AS part, "
+      "condition_id, token_id, outcome_index FROM read_parquet({}) WHERE _run_id = '{}' ORDER BY "
+      "part",
+      parts_, bronze::QuoteSqlString(bronze::GlobFor(ctx_.store().dir(), "market_tokens")),
+      tokens_run_));
 }
 
 bronze::Status PlanningSession::UsePart(int part) {
@@ -141,19 +149,24 @@ bronze::Status PlanningSession::UsePart(int part) {
                   : fmt::format("CREATE OR REPLACE TEMP TABLE market_list AS SELECT * EXCLUDE "
                                 "(part) FROM list_parts WHERE part = {}",
                                 part));
-  // Tokens stay in Parquet: a planner that needs them joins them row by row (an aggregate of 3M
-  // ids per market would not spill). Those of one part of many are few enough to hold.
   if (s.ok() && tokens_run_.empty()) {
     s = db_->Execute(
         "CREATE OR REPLACE TEMP VIEW listed_tokens AS SELECT NULL::VARCHAR AS condition_id, "
         "NULL::VARCHAR AS token_id, NULL::BIGINT AS outcome_index WHERE false");
   } else if (s.ok()) {
-    s = db_->Execute(fmt::format(
-        "CREATE OR REPLACE TEMP {} listed_tokens AS SELECT condition_id, token_id, "
-        "outcome_index FROM read_parquet({}) WHERE _run_id = '{}'{}",
-        parts_ == 1 ? "VIEW" : "TABLE",
-        bronze::QuoteSqlString(bronze::GlobFor(ctx_.store().dir(), "market_tokens")), tokens_run_,
-        parts_ == 1 ? "" : fmt::format(" AND hash(condition_id) % {} = {}", parts_, part)));
+    s = db_->Execute(
+        parts_ == 1
+            ? fmt::format("CREATE OR REPLACE TEMP VIEW listed_tokens AS SELECT condition_id, "
+                          "token_id, outcome_index FROM read_parquet({}) WHERE _run_id = '{}'",
+                          bronze::QuoteSqlString(
+                              bronze::GlobFor(ctx_.store().dir(), "market_tokens")),
+                          tokens_run_)
+            : fmt::format("CREATE OR REPLACE TEMP VIEW listed_tokens AS SELECT condition_id, "
+                          "token_id, outcome_index FROM token_parts WHERE part = {}",
+                          part));
+  }
+  for (const std::string& dataset : parted_streams_) {
+    if (s.ok()) s = UseStreamsPart(dataset, part);
   }
   if (s.ok()) part_ = part;
   return s;
@@ -182,8 +195,39 @@ const bronze::TextRow* PlanningSession::Cursor::Next() {
   return nullptr;
 }
 
-bronze::Status PlanningSession::DefineStreams(const std::string& dataset) {
-  return bronze::DefineStreamsView(*db_, ctx_.store().Streams(dataset), dataset + "_streams");
+bronze::Status PlanningSession::DefineStreams(const std::string& dataset, StreamKeys keys) {
+  const bronze::StreamsSnapshot streams = ctx_.store().Streams(dataset);
+  if (parts_ == 1) return bronze::DefineStreamsView(*db_, streams, dataset + "_streams");
+  // Split once by part, as the list is: a part's join then reads its own streams, not all of them
+  // (at 1.5M markets, 0.04 s instead of 0.3 s, twice or three times per part and planner).
+  const std::string all = dataset + "_all_streams";
+  bronze::Status s = bronze::DefineStreamsView(*db_, streams, all);
+  if (!s.ok()) return s;
+  const std::string parted = bronze::QuoteSqlIdentifier(dataset + "_stream_parts");
+  if (keys == StreamKeys::kMarket) {
+    s = db_->Execute(fmt::format(
+        "CREATE OR REPLACE TEMP TABLE {} AS SELECT hash(substr(key, {})) % {} AS part, key, value "
+        "FROM {} WHERE starts_with(key, 'market:') ORDER BY part",
+        parted, std::string_view("market:").size() + 1, parts_, bronze::QuoteSqlIdentifier(all)));
+  } else {
+    s = db_->Execute(fmt::format(
+        "CREATE OR REPLACE TEMP TABLE {} AS SELECT t.part, s.key, s.value FROM {} s JOIN {} t ON "
+        "s.key = t.token_id ORDER BY t.part",
+        parted, bronze::QuoteSqlIdentifier(all),
+        tokens_run_.empty() ? "(SELECT 0 AS part, NULL::VARCHAR AS token_id WHERE false)"
+                            : "token_parts"));
+  }
+  if (!s.ok()) return s;
+  if (std::find(parted_streams_.begin(), parted_streams_.end(), dataset) == parted_streams_.end())
+    parted_streams_.push_back(dataset);
+  return UseStreamsPart(dataset, part_);
+}
+
+bronze::Status PlanningSession::UseStreamsPart(const std::string& dataset, int part) {
+  return db_->Execute(fmt::format(
+      "CREATE OR REPLACE TEMP VIEW {} AS SELECT key, value FROM {} WHERE part = {}",
+      bronze::QuoteSqlIdentifier(dataset + "_streams"),
+      bronze::QuoteSqlIdentifier(dataset + "_stream_parts"), part));
 }
 
 ListedMarket PlanningSession::MarketOf(const bronze::TextRow& row) {

@@ -52,7 +52,7 @@ struct ListedMarket {
 //   end_ts          BIGINT: closed: Gamma closedTime, else endDate, else CLOB end_date_iso
 //   volume          DOUBLE: Gamma volumeNum
 // and the view `listed_tokens(condition_id, token_id, outcome_index)`: the tokens of the newest
-// complete `market_tokens` snapshot.
+// complete `market_tokens` snapshot (of the part's markets, when the list is in parts).
 class PlanningSession {
  public:
   // Reads the rows of one SELECT over `market_list` (and `listed_tokens`) part after part: the
@@ -88,8 +88,12 @@ class PlanningSession {
   // Calls `visit` with each part in turn in the table.
   bronze::Status ForEachPart(const std::function<bronze::Status()>& visit);
 
+  // What a dataset's stream keys name: `market:<condition_id>`, or a token id.
+  enum class StreamKeys { kMarket, kToken };
   // Defines the view `<dataset>_streams(key, value)`: the dataset's committed streams as of now.
-  bronze::Status DefineStreams(const std::string& dataset);
+  // A list in parts holds them split by part (once, on disk beyond the memory limit), and the view
+  // shows those of the part in the table: the market streams, or those of its tokens (`keys`).
+  bronze::Status DefineStreams(const std::string& dataset, StreamKeys keys);
 
   // A market of a cursor row whose first three columns are condition_id, closed, trading_start.
   static ListedMarket MarketOf(const bronze::TextRow& row);
@@ -101,8 +105,11 @@ class PlanningSession {
   // The SELECT of the rows of `market_list` for the `count` parts from `first`, or for every market
   // when `first` is negative.
   std::string ListSelect(int first, int count) const;
-  // Builds the table `list_parts`: every part's rows, each with its part number.
+  // Builds the tables `list_parts` and `token_parts`: every part's markets and tokens, each with
+  // its part number.
   bronze::Status BuildParts();
+  // Points the view `<dataset>_streams` at the streams of `part`.
+  bronze::Status UseStreamsPart(const std::string& dataset, int part);
 
   Context& ctx_;
   std::unique_ptr<bronze::DuckDbSession> db_;
@@ -111,6 +118,7 @@ class PlanningSession {
   int part_ = -1;  // the part in the table; -1 before the first
   // The runs whose snapshots make the list; empty when a source has none.
   std::string markets_run_, tokens_run_, gamma_run_;
+  std::vector<std::string> parted_streams_;  // datasets whose streams are split by part
 };
 
 }  // namespace polypipe::fetch

@@ -51,8 +51,8 @@ class PricePlan {
 
 bronze::Status PricePlan::Open(PlanningSession& list, bool dated) {
   const PriceResolution& res = ctx_.config().price_resolution;
-  bronze::Status s = list.DefineStreams("trades");
-  if (s.ok()) s = list.DefineStreams("prices");
+  bronze::Status s = list.DefineStreams("trades", PlanningSession::StreamKeys::kMarket);
+  if (s.ok()) s = list.DefineStreams("prices", PlanningSession::StreamKeys::kToken);
   if (!s.ok()) return s;
   const int64_t now = NowMicros() / 1'000'000;
   // Markets of the pass, with their oldest committed trade. A market that never had a book has no

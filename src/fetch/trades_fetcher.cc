@@ -246,7 +246,7 @@ bronze::Status TradesPlan::ResumeFeeds(PlanningSession& list) {
 
 bronze::Status TradesPlan::Open(PlanningSession& list) {
   bronze::Status s = ResumeFeeds(list);
-  if (s.ok()) s = list.DefineStreams("trades");
+  if (s.ok()) s = list.DefineStreams("trades", PlanningSession::StreamKeys::kMarket);
   if (!s.ok()) return s;
   // A market needs its feed unless this run fetched it already, or it is closed and complete, or
   // closed and fetched as far as the API reaches (what is missing is counted, not asked).
