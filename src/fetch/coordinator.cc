@@ -322,8 +322,9 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
   if ((wants.trades || wants.prices) && !ctx.stopping()) {
     // Trades and prices plan side by side, each in its own session.
     std::unique_ptr<PlanningSession> trades_list, prices_list;
-    bronze::Status s = PlanningSession::Open(ctx, wants.trades ? &trades_list : &prices_list);
-    if (s.ok() && wants.trades && wants.prices) s = PlanningSession::Open(ctx, &prices_list);
+    bronze::Status s = wants.trades ? PlanningSession::Open(ctx, false, &trades_list)
+                                    : PlanningSession::Open(ctx, true, &prices_list);
+    if (s.ok() && wants.trades && wants.prices) s = PlanningSession::Open(ctx, true, &prices_list);
     if (!s.ok()) {
       if (!ctx.stopping()) ctx.Fatal(s.message());
     } else {

@@ -30,7 +30,8 @@ std::optional<int64_t> Int(const std::optional<std::string_view>& text) {
 
 }  // namespace
 
-bronze::Status PlanningSession::Open(Context& ctx, std::unique_ptr<PlanningSession>* session) {
+bronze::Status PlanningSession::Open(Context& ctx, bool with_tokens,
+                                     std::unique_ptr<PlanningSession>* session) {
   session->reset();
   const std::string& dir = ctx.store().dir();
   const std::string markets_run = CompleteSnapshotRun(ctx, "markets");
@@ -53,7 +54,8 @@ bronze::Status PlanningSession::Open(Context& ctx, std::unique_ptr<PlanningSessi
   if (!s.ok()) return s;
   std::unique_ptr<PlanningSession> opened(new PlanningSession(ctx, std::move(db)));
   opened->markets_run_ = markets_run;
-  opened->tokens_run_ = bronze::HasCommittedFiles(dir, "market_tokens") ? tokens_run : "";
+  opened->tokens_run_ =
+      with_tokens && bronze::HasCommittedFiles(dir, "market_tokens") ? tokens_run : "";
   opened->gamma_run_ =
       SafeRunId(gamma_run) && bronze::HasCommittedFiles(dir, "gamma_markets") ? gamma_run : "";
 
@@ -118,27 +120,40 @@ std::string PlanningSession::ListSelect(int first, int count) const {
   return sql;
 }
 
+bronze::Status PlanningSession::FillByParts(
+    const std::string& table, const std::function<std::string(int first, int count)>& select) {
+  // A few parts at a time: DuckDB sorting or joining all of them at once needs more memory than
+  // the fetch has (ordering 1.5M streams by part fails under 64 MB), and a part read later from
+  // the table skips the blocks of other groups. The cost is mostly reading the sources once per
+  // group (at 1.5M markets 0.8 s for one part of 50,000, 0.9 s for five).
+  constexpr int kPartsPerGroup = 3;
+  for (int first = 0; first < parts_; first += kPartsPerGroup) {
+    bronze::Status s = db_->Execute(fmt::format(
+        "{} {}",
+        first == 0 ? "CREATE OR REPLACE TEMP TABLE " + bronze::QuoteSqlIdentifier(table) + " AS"
+                   : "INSERT INTO " + bronze::QuoteSqlIdentifier(table),
+        select(first, std::min(kPartsPerGroup, parts_ - first))));
+    if (!s.ok()) return s;
+  }
+  return bronze::Status::Ok();
+}
+
 bronze::Status PlanningSession::BuildParts() {
   // Every part is joined once, from the Parquet files, and kept in `list_parts` (spilled to disk
   // beyond the memory limit): a planner then takes a part out in a moment however often it comes
-  // back to it. Three parts are joined at a time: a join's cost is mostly reading the files (at
-  // 1.5M markets 0.8 s for one part of 50,000, 0.9 s for five), its memory grows with the parts.
-  constexpr int kPartsPerJoin = 3;
-  for (int first = 0; first < parts_; first += kPartsPerJoin) {
-    bronze::Status s = db_->Execute(fmt::format(
-        "{} SELECT hash(condition_id) % {} AS part, * FROM ({})",
-        first == 0 ? "CREATE OR REPLACE TEMP TABLE list_parts AS" : "INSERT INTO list_parts",
-        parts_, ListSelect(first, std::min(kPartsPerJoin, parts_ - first))));
-    if (!s.ok()) return s;
-  }
-  // The tokens too, ordered by part: a part is then read from its own blocks alone.
-  if (tokens_run_.empty()) return bronze::Status::Ok();
-  return db_->Execute(fmt::format(
-      "CREATE OR REPLACE TEMP TABLE token_parts AS SELECT hash(condition_id) % {} AS part, "
-      "condition_id, token_id, outcome_index FROM read_parquet({}) WHERE _run_id = '{}' ORDER BY "
-      "part",
-      parts_, bronze::QuoteSqlString(bronze::GlobFor(ctx_.store().dir(), "market_tokens")),
-      tokens_run_));
+  // back to it. The tokens too, in `token_parts`.
+  bronze::Status s = FillByParts("list_parts", [&](int first, int count) {
+    return fmt::format("SELECT hash(condition_id) % {} AS part, * FROM ({})", parts_,
+                       ListSelect(first, count));
+  });
+  if (!s.ok() || tokens_run_.empty()) return s;
+  return FillByParts("token_parts", [&](int first, int count) {
+    return fmt::format(
+        "SELECT * FROM (SELECT hash(condition_id) % {} AS part, condition_id, token_id, "
+        "outcome_index FROM read_parquet({}) WHERE _run_id = '{}') WHERE part BETWEEN {} AND {}",
+        parts_, bronze::QuoteSqlString(bronze::GlobFor(ctx_.store().dir(), "market_tokens")),
+        tokens_run_, first, first + count - 1);
+  });
 }
 
 bronze::Status PlanningSession::UsePart(int part) {
@@ -203,20 +218,21 @@ bronze::Status PlanningSession::DefineStreams(const std::string& dataset, Stream
   const std::string all = dataset + "_all_streams";
   bronze::Status s = bronze::DefineStreamsView(*db_, streams, all);
   if (!s.ok()) return s;
-  const std::string parted = bronze::QuoteSqlIdentifier(dataset + "_stream_parts");
-  if (keys == StreamKeys::kMarket) {
-    s = db_->Execute(fmt::format(
-        "CREATE OR REPLACE TEMP TABLE {} AS SELECT hash(substr(key, {})) % {} AS part, key, value "
-        "FROM {} WHERE starts_with(key, 'market:') ORDER BY part",
-        parted, std::string_view("market:").size() + 1, parts_, bronze::QuoteSqlIdentifier(all)));
-  } else {
-    s = db_->Execute(fmt::format(
-        "CREATE OR REPLACE TEMP TABLE {} AS SELECT t.part, s.key, s.value FROM {} s JOIN {} t ON "
-        "s.key = t.token_id ORDER BY t.part",
-        parted, bronze::QuoteSqlIdentifier(all),
-        tokens_run_.empty() ? "(SELECT 0 AS part, NULL::VARCHAR AS token_id WHERE false)"
-                            : "token_parts"));
-  }
+  s = FillByParts(dataset + "_stream_parts", [&](int first, int count) {
+    const std::string parted =
+        keys == StreamKeys::kMarket
+            ? fmt::format("SELECT hash(substr(key, {})) % {} AS part, key, value FROM {} WHERE "
+                          "starts_with(key, 'market:')",
+                          std::string_view("market:").size() + 1, parts_,
+                          bronze::QuoteSqlIdentifier(all))
+            : fmt::format("SELECT t.part, s.key, s.value FROM {} s JOIN {} t ON s.key = t.token_id",
+                          bronze::QuoteSqlIdentifier(all),
+                          tokens_run_.empty()
+                              ? "(SELECT 0::UBIGINT AS part, NULL::VARCHAR AS token_id WHERE false)"
+                              : "token_parts");
+    return fmt::format("SELECT * FROM ({}) WHERE part BETWEEN {} AND {}", parted, first,
+                       first + count - 1);
+  });
   if (!s.ok()) return s;
   if (std::find(parted_streams_.begin(), parted_streams_.end(), dataset) == parted_streams_.end())
     parted_streams_.push_back(dataset);

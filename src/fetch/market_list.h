@@ -73,9 +73,11 @@ class PlanningSession {
     bronze::Status status_;
   };
 
-  // Opens a session and builds `market_list`. Fails (naming the data dir) when Bronze cannot be
-  // read or holds no complete market snapshot.
-  static bronze::Status Open(Context& ctx, std::unique_ptr<PlanningSession>* session);
+  // Opens a session and builds `market_list`, and `listed_tokens` when `with_tokens` (else that
+  // view is empty: 3M tokens take seconds to read). Fails (naming the data dir) when Bronze cannot
+  // be read or holds no complete market snapshot.
+  static bronze::Status Open(Context& ctx, bool with_tokens,
+                             std::unique_ptr<PlanningSession>* session);
 
   bronze::DuckDbSession& db() { return *db_; }
   int64_t markets() const { return markets_; }
@@ -108,6 +110,10 @@ class PlanningSession {
   // Builds the tables `list_parts` and `token_parts`: every part's markets and tokens, each with
   // its part number.
   bronze::Status BuildParts();
+  // Creates the table `table` from the rows of `select(first, count)`, a SELECT of the rows of the
+  // `count` parts from `first` with their column `part`, for a few parts at a time.
+  bronze::Status FillByParts(const std::string& table,
+                             const std::function<std::string(int first, int count)>& select);
   // Points the view `<dataset>_streams` at the streams of `part`.
   bronze::Status UseStreamsPart(const std::string& dataset, int part);
 
