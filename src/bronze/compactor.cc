@@ -127,7 +127,8 @@ Status CompactDataset(Store& store, const std::string& dataset, const CompactOpt
   db_options.memory_limit = "64MB";
   db_options.temp_directory = store.StagingDir(dataset) + "/.spill";
   std::unique_ptr<DuckDbSession> session;
-  Status s = DuckDbSession::Open(db_options, &session);
+  Status s = options.duckdb ? DuckDbSession::Connect(options.duckdb, &session)
+                            : DuckDbSession::Open(db_options, &session);
   if (!s.ok()) return s;
   for (const auto& [partition, files] : partitions) {
     bool compacted = false;

@@ -17,9 +17,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "bronze/duckdb_session.h"
 #include "bronze/status.h"
 #include "bronze/store.h"
 
@@ -30,6 +32,9 @@ struct CompactOptions {
   // A partition is compacted when it holds at least this many small files.
   int min_files = 2;
   std::string run_id;  // of the commit records written
+  // The database the merges run in (a fetch's own, idle by then, rather than a second one beside
+  // it); when null, a 64 MB one of its own.
+  std::shared_ptr<DuckDbDatabase> duckdb;
 };
 
 struct CompactStats {

@@ -34,9 +34,10 @@ using Clock = std::chrono::steady_clock;
 // is compacted (bronze/compactor.h), with a line every few seconds (thousands of partitions take
 // minutes). A partition that fails is reported and left as it was; no data depends on it.
 // Returns what was done, for the run report (null when nothing was).
-nlohmann::json CompactSmallFiles(bronze::Store& store, const FetchConfig& config,
+nlohmann::json CompactSmallFiles(Context& ctx, bronze::Store& store, const FetchConfig& config,
                                  const std::string& run_id, Console& console) {
   bronze::CompactOptions options;
+  if (!ctx.Duckdb(&options.duckdb).ok()) options.duckdb.reset();  // then it opens its own
   options.target_bytes = int64_t{config.compact.target_size_mb} << 20;
   options.min_files = config.compact.auto_max_small_files + 1;
   options.run_id = run_id;
@@ -365,7 +366,7 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
   // Not after a stop: --timeout and signals ask for the run to end now.
   if (!ctx.fatal() && !interrupted.load() && !timed_out.load() &&
       config.compact.auto_max_small_files > 0) {
-    compaction = CompactSmallFiles(*store, config, run->run_id(), console);
+    compaction = CompactSmallFiles(ctx, *store, config, run->run_id(), console);
   }
 
   const auto fatal = ctx.fatal();
