@@ -85,12 +85,14 @@ bronze::Status PlanningSession::Open(Context& ctx, bool with_tokens,
   return bronze::Status::Ok();
 }
 
-std::string PlanningSession::ListSelect(int first, int count) const {
+std::string PlanningSession::PartOf(std::string_view condition_id) const {
+  return fmt::format("hash({}) % {}", condition_id, parts_);
+}
+
+std::string PlanningSession::ListSelect(const std::string& parts) const {
   const std::string& dir = ctx_.store().dir();
-  const std::string in_part = first < 0
-                                  ? ""
-                                  : fmt::format(" AND hash(condition_id) % {} BETWEEN {} AND {}",
-                                                parts_, first, first + count - 1);
+  const std::string in_part =
+      parts.empty() ? "" : fmt::format(" AND {} {}", PartOf("condition_id"), parts);
   std::string sql = fmt::format(
       "WITH m AS (SELECT * FROM (SELECT condition_id, closed, accepting_order_timestamp, "
       "end_date_iso, file_index AS f, file_row_number AS r FROM read_parquet({}) WHERE _run_id = "
@@ -121,7 +123,7 @@ std::string PlanningSession::ListSelect(int first, int count) const {
 }
 
 bronze::Status PlanningSession::FillByParts(
-    const std::string& table, const std::function<std::string(int first, int count)>& select) {
+    const std::string& table, const std::function<std::string(const std::string& parts)>& select) {
   // A few parts at a time: DuckDB sorting or joining all of them at once needs more memory than
   // the fetch has (ordering 1.5M streams by part fails under 64 MB), and a part read later from
   // the table skips the blocks of other groups. The cost is mostly reading the sources once per
@@ -132,7 +134,8 @@ bronze::Status PlanningSession::FillByParts(
         "{} {}",
         first == 0 ? "CREATE OR REPLACE TEMP TABLE " + bronze::QuoteSqlIdentifier(table) + " AS"
                    : "INSERT INTO " + bronze::QuoteSqlIdentifier(table),
-        select(first, std::min(kPartsPerGroup, parts_ - first))));
+        select(fmt::format("BETWEEN {} AND {}", first,
+                           std::min(first + kPartsPerGroup, parts_) - 1))));
     if (!s.ok()) return s;
   }
   return bronze::Status::Ok();
@@ -142,17 +145,17 @@ bronze::Status PlanningSession::BuildParts() {
   // Every part is joined once, from the Parquet files, and kept in `list_parts` (spilled to disk
   // beyond the memory limit): a planner then takes a part out in a moment however often it comes
   // back to it. The tokens too, in `token_parts`.
-  bronze::Status s = FillByParts("list_parts", [&](int first, int count) {
-    return fmt::format("SELECT hash(condition_id) % {} AS part, * FROM ({})", parts_,
-                       ListSelect(first, count));
+  bronze::Status s = FillByParts("list_parts", [&](const std::string& parts) {
+    return fmt::format("SELECT {} AS part, * FROM ({})", PartOf("condition_id"), ListSelect(parts));
   });
   if (!s.ok() || tokens_run_.empty()) return s;
-  return FillByParts("token_parts", [&](int first, int count) {
+  return FillByParts("token_parts", [&](const std::string& parts) {
     return fmt::format(
-        "SELECT * FROM (SELECT hash(condition_id) % {} AS part, condition_id, token_id, "
-        "outcome_index FROM read_parquet({}) WHERE _run_id = '{}') WHERE part BETWEEN {} AND {}",
-        parts_, bronze::QuoteSqlString(bronze::GlobFor(ctx_.store().dir(), "market_tokens")),
-        tokens_run_, first, first + count - 1);
+        "SELECT * FROM (SELECT {} AS part, condition_id, token_id, outcome_index FROM "
+        "read_parquet({}) WHERE _run_id = '{}') WHERE part {}",
+        PartOf("condition_id"),
+        bronze::QuoteSqlString(bronze::GlobFor(ctx_.store().dir(), "market_tokens")), tokens_run_,
+        parts);
   });
 }
 
@@ -160,7 +163,7 @@ bronze::Status PlanningSession::UsePart(int part) {
   if (part == part_) return bronze::Status::Ok();
   part_ = -1;  // until the part is whole
   bronze::Status s = db_->Execute(
-      parts_ == 1 ? "CREATE OR REPLACE TEMP TABLE market_list AS " + ListSelect(-1, 0)
+      parts_ == 1 ? "CREATE OR REPLACE TEMP TABLE market_list AS " + ListSelect("")
                   : fmt::format("CREATE OR REPLACE TEMP TABLE market_list AS SELECT * EXCLUDE "
                                 "(part) FROM list_parts WHERE part = {}",
                                 part));
@@ -171,11 +174,11 @@ bronze::Status PlanningSession::UsePart(int part) {
   } else if (s.ok()) {
     s = db_->Execute(
         parts_ == 1
-            ? fmt::format("CREATE OR REPLACE TEMP VIEW listed_tokens AS SELECT condition_id, "
-                          "token_id, outcome_index FROM read_parquet({}) WHERE _run_id = '{}'",
-                          bronze::QuoteSqlString(
-                              bronze::GlobFor(ctx_.store().dir(), "market_tokens")),
-                          tokens_run_)
+            ? fmt::format(
+                  "CREATE OR REPLACE TEMP VIEW listed_tokens AS SELECT condition_id, "
+                  "token_id, outcome_index FROM read_parquet({}) WHERE _run_id = '{}'",
+                  bronze::QuoteSqlString(bronze::GlobFor(ctx_.store().dir(), "market_tokens")),
+                  tokens_run_)
             : fmt::format("CREATE OR REPLACE TEMP VIEW listed_tokens AS SELECT condition_id, "
                           "token_id, outcome_index FROM token_parts WHERE part = {}",
                           part));
@@ -218,20 +221,19 @@ bronze::Status PlanningSession::DefineStreams(const std::string& dataset, Stream
   const std::string all = dataset + "_all_streams";
   bronze::Status s = bronze::DefineStreamsView(*db_, streams, all);
   if (!s.ok()) return s;
-  s = FillByParts(dataset + "_stream_parts", [&](int first, int count) {
+  s = FillByParts(dataset + "_stream_parts", [&](const std::string& parts) {
     const std::string parted =
         keys == StreamKeys::kMarket
-            ? fmt::format("SELECT hash(substr(key, {})) % {} AS part, key, value FROM {} WHERE "
-                          "starts_with(key, 'market:')",
-                          std::string_view("market:").size() + 1, parts_,
-                          bronze::QuoteSqlIdentifier(all))
+            ? fmt::format(
+                  "SELECT {} AS part, key, value FROM {} WHERE starts_with(key, 'market:')",
+                  PartOf(fmt::format("substr(key, {})", std::string_view("market:").size() + 1)),
+                  bronze::QuoteSqlIdentifier(all))
             : fmt::format("SELECT t.part, s.key, s.value FROM {} s JOIN {} t ON s.key = t.token_id",
                           bronze::QuoteSqlIdentifier(all),
                           tokens_run_.empty()
                               ? "(SELECT 0::UBIGINT AS part, NULL::VARCHAR AS token_id WHERE false)"
                               : "token_parts");
-    return fmt::format("SELECT * FROM ({}) WHERE part BETWEEN {} AND {}", parted, first,
-                       first + count - 1);
+    return fmt::format("SELECT * FROM ({}) WHERE part {}", parted, parts);
   });
   if (!s.ok()) return s;
   if (std::find(parted_streams_.begin(), parted_streams_.end(), dataset) == parted_streams_.end())
@@ -240,10 +242,10 @@ bronze::Status PlanningSession::DefineStreams(const std::string& dataset, Stream
 }
 
 bronze::Status PlanningSession::UseStreamsPart(const std::string& dataset, int part) {
-  return db_->Execute(fmt::format(
-      "CREATE OR REPLACE TEMP VIEW {} AS SELECT key, value FROM {} WHERE part = {}",
-      bronze::QuoteSqlIdentifier(dataset + "_streams"),
-      bronze::QuoteSqlIdentifier(dataset + "_stream_parts"), part));
+  return db_->Execute(
+      fmt::format("CREATE OR REPLACE TEMP VIEW {} AS SELECT key, value FROM {} WHERE part = {}",
+                  bronze::QuoteSqlIdentifier(dataset + "_streams"),
+                  bronze::QuoteSqlIdentifier(dataset + "_stream_parts"), part));
 }
 
 ListedMarket PlanningSession::MarketOf(const bronze::TextRow& row) {

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bronze/duckdb_session.h"
@@ -104,16 +105,19 @@ class PlanningSession {
   PlanningSession(Context& ctx, std::unique_ptr<bronze::DuckDbSession> db)
       : ctx_(ctx), db_(std::move(db)) {}
 
-  // The SELECT of the rows of `market_list` for the `count` parts from `first`, or for every market
-  // when `first` is negative.
-  std::string ListSelect(int first, int count) const;
+  // The SQL of the part of the market whose condition id is the SQL expression `condition_id`.
+  std::string PartOf(std::string_view condition_id) const;
+  // The SELECT of the rows of `market_list` for the parts of the condition `parts` ("BETWEEN 0
+  // AND 2"), or for every market when it is empty.
+  std::string ListSelect(const std::string& parts) const;
   // Builds the tables `list_parts` and `token_parts`: every part's markets and tokens, each with
   // its part number.
   bronze::Status BuildParts();
-  // Creates the table `table` from the rows of `select(first, count)`, a SELECT of the rows of the
-  // `count` parts from `first` with their column `part`, for a few parts at a time.
+  // Creates the table `table` from the rows of `select(parts)`, a SELECT of the rows whose part
+  // meets the condition `parts` ("BETWEEN 3 AND 5") with their column `part`, for a few parts at
+  // a time.
   bronze::Status FillByParts(const std::string& table,
-                             const std::function<std::string(int first, int count)>& select);
+                             const std::function<std::string(const std::string& parts)>& select);
   // Points the view `<dataset>_streams` at the streams of `part`.
   bronze::Status UseStreamsPart(const std::string& dataset, int part);
 
