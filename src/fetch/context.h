@@ -55,6 +55,8 @@ class DatasetCounters {
   std::atomic<int64_t> skipped{0};      // rows the parser refused
   std::atomic<int64_t> units_done{0};   // streams finished (markets, tokens, boards, sweeps)
   std::atomic<int64_t> units_total{0};  // streams planned; 0 while unknown
+  // Planning goes on beside the fetch: units_total grows part by part until this is false.
+  std::atomic<bool> counting{false};
   std::atomic<int64_t> stream_errors{0};
   std::atomic<int64_t> bad_pages{0};  // 200 responses the parser rejected (asked again)
   Tally skip_reasons;                 // skipped rows by reason

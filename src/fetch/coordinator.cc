@@ -110,7 +110,9 @@ class Progress {
       std::string line = fmt::format("  {:<17} {:>12} rows {:>9} pages", name, Thousands(c.rows),
                                      Thousands(c.pages));
       const int64_t total = c.units_total, done = c.units_done;
-      if (total > 0) {
+      if (c.counting) {
+        line += fmt::format("  {}/{}+ streams (planning)", Thousands(done), Thousands(total));
+      } else if (total > 0) {
         line += fmt::format("  {}/{} streams", Thousands(done), Thousands(total));
         if (done > 0 && done < total) {
           line += fmt::format("  ETA {:.0f}s", elapsed * static_cast<double>(total - done) /
@@ -170,7 +172,8 @@ class Progress {
                         {"bad_pages", c.bad_pages.load()},
                         {"stream_errors", c.stream_errors.load()},
                         {"streams_done", c.units_done.load()},
-                        {"streams_planned", c.units_total.load()}};
+                        {"streams_planned", c.units_total.load()},
+                        {"planning_complete", !c.counting.load()}};
     }
     nlohmann::json routes = nlohmann::json::object();
     for (const auto& [route, s] : ctx_.http_stats().Snapshot()) {
@@ -226,6 +229,7 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
     fmt::print(stderr, "polypipe fetch: {}\n", s.message());
     return kExitFailure;
   }
+  PlanningSession::RemoveLeftovers(config.data_dir);
   const bronze::RecoveryReport& recovered = store->recovery();
   std::string error;
   auto run = RunLog::Begin(config.data_dir, options.mode, options.fresh, &error);

@@ -45,15 +45,12 @@ class PricePlan {
 
  private:
   Context& ctx_;
-  std::unique_ptr<PlanningSession::Cursor> cursor_;
-  std::vector<PriceGroup> ready_;  // handed out from the back
+  PlanningSession* list_ = nullptr;  // planning, once Open succeeded
+  std::vector<PriceGroup> ready_;    // handed out from the back
 };
 
 bronze::Status PricePlan::Open(PlanningSession& list, bool dated) {
   const PriceResolution& res = ctx_.config().price_resolution;
-  bronze::Status s = list.DefineStreams("trades", PlanningSession::StreamKeys::kMarket);
-  if (s.ok()) s = list.DefineStreams("prices", PlanningSession::StreamKeys::kToken);
-  if (!s.ok()) return s;
   const int64_t now = NowMicros() / 1'000'000;
   // Markets of the pass, with their oldest committed trade. A market that never had a book has no
   // midpoint series; where no source says, its trades decide. The series starts at the market's
@@ -98,9 +95,13 @@ bronze::Status PricePlan::Open(PlanningSession& list, bool dated) {
       "IS NULL)",
       now, base, states, tokens);
   const std::string kept = fmt::format("FROM ({}) WHERE from_ts <= to_ts", planned);
-  s = list.ForEachPart([&] {
-    bronze::Status counted = bronze::ForEachRow(
-        list.db().connection(),
+  counters.counting = true;
+  PlanningSession::Plan plan;
+  plan.streams = {{"trades", PlanningSession::StreamKeys::kMarket},
+                  {"prices", PlanningSession::StreamKeys::kToken}};
+  plan.count = [&counters, tokens, kept](duckdb_connection conn) {
+    bronze::Status s = bronze::ForEachRow(
+        conn,
         fmt::format("SELECT reason, count(*) FROM {} WHERE reason IS NOT NULL GROUP BY reason",
                     tokens),
         [&](const bronze::TextRow& row) {
@@ -108,25 +109,24 @@ bronze::Status PricePlan::Open(PlanningSession& list, bool dated) {
           return bronze::Status::Ok();
         });
     bronze::QueryResult count;
-    if (counted.ok())
-      counted = bronze::QueryText(list.db().connection(), "SELECT count(*) " + kept, &count);
-    if (counted.ok()) counters.units_total.fetch_add(Number(count.rows.at(0).at(0)));
-    return counted;
-  });
-  if (!s.ok()) return s;
-  cursor_ = std::make_unique<PlanningSession::Cursor>(
-      list, "SELECT token_id, from_ts, to_ts, fidelity, traded, open, locked " + kept +
-                " ORDER BY fidelity, from_ts, f, r, outcome_index");
-  return bronze::Status::Ok();
+    if (s.ok()) s = bronze::QueryText(conn, "SELECT count(*) " + kept, &count);
+    if (s.ok()) counters.units_total.fetch_add(Number(count.rows.at(0).at(0)));
+    return s;
+  };
+  plan.counted = [&counters] { counters.counting = false; };
+  plan.select = "SELECT token_id, from_ts, to_ts, fidelity, traded, open, locked " + kept +
+                " ORDER BY fidelity, from_ts, f, r, outcome_index";
+  list_ = &list;
+  return list.Start(std::move(plan));
 }
 
 std::optional<PriceGroup> PricePlan::Next() {
   const PriceResolution& res = ctx_.config().price_resolution;
   const int64_t window = static_cast<int64_t>(res.window_days) * kDaySeconds;
-  if (ready_.empty() && cursor_ && !ctx_.stopping()) {
+  if (ready_.empty() && list_ && !ctx_.stopping()) {
     std::vector<PriceGroup::Token> tokens;
     while (tokens.size() < kPlanBatch) {
-      const bronze::TextRow* row = cursor_->Next();
+      const bronze::TextRow* row = list_->Next();
       if (row == nullptr) break;
       PriceGroup::Token t;
       t.token_id = std::string(row->values[0].value_or(""));
@@ -138,8 +138,8 @@ std::optional<PriceGroup> PricePlan::Next() {
       t.locked = row->values[6].value_or("") == "true";
       tokens.push_back(std::move(t));
     }
-    if (!cursor_->status().ok()) {
-      ctx_.Fatal("prices: cannot read the market list: " + cursor_->status().message());
+    if (bronze::Status s = list_->status(); !s.ok()) {
+      ctx_.Fatal("prices: cannot read the market list: " + s.message());
       return std::nullopt;
     }
     for (size_t i = 0; i < tokens.size(); i += kTokensPerRequest) {

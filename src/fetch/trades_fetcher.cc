@@ -172,8 +172,9 @@ class TradesPlan {
  public:
   explicit TradesPlan(TradesRun& run) : run_(run), ctx_(run.ctx) {}
 
-  // Plans the run: reads the unfinished feeds and opens the cursor over the markets. Counts the
-  // planned markets (units_total) and the closed ones left out of the API's reach.
+  // Plans the run: reads the unfinished feeds and starts planning the markets in the list's
+  // session. Counts the planned markets (units_total) and the closed ones left out of the API's
+  // reach as planning goes.
   bronze::Status Open(PlanningSession& list);
 
   // The next feed to run; false when none is left.
@@ -185,10 +186,10 @@ class TradesPlan {
 
   TradesRun& run_;
   Context& ctx_;
-  std::set<std::string> in_feed_;   // markets of the unfinished feeds
-  std::vector<PlannedFeed> ready_;  // handed out from the back
-  std::unique_ptr<PlanningSession::Cursor> cursor_;
-  int64_t numbered_ = 0;  // the number of this run's next new feed
+  std::set<std::string> in_feed_;    // markets of the unfinished feeds
+  std::vector<PlannedFeed> ready_;   // handed out from the back
+  PlanningSession* list_ = nullptr;  // planning, once Open succeeded
+  int64_t numbered_ = 0;             // the number of this run's next new feed
 };
 
 bronze::Status TradesPlan::ResumeFeeds(PlanningSession& list) {
@@ -223,18 +224,12 @@ bronze::Status TradesPlan::ResumeFeeds(PlanningSession& list) {
   for (const std::string& id : in_feed_)
     ids += (ids.empty() ? "" : ", ") + bronze::QuoteSqlString(id);
   TradingStarts starts;
-  bronze::Status s = list.ForEachPart([&] {
-    return bronze::ForEachRow(
-        list.db().connection(),
-        fmt::format("SELECT condition_id, closed, trading_start FROM market_list WHERE "
-                    "condition_id IN ({})",
-                    ids),
-        [&](const bronze::TextRow& row) {
-          ListedMarket m = PlanningSession::MarketOf(row);
-          starts[m.condition_id] = m.trading_start;
-          return bronze::Status::Ok();
-        });
-  });
+  bronze::Status s =
+      list.ForEachMarket(fmt::format("condition_id IN ({})", ids), [&](const bronze::TextRow& row) {
+        ListedMarket m = PlanningSession::MarketOf(row);
+        starts[m.condition_id] = m.trading_start;
+        return bronze::Status::Ok();
+      });
   for (PlannedFeed& f : ready_) {
     for (const std::string& id : f.feed.condition_ids()) {
       if (auto it = starts.find(id); it != starts.end()) f.starts.insert(*it);
@@ -246,7 +241,6 @@ bronze::Status TradesPlan::ResumeFeeds(PlanningSession& list) {
 
 bronze::Status TradesPlan::Open(PlanningSession& list) {
   bronze::Status s = ResumeFeeds(list);
-  if (s.ok()) s = list.DefineStreams("trades", PlanningSession::StreamKeys::kMarket);
   if (!s.ok()) return s;
   // A market needs its feed unless this run fetched it already, or it is closed and complete, or
   // closed and fetched as far as the API reaches (what is missing is counted, not asked).
@@ -271,31 +265,32 @@ bronze::Status TradesPlan::Open(PlanningSession& list) {
     if (text) std::from_chars(text->data(), text->data() + text->size(), v);
     return v;
   };
-  int64_t total = 0, out_of_window = 0;
-  s = list.ForEachPart([&] {
-    bronze::QueryResult counts;
-    bronze::Status counted =
-        bronze::QueryText(list.db().connection(),
-                          fmt::format("SELECT count(*) FILTER (WHERE {}), count(*) FILTER (WHERE "
-                                      "{}) FROM {}",
-                                      needed, out_of_reach, joined),
-                          &counts);
-    if (counted.ok()) {
-      total += number(counts.rows.at(0).at(0));
-      out_of_window += number(counts.rows.at(0).at(1));
-    }
-    return counted;
-  });
-  if (!s.ok()) return s;
   DatasetCounters& counters = ctx_.counters("trades");
-  for (const PlannedFeed& f : ready_) total += static_cast<int64_t>(f.feed.members().size());
-  counters.units_total = total;
-  counters.left_out.Add("out_of_window", out_of_window);
-  cursor_ = std::make_unique<PlanningSession::Cursor>(
-      list, fmt::format("SELECT condition_id, closed, trading_start, state FROM {} WHERE {} "
-                        "ORDER BY f, r",
-                        joined, needed));
-  return bronze::Status::Ok();
+  int64_t resumed = 0;
+  for (const PlannedFeed& f : ready_) resumed += static_cast<int64_t>(f.feed.members().size());
+  counters.units_total = resumed;
+  counters.counting = true;
+  PlanningSession::Plan plan;
+  plan.streams = {{"trades", PlanningSession::StreamKeys::kMarket}};
+  plan.count = [&counters, needed, out_of_reach, joined, number](duckdb_connection conn) {
+    bronze::QueryResult counts;
+    bronze::Status s = bronze::QueryText(
+        conn,
+        fmt::format("SELECT count(*) FILTER (WHERE {}), count(*) FILTER (WHERE {}) FROM {}", needed,
+                    out_of_reach, joined),
+        &counts);
+    if (s.ok()) {
+      counters.units_total += number(counts.rows.at(0).at(0));
+      counters.left_out.Add("out_of_window", number(counts.rows.at(0).at(1)));
+    }
+    return s;
+  };
+  plan.counted = [&counters] { counters.counting = false; };
+  plan.select = fmt::format(
+      "SELECT condition_id, closed, trading_start, state FROM {} WHERE {} ORDER BY f, r", joined,
+      needed);
+  list_ = &list;
+  return list.Start(std::move(plan));
 }
 
 void TradesPlan::Refill() {
@@ -303,7 +298,7 @@ void TradesPlan::Refill() {
   std::vector<TradeFeed::Member> members;
   TradingStarts starts;
   while (members.size() < kPlanBatch) {
-    const bronze::TextRow* row = cursor_->Next();
+    const bronze::TextRow* row = list_->Next();
     if (row == nullptr) break;
     ListedMarket m = PlanningSession::MarketOf(*row);
     if (in_feed_.count(m.condition_id)) continue;
@@ -315,8 +310,8 @@ void TradesPlan::Refill() {
     starts[m.condition_id] = m.trading_start;
     members.push_back(MemberFromState(m, state));
   }
-  if (!cursor_->status().ok()) {
-    ctx_.Fatal("trades: cannot read the market list: " + cursor_->status().message());
+  if (bronze::Status s = list_->status(); !s.ok()) {
+    ctx_.Fatal("trades: cannot read the market list: " + s.message());
     return;
   }
   DeepenOverlaps(ctx_, run_.columns, &members);
@@ -338,7 +333,7 @@ void TradesPlan::Refill() {
 }
 
 bool TradesPlan::Next(PlannedFeed* feed) {
-  if (ready_.empty() && cursor_ && !ctx_.stopping()) Refill();
+  if (ready_.empty() && list_ && !ctx_.stopping()) Refill();
   if (ready_.empty()) return false;
   *feed = std::move(ready_.back());
   ready_.pop_back();
