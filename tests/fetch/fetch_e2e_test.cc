@@ -140,17 +140,34 @@ TEST(FetchE2E, LargerUniverseMatchesTheTruth) {
 TEST(FetchE2E, AListPlannedInPartsMatchesTheTruth) {
   json config = TestConfig();
   config["plan"]["markets_per_part"] = 7;
+  // Checkpoints from the first commits on: planning then reads the streams from their files, and
+  // keeps its own names for them while it runs (a newer checkpoint prunes them).
+  config["log"]["checkpoint_every"] = 2;
   FetchHarness h("fetch-parts", SimClient::DefaultOptions(), config);
+  const auto plan_files = [&] {
+    std::error_code ec;
+    int n = 0;
+    for (auto it = fs::recursive_directory_iterator(h.data_dir() / ".plan", ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      n += it->is_regular_file() ? 1 : 0;
+    }
+    return n;
+  };
   const Outcome r = h.Fetch();
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("markets in the list, planned in "), std::string::npos) << r.output;
   ExpectMatchesTruth(h);
   ExpectUniqueKeys(h);
+  EXPECT_EQ(plan_files(), 0);
   const int64_t trades = h.Count("trades"), prices = h.Count("prices");
+  // What a killed run's planning left behind is removed by the next run.
+  fs::create_directories(h.data_dir() / ".plan");
+  std::ofstream(h.data_dir() / ".plan" / "0-trades.parquet") << "left by a killed run";
   const Outcome again = h.Fetch();
   ASSERT_EQ(again.code, 0) << again.output;
   EXPECT_EQ(h.Count("trades"), trades);
   EXPECT_EQ(h.Count("prices"), prices);
+  EXPECT_EQ(plan_files(), 0);
 }
 
 // --- Crash safety: the same rows as an uninterrupted run, whatever instant the process dies ---
