@@ -653,15 +653,23 @@ Status Store::WriteCommit(const std::string& dataset, const std::string& run_id,
   }
   std::lock_guard<std::mutex> commit_lock(state->commit_mu);
   if (!removed.empty()) {
-    std::unordered_set<std::string> live, seen;
+    // One pass over the live files, looking each up among the few removed ones: a compaction
+    // replaces a few hundred files at a time among hundreds of thousands.
+    std::unordered_set<std::string_view> missing;
+    for (const std::string& path : removed) {
+      if (!missing.insert(path).second) {
+        return Status::Error(fmt::format("{}/{} is removed twice", dataset, path));
+      }
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
-      for (const LiveFile& f : state->files) live.insert(f.file.path);
-    }
-    for (const std::string& path : removed) {
-      if (live.count(path) == 0 || !seen.insert(path).second) {
-        return Status::Error(fmt::format("{}/{} is not a live file of the dataset", dataset, path));
+      for (const LiveFile& f : state->files) {
+        if (missing.erase(f.file.path) > 0 && missing.empty()) break;
       }
+    }
+    if (!missing.empty()) {
+      return Status::Error(
+          fmt::format("{}/{} is not a live file of the dataset", dataset, *missing.begin()));
     }
   }
 

@@ -221,6 +221,8 @@ TEST(Store, ReplaceSwapsFilesInOneCommit) {
   Status s = store->Replace("trades", "compact", {FileEntry("2026-01-01", merged, 20)},
                             {old[0], "dt=2026-01-01/trades_nothing.parquet"}, &written);
   EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("trades_nothing.parquet is not a live file"), std::string::npos)
+      << s.message();
   EXPECT_FALSE(written);
   EXPECT_FALSE(store
                    ->Replace("trades", "compact", {FileEntry("2026-01-01", merged, 20)},
