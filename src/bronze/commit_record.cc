@@ -212,12 +212,20 @@ bool ParseCheckpointStreamsFileName(const std::string& name, uint64_t* seq) {
 }
 
 std::string SerializeCheckpoint(const Checkpoint& checkpoint) {
-  return SerializeCheckpoint(checkpoint, checkpoint.files);
+  std::string text;
+  // Appending cannot fail.
+  SerializeCheckpoint(checkpoint, checkpoint.files, [&](std::string_view piece) {
+    text += piece;
+    return Status::Ok();
+  });
+  return text;
 }
 
-std::string SerializeCheckpoint(const Checkpoint& checkpoint, const std::vector<LiveFile>& files) {
+Status SerializeCheckpoint(const Checkpoint& checkpoint, const std::vector<LiveFile>& files,
+                           const std::function<Status(std::string_view text)>& write) {
   // Written entry by entry: a JSON document of every live file (tens of thousands at scale) held
-  // ten times the memory of its text.
+  // ten times the memory of its text, and the text is handed on a piece at a time.
+  constexpr size_t kPiece = 1 << 20;
   const auto quoted = [](const std::string& text) {
     return json(text).dump(-1, ' ', false, json::error_handler_t::replace);
   };
@@ -239,9 +247,13 @@ std::string SerializeCheckpoint(const Checkpoint& checkpoint, const std::vector<
                    optional(f.file.min_event_us), optional(f.file.max_event_us), f.seq,
                    quoted(f.run_id));
     first = false;
+    if (text.size() >= kPiece) {
+      if (Status s = write(text); !s.ok()) return s;
+      text.clear();
+    }
   }
   text += "]}\n";
-  return text;
+  return write(text);
 }
 
 Status ParseCheckpoint(const std::string& text, Checkpoint* checkpoint) {

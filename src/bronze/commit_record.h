@@ -28,10 +28,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bronze/status.h"
@@ -100,8 +102,11 @@ bool ParseCommitLogFileName(const std::string& name, uint64_t* seq);
 
 // The manifest as one line of JSON text, and back, validated like a record.
 std::string SerializeCheckpoint(const Checkpoint& checkpoint);
-// The same with `files` in place of checkpoint.files.
-std::string SerializeCheckpoint(const Checkpoint& checkpoint, const std::vector<LiveFile>& files);
+// The same with `files` in place of checkpoint.files, handed to `write` about a megabyte at a time
+// (a checkpoint of a million files is hundreds of MB of text); stops at the first error `write`
+// returns.
+Status SerializeCheckpoint(const Checkpoint& checkpoint, const std::vector<LiveFile>& files,
+                           const std::function<Status(std::string_view text)>& write);
 Status ParseCheckpoint(const std::string& text, Checkpoint* checkpoint);
 
 // "000000000042.checkpoint.json" and "000000000042.streams.parquet"; the parsers set *seq.

@@ -74,17 +74,28 @@ Status SyncFileSystem(const std::string& path) {
 }
 
 Status WriteFileSynced(const std::string& path, std::string_view content) {
+  return WriteFileSynced(
+      path, [&](const std::function<Status(std::string_view)>& write) { return write(content); });
+}
+
+Status WriteFileSynced(
+    const std::string& path,
+    const std::function<Status(const std::function<Status(std::string_view)>& write)>& produce) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) return ErrnoStatus("create", path, errno);
-  size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("write", path, errno);
+  Status s = produce([&](std::string_view content) {
+    size_t done = 0;
+    while (done < content.size()) {
+      const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus("write", path, errno);
+      }
+      done += static_cast<size_t>(n);
     }
-    done += static_cast<size_t>(n);
-  }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
   if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync", path, errno);
   if (fd.Close() != 0) return ErrnoStatus("close", path, errno);
   return Status::Ok();

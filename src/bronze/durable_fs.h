@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,11 @@ Status SyncFileSystem(const std::string& path);
 
 // Creates or truncates `path`, writes `content`, fsyncs and closes it.
 Status WriteFileSynced(const std::string& path, std::string_view content);
+// The same with the content `produce` hands to its `write`, a piece at a time (so that a large file
+// is never whole in memory); fails with the first error of either.
+Status WriteFileSynced(
+    const std::string& path,
+    const std::function<Status(const std::function<Status(std::string_view)>& write)>& produce);
 
 // Reads the whole file into *content.
 Status ReadFile(const std::string& path, std::string* content);

@@ -486,7 +486,10 @@ Status Store::WriteCheckpoint(const std::string& dataset, DatasetState& state) {
   Failpoint("bronze.mid_checkpoint");
   // The file list is read in place, not copied (a million entries at scale): only commits change
   // it, and they wait for this one.
-  s = WriteFileSynced(manifest + kTempSuffix, SerializeCheckpoint(checkpoint, state.files));
+  s = WriteFileSynced(manifest + kTempSuffix,
+                      [&](const std::function<Status(std::string_view)>& write) {
+                        return SerializeCheckpoint(checkpoint, state.files, write);
+                      });
   if (s.ok()) s = RenameFile(manifest + kTempSuffix, manifest);
   if (s.ok()) s = SyncPath(log_dir);
   if (!s.ok()) {
@@ -578,10 +581,17 @@ std::vector<std::string> Store::CommittedFiles(const std::string& dataset) const
 }
 
 std::vector<LiveFile> Store::LiveFiles(const std::string& dataset) const {
+  std::vector<LiveFile> files;
+  ForEachLiveFile(dataset, [&](const LiveFile& f) { files.push_back(f); });
+  return files;
+}
+
+void Store::ForEachLiveFile(const std::string& dataset,
+                            const std::function<void(const LiveFile& file)>& visit) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = datasets_.find(dataset);
-  if (it == datasets_.end()) return {};
-  return it->second->files;
+  if (it == datasets_.end()) return;
+  for (const LiveFile& f : it->second->files) visit(f);
 }
 
 Status Store::PrepareDataset(const std::string& dataset) {
