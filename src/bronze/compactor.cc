@@ -6,6 +6,7 @@
 #include <charconv>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "bronze/duckdb_session.h"
 #include "bronze/durable_fs.h"
@@ -15,19 +16,36 @@ namespace {
 
 constexpr int64_t kRowGroupBytes = 4 << 20;
 
-// The small files of each partition, in commit order.
-std::map<std::string, std::vector<LiveFile>> SmallFiles(const Store& store,
-                                                        const std::string& dataset,
-                                                        const CompactOptions& options) {
-  std::map<std::string, std::vector<LiveFile>> partitions;
-  for (LiveFile& f : store.LiveFiles(dataset)) {
-    if (f.file.bytes * 2 >= options.target_bytes) continue;
-    partitions[DirName(f.file.path)].push_back(std::move(f));
-  }
-  std::erase_if(partitions, [&](const auto& entry) {
-    return entry.second.size() < static_cast<size_t>(std::max(options.min_files, 2));
+bool Small(const LiveFile& f, const CompactOptions& options) {
+  return f.file.bytes * 2 < options.target_bytes;
+}
+
+// The partitions holding at least options.min_files small files, with their count.
+std::map<std::string, size_t> SmallFileCounts(const Store& store, const std::string& dataset,
+                                              const CompactOptions& options) {
+  std::map<std::string, size_t> counts;
+  store.ForEachLiveFile(dataset, [&](const LiveFile& f) {
+    if (Small(f, options)) ++counts[DirName(f.file.path)];
   });
-  return partitions;
+  std::erase_if(counts, [&](const auto& entry) {
+    return entry.second < static_cast<size_t>(std::max(options.min_files, 2));
+  });
+  return counts;
+}
+
+// The small files of each of `partitions`, in commit order.
+std::map<std::string, std::vector<LiveFile>> SmallFilesOf(const Store& store,
+                                                          const std::string& dataset,
+                                                          const CompactOptions& options,
+                                                          const std::set<std::string>& partitions) {
+  std::map<std::string, std::vector<LiveFile>> files;
+  store.ForEachLiveFile(dataset, [&](const LiveFile& f) {
+    if (!Small(f, options)) return;
+    if (const auto it = partitions.find(DirName(f.file.path)); it != partitions.end()) {
+      files[*it].push_back(f);
+    }
+  });
+  return files;
 }
 
 // Runs of `files` to merge into one file each: consecutive files up to about the target size.
@@ -55,10 +73,18 @@ Status Merge(Store& store, DuckDbSession& session, const std::string& dataset,
   const std::string staged = store.StagingDir(dataset) + "/" + name;
   *merged = CommittedFile{};
   merged->path = DirName(inputs.front().file.path) + "/" + name;
-  std::string list;
+  // The row width is taken from the first few files: reading every file's metadata costs as much
+  // as merging it (most of a small file's cost is opening it).
+  constexpr size_t kSampled = 8;
+  std::string list, sample;
+  int64_t sample_rows = 0;
   for (const LiveFile& f : inputs) {
     list +=
         (list.empty() ? "" : ", ") + QuoteSqlString(store.DatasetDir(dataset) + "/" + f.file.path);
+    if (&f - inputs.data() < static_cast<std::ptrdiff_t>(kSampled)) {
+      sample = list;
+      sample_rows += f.file.rows;
+    }
     merged->rows += f.file.rows;
     for (auto [bound, of, less] : {std::tuple{&merged->min_event_us, f.file.min_event_us, true},
                                    std::tuple{&merged->max_event_us, f.file.max_event_us, false}}) {
@@ -71,13 +97,14 @@ Status Merge(Store& store, DuckDbSession& session, const std::string& dataset,
   QueryResult size;
   Status s = QueryText(
       session.connection(),
-      fmt::format("SELECT sum(total_uncompressed_size) FROM parquet_metadata([{}])", list), &size);
+      fmt::format("SELECT sum(total_uncompressed_size) FROM parquet_metadata([{}])", sample),
+      &size);
   int64_t uncompressed = 0;
   if (s.ok() && !size.rows.empty() && size.rows[0][0]) {
     std::from_chars(size.rows[0][0]->data(), size.rows[0][0]->data() + size.rows[0][0]->size(),
                     uncompressed);
   }
-  const int64_t row_bytes = std::max<int64_t>(1, uncompressed / std::max<int64_t>(1, merged->rows));
+  const int64_t row_bytes = std::max<int64_t>(1, uncompressed / std::max<int64_t>(1, sample_rows));
   const int64_t row_group = std::clamp<int64_t>(kRowGroupBytes / row_bytes, 2048, 20000);
   if (s.ok()) {
     s = session.Execute(fmt::format(
@@ -112,7 +139,7 @@ Status Merge(Store& store, DuckDbSession& session, const std::string& dataset,
 std::vector<std::string> PartitionsToCompact(const Store& store, const std::string& dataset,
                                              const CompactOptions& options) {
   std::vector<std::string> names;
-  for (const auto& [partition, files] : SmallFiles(store, dataset, options)) {
+  for (const auto& [partition, count] : SmallFileCounts(store, dataset, options)) {
     names.push_back(partition);
   }
   return names;
@@ -121,8 +148,8 @@ std::vector<std::string> PartitionsToCompact(const Store& store, const std::stri
 Status CompactDataset(Store& store, const std::string& dataset, const CompactOptions& options,
                       CompactStats* stats,
                       const std::function<void(const std::string& partition)>& progress) {
-  const auto partitions = SmallFiles(store, dataset, options);
-  if (partitions.empty()) return Status::Ok();
+  const auto counts = SmallFileCounts(store, dataset, options);
+  if (counts.empty()) return Status::Ok();
   DuckDbOptions db_options;
   db_options.memory_limit = "64MB";
   db_options.temp_directory = store.StagingDir(dataset) + "/.spill";
@@ -130,29 +157,39 @@ Status CompactDataset(Store& store, const std::string& dataset, const CompactOpt
   Status s = options.duckdb ? DuckDbSession::Connect(options.duckdb, &session)
                             : DuckDbSession::Open(db_options, &session);
   if (!s.ok()) return s;
-  for (const auto& [partition, files] : partitions) {
-    bool compacted = false;
-    for (const std::vector<LiveFile>& run : Runs(files, options)) {
-      CommittedFile merged;
-      s = Merge(store, *session, dataset, run, &merged);
-      std::vector<std::string> removed;
-      for (const LiveFile& f : run) removed.push_back(f.file.path);
-      bool written = false;
-      if (s.ok()) s = store.Replace(dataset, options.run_id, {merged}, removed, &written);
-      if (!s.ok()) {
-        if (!written) RemoveFile(store.StagingDir(dataset) + "/" + BaseName(merged.path));
-        stats->failures.push_back(fmt::format("{}/{}: {}", dataset, partition, s.message()));
-        break;
-      }
-      compacted = true;
-      stats->files_in += static_cast<int64_t>(run.size());
-      stats->files_out += 1;
-      for (const LiveFile& f : run) stats->bytes_in += f.file.bytes;
-      stats->bytes_out += merged.bytes;
-      stats->rows += merged.rows;
+  for (auto next = counts.begin(); next != counts.end();) {
+    // The partitions of this pass: up to options.files_per_pass small files (at least one).
+    std::set<std::string> pass;
+    for (size_t files = 0;
+         next != counts.end() && (pass.empty() || files + next->second <= options.files_per_pass);
+         ++next) {
+      files += next->second;
+      pass.insert(next->first);
     }
-    if (compacted) ++stats->partitions;
-    if (progress) progress(partition);
+    for (const auto& [partition, files] : SmallFilesOf(store, dataset, options, pass)) {
+      bool compacted = false;
+      for (const std::vector<LiveFile>& run : Runs(files, options)) {
+        CommittedFile merged;
+        s = Merge(store, *session, dataset, run, &merged);
+        std::vector<std::string> removed;
+        for (const LiveFile& f : run) removed.push_back(f.file.path);
+        bool written = false;
+        if (s.ok()) s = store.Replace(dataset, options.run_id, {merged}, removed, &written);
+        if (!s.ok()) {
+          if (!written) RemoveFile(store.StagingDir(dataset) + "/" + BaseName(merged.path));
+          stats->failures.push_back(fmt::format("{}/{}: {}", dataset, partition, s.message()));
+          break;
+        }
+        compacted = true;
+        stats->files_in += static_cast<int64_t>(run.size());
+        stats->files_out += 1;
+        for (const LiveFile& f : run) stats->bytes_in += f.file.bytes;
+        stats->bytes_out += merged.bytes;
+        stats->rows += merged.rows;
+      }
+      if (compacted) ++stats->partitions;
+      if (progress) progress(partition);
+    }
   }
   return Status::Ok();
 }

@@ -32,6 +32,9 @@ struct CompactOptions {
   // A partition is compacted when it holds at least this many small files.
   int min_files = 2;
   std::string run_id;  // of the commit records written
+  // Small files listed at a time (the partitions of a pass, at least one): a copy of every live
+  // file, hundreds of thousands after a long prices run, would take more memory than the merges.
+  size_t files_per_pass = 20'000;
   // The database the merges run in (a fetch's own, idle by then, rather than a second one beside
   // it); when null, a 64 MB one of its own.
   std::shared_ptr<DuckDbDatabase> duckdb;

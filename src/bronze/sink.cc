@@ -209,7 +209,9 @@ bool Sink::ShouldSwapLocked() const {
   return FilledLocked(options_.flush_rows) || flush_target_ > swapped_ || closing_;
 }
 
-bool Sink::FullLocked() const { return FilledLocked(options_.max_rows); }
+bool Sink::FullLocked() const {
+  return FilledLocked(options_.max_rows);
+}
 
 bool Sink::FilledLocked(size_t rows) const {
   return active_.rows.size() >= rows || active_.rows.used_bytes() >= options_.flush_bytes ||

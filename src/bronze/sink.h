@@ -121,7 +121,8 @@ class Sink {
   // REQUIRES: mu_ held.
   bool ShouldSwapLocked() const;
   bool FullLocked() const;
-  // The active buffer holds `rows` rows, or flush_bytes of values, or flush_progress_bytes of progress.
+  // The active buffer holds `rows` rows, or flush_bytes of values, or flush_progress_bytes of
+  // progress.
   bool FilledLocked(size_t rows) const;
   // A writer for this Sink's schema (a session of options_.duckdb, else its own in-memory DuckDB).
   Status OpenWriter(std::unique_ptr<ParquetWriter>* writer) const;

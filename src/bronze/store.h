@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -132,6 +133,10 @@ class Store {
 
   // The live files of the dataset (committed and not replaced by a compaction), in commit order.
   std::vector<LiveFile> LiveFiles(const std::string& dataset) const;
+  // Calls `visit` with each of them in turn, without a copy of the list (hundreds of thousands of
+  // files at scale), under the Store's lock: `visit` must not call the Store.
+  void ForEachLiveFile(const std::string& dataset,
+                       const std::function<void(const LiveFile& file)>& visit) const;
 
   // --- Writer side, used by Sink ---
 

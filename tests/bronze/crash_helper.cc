@@ -26,6 +26,7 @@ int Compact(const char* dir) {
   CompactStats stats;
   CompactOptions options;
   options.run_id = "compact-run";
+  options.files_per_pass = 1;  // a pass per partition
   if (s.ok()) s = CompactDataset(*store, "trades", options, &stats);
   if (s.ok() && !stats.failures.empty()) s = Status::Error(stats.failures[0]);
   if (!s.ok()) {
