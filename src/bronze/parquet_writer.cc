@@ -237,9 +237,10 @@ Status ParquetWriter::Start(const Schema& schema, std::unique_ptr<DuckDbSession>
 }
 
 Status ParquetWriter::PrepareCopy(const std::string& dir) {
-  if (copy_ != nullptr && dir == copy_dir_) return Status::Ok();
+  if (copy_ != nullptr && dir == copy_dir_ && copies_ < kCopiesPerPrepare) return Status::Ok();
   if (copy_ != nullptr) duckdb_destroy_prepare(&copy_);
   copy_dir_.clear();
+  copies_ = 0;
   scratch_path_ = fmt::format("{}/.parquet_writer_{}_{}.parquet", dir, ::getpid(), id_);
   // ZSTD level 1: half the CPU of the default level for files about a tenth larger, the better
   // trade for a landing zone written as fast as the APIs answer. Row groups of 20,000 rows bound
@@ -267,6 +268,7 @@ Status ParquetWriter::Write(const ColumnBatch& batch, const std::vector<uint32_t
     scan_ids_ = &indices;
     scan_pos_ = 0;
     duckdb_result result;
+    ++copies_;
     if (duckdb_execute_prepared(copy_, &result) != DuckDBSuccess) {
       const char* why = duckdb_result_error(&result);
       s = Status::Error(why != nullptr ? why : "COPY failed");

@@ -213,6 +213,29 @@ TEST_F(ParquetWriterTest, WritesOnlyTheChosenRowsAndIsZstd) {
   EXPECT_EQ(Query("SELECT count(*) FROM " + From(second)).rows[0][0], "1");
 }
 
+TEST_F(ParquetWriterTest, FilesOnEitherSideOfARenewedCopyHoldTheirOwnRows) {
+  // The COPY is prepared again every kCopiesPerPrepare files (DuckDB keeps something of every
+  // execution until then): the files on either side of each renewal hold their own rows.
+  std::vector<Row> rows;
+  for (int i = 0; i < 3; ++i) {
+    Row row(schema_.columns.size());
+    row[0] = int64_t{i};
+    rows.push_back(std::move(row));
+  }
+  const ColumnBatch batch = ColumnBatch::Of(schema_, rows);
+  const int files = ParquetWriter::kCopiesPerPrepare * 2 + 1;
+  for (int i = 0; i < files; ++i) {
+    const std::string path = dir_.path() + "/f" + std::to_string(i) + ".parquet";
+    ASSERT_TRUE(writer_->Write(batch, {static_cast<uint32_t>(i % 3)}, path).ok()) << i;
+  }
+  QueryResult r = Query(
+      "SELECT count(*), count(*) FILTER (WHERE id <> CAST(regexp_extract(filename, "
+      "'f([0-9]+)', 1) AS BIGINT) % 3) FROM read_parquet(" +
+      QuoteSqlString(dir_.path() + "/f*.parquet") + ", filename = true)");
+  EXPECT_EQ(r.rows[0][0], std::to_string(files));
+  EXPECT_EQ(r.rows[0][1], "0");
+}
+
 TEST_F(ParquetWriterTest, PathsWithQuotesAreSafe) {
   const std::string sub = dir_.path() + "/it's \"odd\"";
   ASSERT_TRUE(MakeDirs(sub).ok());
