@@ -166,6 +166,10 @@ Status CompactDataset(Store& store, const std::string& dataset, const CompactOpt
       files += next->second;
       pass.insert(next->first);
     }
+    // What DuckDB keeps of the files read so far (see ForgetOpenedFiles); nothing else reads
+    // (see CompactOptions::duckdb).
+    s = session->ForgetOpenedFiles();
+    if (!s.ok()) return s;
     for (const auto& [partition, files] : SmallFilesOf(store, dataset, options, pass)) {
       bool compacted = false;
       for (const std::vector<LiveFile>& run : Runs(files, options)) {

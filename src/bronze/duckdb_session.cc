@@ -91,6 +91,12 @@ Status DuckDbSession::Execute(const std::string& sql) {
   return s;
 }
 
+Status DuckDbSession::ForgetOpenedFiles() {
+  Status s = Execute("SET enable_external_file_cache = true");
+  if (s.ok()) s = Execute("SET enable_external_file_cache = false");
+  return s;
+}
+
 std::string QuoteSqlString(std::string_view text) {
   std::string out = "'";
   for (char c : text) {

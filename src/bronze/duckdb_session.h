@@ -71,6 +71,12 @@ class DuckDbSession {
   // Runs one statement and discards its result.
   Status Execute(const std::string& sql);
 
+  // Drops the entry DuckDB's external file cache keeps for every file its database has opened,
+  // even with the cache disabled: about 460 bytes a file, 60 MB for a compaction of 130,000
+  // files. Only the switch from enabled to disabled clears them, and it must not happen while any
+  // session of the database reads a file: call it between queries of an otherwise idle database.
+  Status ForgetOpenedFiles();
+
  private:
   DuckDbSession(std::shared_ptr<DuckDbDatabase> db, duckdb_connection conn)
       : db_(std::move(db)), conn_(conn) {}

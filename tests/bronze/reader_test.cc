@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bronze/duckdb_session.h"
 #include "bronze/durable_fs.h"
 #include "bronze/sink.h"
 #include "tests/bronze/temp_dir.h"
@@ -78,6 +79,29 @@ TEST(Reader, NetworkExtensionsAreNotAutoloaded) {
   // Reading over HTTP would need httpfs; it must fail rather than be fetched.
   EXPECT_FALSE(
       reader->Query("SELECT * FROM read_parquet('http://127.0.0.1:1/x.parquet')", &r).ok());
+}
+
+TEST(DuckDbSession, ForgettingOpenedFilesLeavesTheCacheOffAndFilesReadable) {
+  testing::TempDir dir;
+  std::unique_ptr<DuckDbSession> session;
+  ASSERT_TRUE(DuckDbSession::Open(DuckDbOptions{}, &session).ok());
+  const std::string path = dir.path() + "/one.parquet";
+  ASSERT_TRUE(session
+                  ->Execute("COPY (SELECT range AS x FROM range(5)) TO " + QuoteSqlString(path) +
+                            " (FORMAT PARQUET)")
+                  .ok());
+  const auto count = [&] {
+    QueryResult r;
+    EXPECT_TRUE(QueryText(session->connection(),
+                          "SELECT count(*), current_setting('enable_external_file_cache') FROM " +
+                              std::string("read_parquet(") + QuoteSqlString(path) + ")",
+                          &r)
+                    .ok());
+    return r.rows.at(0).at(0).value_or("") + " " + r.rows.at(0).at(1).value_or("");
+  };
+  EXPECT_EQ(count(), "5 false");
+  ASSERT_TRUE(session->ForgetOpenedFiles().ok());
+  EXPECT_EQ(count(), "5 false");
 }
 
 }  // namespace
