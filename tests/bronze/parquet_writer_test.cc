@@ -35,6 +35,17 @@ class ParquetWriterTest : public ::testing::Test {
     return path;
   }
 
+  // `n` rows whose id is their position, every other column null.
+  std::vector<Row> IdRows(int n) const {
+    std::vector<Row> rows;
+    for (int i = 0; i < n; ++i) {
+      Row row(schema_.columns.size());
+      row[0] = int64_t{i};
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
   QueryResult Query(const std::string& sql) {
     QueryResult r;
     Status s = reader_->Query(sql, &r);
@@ -188,12 +199,7 @@ TEST_F(ParquetWriterTest, ManyChunksKeepOrderNullsAndLists) {
 }
 
 TEST_F(ParquetWriterTest, WritesOnlyTheChosenRowsAndIsZstd) {
-  std::vector<Row> rows;
-  for (int i = 0; i < 10; ++i) {
-    Row row(schema_.columns.size());
-    row[0] = int64_t{i};
-    rows.push_back(std::move(row));
-  }
+  const std::vector<Row> rows = IdRows(10);
   const std::string path = dir_.path() + "/some.parquet";
   ASSERT_TRUE(writer_->Write(ColumnBatch::Of(schema_, rows), {7, 2, 5}, path).ok());
   QueryResult r = Query("SELECT id FROM " + From(path));
@@ -216,12 +222,7 @@ TEST_F(ParquetWriterTest, WritesOnlyTheChosenRowsAndIsZstd) {
 TEST_F(ParquetWriterTest, FilesOnEitherSideOfARenewedCopyHoldTheirOwnRows) {
   // The COPY is prepared again every kCopiesPerPrepare files (DuckDB keeps something of every
   // execution until then): the files on either side of each renewal hold their own rows.
-  std::vector<Row> rows;
-  for (int i = 0; i < 3; ++i) {
-    Row row(schema_.columns.size());
-    row[0] = int64_t{i};
-    rows.push_back(std::move(row));
-  }
+  const std::vector<Row> rows = IdRows(3);
   const ColumnBatch batch = ColumnBatch::Of(schema_, rows);
   const int files = ParquetWriter::kCopiesPerPrepare * 2 + 1;
   for (int i = 0; i < files; ++i) {
