@@ -20,12 +20,26 @@ bool Small(const LiveFile& f, const CompactOptions& options) {
   return f.file.bytes * 2 < options.target_bytes;
 }
 
-// The partitions holding at least options.min_files small files, with their count.
-std::map<std::string, size_t> SmallFileCounts(const Store& store, const std::string& dataset,
-                                              const CompactOptions& options) {
-  std::map<std::string, size_t> counts;
+// What is merged together: the small files of a partition ("dt=..."), or of one size tier of it.
+using Group = std::pair<std::string, int>;
+
+Group GroupOf(const LiveFile& f, const CompactOptions& options) {
+  int tier = 0;
+  if (options.tiered) {
+    for (int64_t bound = options.target_bytes / 2 / kTierFactor / kTierFactor;
+         f.file.bytes >= bound && tier < 2; bound *= kTierFactor) {
+      ++tier;
+    }
+  }
+  return {DirName(f.file.path), tier};
+}
+
+// The groups holding at least options.min_files small files, with their count.
+std::map<Group, size_t> SmallFileCounts(const Store& store, const std::string& dataset,
+                                        const CompactOptions& options) {
+  std::map<Group, size_t> counts;
   store.ForEachLiveFile(dataset, [&](const LiveFile& f) {
-    if (Small(f, options)) ++counts[DirName(f.file.path)];
+    if (Small(f, options)) ++counts[GroupOf(f, options)];
   });
   std::erase_if(counts, [&](const auto& entry) {
     return entry.second < static_cast<size_t>(std::max(options.min_files, 2));
@@ -33,15 +47,14 @@ std::map<std::string, size_t> SmallFileCounts(const Store& store, const std::str
   return counts;
 }
 
-// The small files of each of `partitions`, in commit order.
-std::map<std::string, std::vector<LiveFile>> SmallFilesOf(const Store& store,
-                                                          const std::string& dataset,
-                                                          const CompactOptions& options,
-                                                          const std::set<std::string>& partitions) {
-  std::map<std::string, std::vector<LiveFile>> files;
+// The small files of each of `groups`, in commit order.
+std::map<Group, std::vector<LiveFile>> SmallFilesOf(const Store& store, const std::string& dataset,
+                                                    const CompactOptions& options,
+                                                    const std::set<Group>& groups) {
+  std::map<Group, std::vector<LiveFile>> files;
   store.ForEachLiveFile(dataset, [&](const LiveFile& f) {
     if (!Small(f, options)) return;
-    if (const auto it = partitions.find(DirName(f.file.path)); it != partitions.end()) {
+    if (const auto it = groups.find(GroupOf(f, options)); it != groups.end()) {
       files[*it].push_back(f);
     }
   });
@@ -66,9 +79,10 @@ std::vector<std::vector<LiveFile>> Runs(const std::vector<LiveFile>& files,
 }
 
 // Copies the rows of `inputs` (files of one partition), in order, into a new staged file and
-// describes it in *merged.
+// describes it in *merged. *row_group is the row group size of the merged files of the dataset:
+// set from the first merge's inputs when 0.
 Status Merge(Store& store, DuckDbSession& session, const std::string& dataset,
-             const std::vector<LiveFile>& inputs, CommittedFile* merged) {
+             const std::vector<LiveFile>& inputs, int64_t* row_group, CommittedFile* merged) {
   const std::string name = store.NewFileName(dataset);
   const std::string staged = store.StagingDir(dataset) + "/" + name;
   *merged = CommittedFile{};
@@ -91,40 +105,38 @@ Status Merge(Store& store, DuckDbSession& session, const std::string& dataset,
       if (of && (!*bound || (less ? *of < **bound : *of > **bound))) *bound = of;
     }
   }
-  // The Sink's Parquet settings (parquet_writer.cc), so a merged file reads like a fetched one,
-  // but with fewer rows per row group when rows are wide (Gamma's texts): the writer holds a whole
-  // row group in memory, about kRowGroupBytes of uncompressed values.
-  QueryResult size;
-  Status s = QueryText(
-      session.connection(),
-      fmt::format("SELECT sum(total_uncompressed_size) FROM parquet_metadata([{}])", sample),
-      &size);
-  int64_t uncompressed = 0;
-  if (s.ok() && !size.rows.empty() && size.rows[0][0]) {
-    std::from_chars(size.rows[0][0]->data(), size.rows[0][0]->data() + size.rows[0][0]->size(),
-                    uncompressed);
+  Status s;
+  if (*row_group == 0) {
+    // The Sink's Parquet settings (parquet_writer.cc), so a merged file reads like a fetched one,
+    // but with fewer rows per row group when rows are wide (Gamma's texts): the writer holds a
+    // whole row group in memory, about kRowGroupBytes of uncompressed values.
+    QueryResult size;
+    s = QueryText(
+        session.connection(),
+        fmt::format("SELECT sum(total_uncompressed_size) FROM parquet_metadata([{}])", sample),
+        &size);
+    int64_t uncompressed = 0;
+    if (s.ok() && !size.rows.empty() && size.rows[0][0]) {
+      std::from_chars(size.rows[0][0]->data(), size.rows[0][0]->data() + size.rows[0][0]->size(),
+                      uncompressed);
+    }
+    const int64_t row_bytes =
+        std::max<int64_t>(1, uncompressed / std::max<int64_t>(1, sample_rows));
+    if (s.ok()) *row_group = std::clamp<int64_t>(kRowGroupBytes / row_bytes, 2048, 20000);
   }
-  const int64_t row_bytes = std::max<int64_t>(1, uncompressed / std::max<int64_t>(1, sample_rows));
-  const int64_t row_group = std::clamp<int64_t>(kRowGroupBytes / row_bytes, 2048, 20000);
+  // COPY answers with the number of rows it wrote.
+  int64_t written = -1;
   if (s.ok()) {
-    s = session.Execute(fmt::format(
-        "COPY (SELECT * FROM read_parquet([{}], union_by_name = true)) TO {} (FORMAT PARQUET, "
-        "COMPRESSION ZSTD, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE {})",
-        list, QuoteSqlString(staged), row_group));
+    s = session.Execute(fmt::format("COPY (SELECT * FROM read_parquet([{}], union_by_name = true)) "
+                                    "TO {} (FORMAT PARQUET, COMPRESSION ZSTD, COMPRESSION_LEVEL 1, "
+                                    "ROW_GROUP_SIZE {})",
+                                    list, QuoteSqlString(staged), *row_group),
+                        &written);
   }
-  QueryResult count;
-  if (s.ok()) {
-    s = QueryText(session.connection(),
-                  fmt::format("SELECT count(*) FROM read_parquet({})", QuoteSqlString(staged)),
-                  &count);
+  if (s.ok() && written != merged->rows) {
+    s = Status::Error(
+        fmt::format("the merged file holds {} rows, its inputs {}", written, merged->rows));
   }
-  if (s.ok() && (count.rows.size() != 1 || !count.rows[0][0] ||
-                 *count.rows[0][0] != std::to_string(merged->rows))) {
-    s = Status::Error(fmt::format("the merged file holds {} rows, its inputs {}",
-                                  count.rows.empty() || !count.rows[0][0] ? "?" : *count.rows[0][0],
-                                  merged->rows));
-  }
-  if (s.ok()) s = SyncPath(staged);
   if (s.ok()) s = FileSize(staged, &merged->bytes);
   if (!s.ok()) {
     RemoveFile(staged);
@@ -138,11 +150,11 @@ Status Merge(Store& store, DuckDbSession& session, const std::string& dataset,
 
 std::vector<std::string> PartitionsToCompact(const Store& store, const std::string& dataset,
                                              const CompactOptions& options) {
-  std::vector<std::string> names;
-  for (const auto& [partition, count] : SmallFileCounts(store, dataset, options)) {
-    names.push_back(partition);
+  std::set<std::string> names;
+  for (const auto& [group, count] : SmallFileCounts(store, dataset, options)) {
+    names.insert(group.first);
   }
-  return names;
+  return {names.begin(), names.end()};
 }
 
 Status CompactDataset(Store& store, const std::string& dataset, const CompactOptions& options,
@@ -151,15 +163,16 @@ Status CompactDataset(Store& store, const std::string& dataset, const CompactOpt
   const auto counts = SmallFileCounts(store, dataset, options);
   if (counts.empty()) return Status::Ok();
   DuckDbOptions db_options;
-  db_options.memory_limit = "64MB";
+  db_options.memory_limit = options.memory_limit;
   db_options.temp_directory = store.StagingDir(dataset) + "/.spill";
   std::unique_ptr<DuckDbSession> session;
   Status s = options.duckdb ? DuckDbSession::Connect(options.duckdb, &session)
                             : DuckDbSession::Open(db_options, &session);
   if (!s.ok()) return s;
+  int64_t row_group = 0;  // see Merge
   for (auto next = counts.begin(); next != counts.end();) {
-    // The partitions of this pass: up to options.files_per_pass small files (at least one).
-    std::set<std::string> pass;
+    // The groups of this pass: up to options.files_per_pass small files (at least one).
+    std::set<Group> pass;
     for (size_t files = 0;
          next != counts.end() && (pass.empty() || files + next->second <= options.files_per_pass);
          ++next) {
@@ -170,30 +183,64 @@ Status CompactDataset(Store& store, const std::string& dataset, const CompactOpt
     // (see CompactOptions::duckdb).
     s = session->ForgetOpenedFiles();
     if (!s.ok()) return s;
-    for (const auto& [partition, files] : SmallFilesOf(store, dataset, options, pass)) {
+    // Every merge of the pass is committed at once: one sync of the staged files and one record
+    // instead of an fsync and a record per merge (most of a merge's cost for files of a few KB).
+    std::vector<CommittedFile> merged_files;
+    std::vector<std::string> removed;
+    CompactStats merged_stats;
+    std::vector<std::string> merged_partitions, visited;
+    bool stopped = false;
+    for (const auto& [group, files] : SmallFilesOf(store, dataset, options, pass)) {
+      const std::string& partition = group.first;
       bool compacted = false;
       for (const std::vector<LiveFile>& run : Runs(files, options)) {
+        stopped = options.stopping && options.stopping();
+        if (stopped) break;
         CommittedFile merged;
-        s = Merge(store, *session, dataset, run, &merged);
-        std::vector<std::string> removed;
-        for (const LiveFile& f : run) removed.push_back(f.file.path);
-        bool written = false;
-        if (s.ok()) s = store.Replace(dataset, options.run_id, {merged}, removed, &written);
+        s = Merge(store, *session, dataset, run, &row_group, &merged);
         if (!s.ok()) {
-          if (!written) RemoveFile(store.StagingDir(dataset) + "/" + BaseName(merged.path));
           stats->failures.push_back(fmt::format("{}/{}: {}", dataset, partition, s.message()));
           break;
         }
         compacted = true;
-        stats->files_in += static_cast<int64_t>(run.size());
-        stats->files_out += 1;
-        for (const LiveFile& f : run) stats->bytes_in += f.file.bytes;
-        stats->bytes_out += merged.bytes;
-        stats->rows += merged.rows;
+        merged_files.push_back(merged);
+        for (const LiveFile& f : run) {
+          removed.push_back(f.file.path);
+          merged_stats.bytes_in += f.file.bytes;
+        }
+        merged_stats.files_in += static_cast<int64_t>(run.size());
+        merged_stats.files_out += 1;
+        merged_stats.bytes_out += merged.bytes;
+        merged_stats.rows += merged.rows;
       }
-      if (compacted) ++stats->partitions;
-      if (progress) progress(partition);
+      if (compacted) merged_partitions.push_back(partition);
+      if (stopped) break;
+      visited.push_back(partition);
     }
+    if (!merged_files.empty()) {
+      const std::string staging = store.StagingDir(dataset);
+      bool written = false;
+      s = merged_files.size() > 1 ? SyncFileSystem(staging) : SyncPath(staging);
+      if (s.ok()) s = store.Replace(dataset, options.run_id, merged_files, removed, &written);
+      if (!s.ok()) {
+        if (!written) {
+          for (const CommittedFile& f : merged_files) RemoveFile(staging + "/" + BaseName(f.path));
+        }
+        stats->failures.push_back(fmt::format("{}: {} merged files not committed: {}", dataset,
+                                              merged_files.size(), s.message()));
+      } else {
+        stats->partitions += static_cast<int64_t>(merged_partitions.size());
+        stats->files_in += merged_stats.files_in;
+        stats->files_out += merged_stats.files_out;
+        stats->bytes_in += merged_stats.bytes_in;
+        stats->bytes_out += merged_stats.bytes_out;
+        stats->rows += merged_stats.rows;
+      }
+    }
+    if (progress) {
+      for (const std::string& partition : visited) progress(partition);
+    }
+    if (stopped) break;
   }
   return Status::Ok();
 }

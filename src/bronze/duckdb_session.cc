@@ -79,13 +79,15 @@ DuckDbSession::~DuckDbSession() {
   duckdb_disconnect(&conn_);
 }
 
-Status DuckDbSession::Execute(const std::string& sql) {
+Status DuckDbSession::Execute(const std::string& sql, int64_t* rows_changed) {
   duckdb_result result;
   const duckdb_state state = duckdb_query(conn_, sql.c_str(), &result);
   Status s;
   if (state != DuckDBSuccess) {
     const char* error = duckdb_result_error(&result);
     s = Status::Error(error ? error : "DuckDB query failed");
+  } else if (rows_changed != nullptr) {
+    *rows_changed = static_cast<int64_t>(duckdb_rows_changed(&result));
   }
   duckdb_destroy_result(&result);
   return s;

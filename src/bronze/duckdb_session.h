@@ -68,8 +68,9 @@ class DuckDbSession {
 
   duckdb_connection connection() const { return conn_; }
 
-  // Runs one statement and discards its result.
-  Status Execute(const std::string& sql);
+  // Runs one statement and discards its result; sets *rows_changed (when given) to the rows an
+  // INSERT, UPDATE, DELETE or COPY wrote.
+  Status Execute(const std::string& sql, int64_t* rows_changed = nullptr);
 
   // Drops the entry DuckDB's external file cache keeps for every file its database has opened,
   // even with the cache disabled: about 460 bytes a file, 60 MB for a compaction of 130,000
