@@ -258,6 +258,11 @@ void Sink::PersisterLoop() {
     }
     done_cv_.notify_all();
     space_cv_.notify_all();
+    if (s.ok() && options_.after_commit) {
+      lock.unlock();
+      options_.after_commit();
+      lock.lock();
+    }
   }
   stopped_ = true;
   space_cv_.notify_all();

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -58,6 +59,10 @@ struct SinkOptions {
   std::string duckdb_memory_limit = "200MB";
   int duckdb_threads = 1;
   size_t writer_threads = 2;  // Parquet files of one batch written at once (one per dt= partition)
+  // Called on the persister thread after each batch it commits (a fetch compacts the dataset's
+  // small files there every few commits): the next batch waits for it, a Flush of this one does
+  // not.
+  std::function<void()> after_commit;
 };
 
 class Sink {

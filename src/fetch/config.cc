@@ -240,13 +240,19 @@ void ReadLog(Reader& r, const json& v, LogSetting* log) {
 }
 
 void ReadCompact(Reader& r, const json& v, CompactSetting* compact) {
-  if (!r.Keys(v, "compact", {"target_size_mb", "auto_max_small_files"})) return;
+  if (!r.Keys(v, "compact", {"target_size_mb", "auto_max_small_files", "max_live_small_files"})) {
+    return;
+  }
   if (v.contains("target_size_mb")) {
     r.Int(v["target_size_mb"], "compact.target_size_mb", 1, &compact->target_size_mb);
   }
   if (v.contains("auto_max_small_files")) {
     r.Int(v["auto_max_small_files"], "compact.auto_max_small_files", 0,
           &compact->auto_max_small_files);
+  }
+  if (v.contains("max_live_small_files")) {
+    r.Int(v["max_live_small_files"], "compact.max_live_small_files", 0,
+          &compact->max_live_small_files);
   }
 }
 

@@ -81,8 +81,11 @@ struct LogSetting {
 struct CompactSetting {
   int target_size_mb = 128;  // size of the merged files; a file under half of it is small
   // A fetch run ends by compacting every partition holding more than this many small files; 0:
-  // never (`polypipe compact` still does).
+  // never, not even while fetching (`polypipe compact` still does).
   int auto_max_small_files = 32;
+  // While fetching, trades or prices holding more small files than this are compacted beside the
+  // fetch (the Store keeps every live file in memory, about 370 bytes each).
+  int max_live_small_files = 100'000;
 };
 
 // How trades and prices plan a long market list (see fetch/market_list.h).

@@ -59,7 +59,8 @@ Context::Context(const FetchConfig& config, bronze::Store& store, std::atomic<bo
       limit_(limit),
       fresh_(fresh),
       console_(console),
-      throttle_(Limits(config)) {}
+      throttle_(Limits(config)),
+      compaction_(store, config, run_id_, stop) {}
 
 std::unique_ptr<http::Client> Context::NewClient() {
   http::ClientOptions options;
@@ -136,6 +137,9 @@ void Context::OpenSink(const bronze::Schema& schema) {
   // A classic double buffer: one batch being written, one filling; at most two batches in memory.
   options.max_rows = options.flush_rows;
   options.run_id = run_id_;
+  if (schema.dataset == "trades" || schema.dataset == "prices") {
+    options.after_commit = compaction_.AfterCommit(schema.dataset);
+  }
   std::lock_guard lock(mu_);
   sinks_[schema.dataset] = std::make_unique<bronze::Sink>(store_, schema, options);
   counters_.try_emplace(schema.dataset, std::make_unique<DatasetCounters>());

@@ -27,6 +27,7 @@
 #include "api/skip.h"
 #include "bronze/sink.h"
 #include "bronze/store.h"
+#include "fetch/compaction.h"
 #include "fetch/config.h"
 #include "fetch/console.h"
 #include "http/client.h"
@@ -125,12 +126,16 @@ class Context {
   // spilling under the data dir.
   bronze::Status Duckdb(std::shared_ptr<bronze::DuckDbDatabase>* database);
 
-  // Opens the Sink of `dataset` (schema from the API layer) with the configured queue threshold.
+  // Opens the Sink of `dataset` (schema from the API layer) with the configured queue threshold;
+  // the commits of trades and prices ask for compaction beside the fetch (fetch/compaction.h).
   // REQUIRES: called before any fetcher runs, once per dataset.
   void OpenSink(const bronze::Schema& schema);
   bronze::Sink& sink(const std::string& dataset);
   // Flushes and closes every Sink; the first error, if any.
   bronze::Status CloseSinks();
+
+  // The compaction of trades and prices beside the fetch (see OpenSink).
+  CompactionWhileFetching& compaction() { return compaction_; }
 
   DatasetCounters& counters(const std::string& dataset);
   std::vector<std::string> datasets() const;
@@ -180,6 +185,7 @@ class Context {
   Console& console_;
   http::Throttle throttle_;
   http::Stats http_stats_;
+  CompactionWhileFetching compaction_;
 
   mutable std::mutex mu_;
   std::shared_ptr<bronze::DuckDbDatabase> duckdb_;

@@ -11,9 +11,9 @@
 #include "api/clob_api.h"
 #include "api/data_api.h"
 #include "api/gamma_api.h"
-#include "bronze/compactor.h"
 #include "bronze/store.h"
 #include "bronze/thousands.h"
+#include "fetch/compaction.h"
 #include "fetch/context.h"
 #include "fetch/gamma_fetcher.h"
 #include "fetch/leaderboard_fetcher.h"
@@ -29,45 +29,6 @@ namespace {
 
 using bronze::Thousands;
 using Clock = std::chrono::steady_clock;
-
-// The end of a run: every partition holding more than compact.auto_max_small_files small files
-// is compacted (bronze/compactor.h), with a line every few seconds (thousands of partitions take
-// minutes). A partition that fails is reported and left as it was; no data depends on it.
-// Returns what was done, for the run report (null when nothing was).
-nlohmann::json CompactSmallFiles(Context& ctx, bronze::Store& store, const FetchConfig& config,
-                                 const std::string& run_id, Console& console) {
-  bronze::CompactOptions options;
-  if (!ctx.Duckdb(&options.duckdb).ok()) options.duckdb.reset();  // then it opens its own
-  options.target_bytes = int64_t{config.compact.target_size_mb} << 20;
-  options.min_files = config.compact.auto_max_small_files + 1;
-  options.run_id = run_id;
-  bronze::CompactStats stats;
-  for (const std::string& dataset : store.Datasets()) {
-    const size_t partitions = bronze::PartitionsToCompact(store, dataset, options).size();
-    if (partitions == 0) continue;
-    console.Log(fmt::format("compacting {}: {} partitions hold more than {} small files", dataset,
-                            Thousands(static_cast<int64_t>(partitions)),
-                            config.compact.auto_max_small_files));
-    size_t done = 0;
-    auto last = Clock::now();
-    const auto tick = [&](const std::string&) {
-      ++done;
-      if (Clock::now() - last < std::chrono::seconds(5)) return;
-      last = Clock::now();
-      console.Log(fmt::format("compacting {}: {} of {} partitions, {} files into {}", dataset,
-                              Thousands(static_cast<int64_t>(done)),
-                              Thousands(static_cast<int64_t>(partitions)),
-                              Thousands(stats.files_in), Thousands(stats.files_out)));
-    };
-    if (bronze::Status s = bronze::CompactDataset(store, dataset, options, &stats, tick); !s.ok()) {
-      stats.failures.push_back(fmt::format("{}: {}", dataset, s.message()));
-    }
-  }
-  if (stats.files_in == 0 && stats.failures.empty()) return nullptr;
-  return {{"partitions", stats.partitions}, {"files_in", stats.files_in},
-          {"files_out", stats.files_out},   {"bytes_in", stats.bytes_in},
-          {"bytes_out", stats.bytes_out},   {"failures", stats.failures}};
-}
 
 struct Wants {
   bool markets = false, trades = false, prices = false, leaderboard = false, gamma = false;
@@ -361,8 +322,9 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
   }
   for (auto& t : others) t.join();
 
-  // Commit what is buffered, whatever happened.
+  // Commit what is buffered, whatever happened; then the compaction beside the fetch ends.
   if (bronze::Status s = ctx.CloseSinks(); !s.ok()) ctx.Fatal(s.message());
+  ctx.compaction().Stop();
   finished = true;
   ticker.join();
   console.Clear();
@@ -408,6 +370,10 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
                                {"lag_seconds", config.trades.lag_seconds}};
   if (fatal) report["fatal"] = *fatal;
   if (!compaction.is_null()) report["compaction"] = compaction;
+  const nlohmann::json compacted_while_fetching = ctx.compaction().Report();
+  if (!compacted_while_fetching.is_null()) {
+    report["compaction_while_fetching"] = compacted_while_fetching;
+  }
   const std::optional<std::string> report_error = run->Save(state);
   if (report_error) code = kExitFailure;
 
@@ -424,6 +390,15 @@ int RunFetch(const FetchConfig& config, const FetchOptions& options, std::atomic
         compaction["failures"].empty()
             ? ""
             : fmt::format("; {} partition(s) failed (run report)", compaction["failures"].size()));
+  }
+  if (!compacted_while_fetching.is_null()) {
+    const nlohmann::json& c = compacted_while_fetching;
+    summary += fmt::format(
+        "  compacted {} small files into {} while fetching{}\n",
+        Thousands(c["files_in"].get<int64_t>()), Thousands(c["files_out"].get<int64_t>()),
+        c["failures"].empty()
+            ? ""
+            : fmt::format("; {} partition(s) failed (run report)", c["failures"].size()));
   }
   std::fputs(summary.c_str(), stdout);
   std::fflush(stdout);

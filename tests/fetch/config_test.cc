@@ -44,6 +44,7 @@ TEST_F(ConfigTest, ShippedFileEqualsTheBuiltInDefaults) {
   shipped.retry.host_down_seconds = 1;
   shipped.trades = {"CASH", 5, 1, 1};
   shipped.plan.markets_per_part = 7;
+  shipped.compact = {1, 1, 1};
   auto error = LoadConfigFile(POLYPIPE_CONFIG_FILE, true, &shipped);
   ASSERT_FALSE(error) << *error;
   const FetchConfig d = FetchConfig::Defaults();
@@ -64,6 +65,9 @@ TEST_F(ConfigTest, ShippedFileEqualsTheBuiltInDefaults) {
   EXPECT_EQ(shipped.trades.feed_window_days, d.trades.feed_window_days);
   EXPECT_EQ(shipped.trades.lag_seconds, d.trades.lag_seconds);
   EXPECT_EQ(shipped.plan.markets_per_part, d.plan.markets_per_part);
+  EXPECT_EQ(shipped.compact.target_size_mb, d.compact.target_size_mb);
+  EXPECT_EQ(shipped.compact.auto_max_small_files, d.compact.auto_max_small_files);
+  EXPECT_EQ(shipped.compact.max_live_small_files, d.compact.max_live_small_files);
 }
 
 TEST_F(ConfigTest, ReadsValuesOverDefaults) {
@@ -89,6 +93,8 @@ TEST_F(ConfigTest, ErrorsNameTheFileAndKeyPath) {
       {R"({"trades": {"filter_type": "SHARES"}})", "trades.filter_type: expected"},
       {R"({"trades": {"lag_seconds": -1}})", "trades.lag_seconds: expected an integer >= 0"},
       {R"({"plan": {"markets_per_part": 0}})", "plan.markets_per_part: expected an integer >= 1"},
+      {R"({"compact": {"max_live_small_files": -5}})",
+       "compact.max_live_small_files: expected an integer >= 0"},
       {R"({"trades": {"filter_amount": "0"}})", "trades.filter_amount: expected a number"},
       {R"({"retry": {"max_attempts": "five"}})",
        "retry.max_attempts: expected an integer >= 1, got \"five\""},

@@ -45,6 +45,14 @@ void ExpectMatchesTruth(FetchHarness& h) {
   }
 }
 
+// The report of the newest run, as `status` names it.
+json LastReport(const FetchHarness& h) {
+  const Outcome status = polysim::testing::RunToEnd(
+      {POLYPIPE_BINARY, "status", "--json", "--data-dir", h.data_dir().string()});
+  const std::string run_id = json::parse(status.output)["last_run"]["run_id"].get<std::string>();
+  return json::parse(std::ifstream(h.data_dir() / "_runs" / (run_id + ".json")));
+}
+
 // Snapshot datasets are unique per run; trades and prices across runs.
 void ExpectUniqueKeys(FetchHarness& h) {
   // Trades: the documented dedup key; genuinely identical fills differ in fill_seq only.
@@ -231,6 +239,52 @@ TEST_F(FetchCrashTest, KilledAtRandomMomentsThenRerunGivesTheUninterruptedRows) 
   ExpectSameRows(h, reference_);
 }
 
+// --- Compaction while fetching (fetch/compaction.h) ---
+
+// Batches of a few hundred rows: the trades and prices Sinks commit dozens of times and merge their
+// small files as they go, once they hold more than 40. The end-of-run compaction is kept out (a
+// threshold no partition reaches), so every merge here happened while fetching.
+json CompactingConfig() {
+  json config = TestConfig();
+  config["queues"]["trades"] = 150;
+  config["queues"]["prices"] = 300;
+  config["compact"] = {
+      {"target_size_mb", 1}, {"auto_max_small_files", 1000}, {"max_live_small_files", 40}};
+  return config;
+}
+
+TEST(FetchE2E, CompactingWhileFetchingKeepsEveryRowOnce) {
+  FetchHarness h("fetch-compacting", SimClient::DefaultOptions(), CompactingConfig());
+  const Outcome r = h.Fetch();
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("while fetching"), std::string::npos) << r.output;
+  const json report = LastReport(h);
+  ASSERT_TRUE(report.contains("compaction_while_fetching")) << report.dump(1);
+  const json& c = report["compaction_while_fetching"];
+  EXPECT_GT(c["files_in"].get<int64_t>(), c["files_out"].get<int64_t>());
+  EXPECT_TRUE(c["failures"].empty()) << c.dump();
+  EXPECT_FALSE(report.contains("compaction")) << "the end of the run merged nothing";
+  ExpectMatchesTruth(h);
+  ExpectUniqueKeys(h);
+  EXPECT_EQ(h.StagedFiles(), 0);
+}
+
+// Killed between a merge's commit record and the deletion of the files it replaced (only merges
+// remove files, and only merges while fetching run here): the rerun finishes the deletion and
+// the fetch, with the rows of an uninterrupted run.
+TEST_F(FetchCrashTest, KilledWhileCompactingThenRerunGivesTheUninterruptedRows) {
+  ASSERT_FALSE(reference_.empty());
+  FetchHarness h("fetch-compacting-kill", SimClient::DefaultOptions(), CompactingConfig());
+  const Outcome crashed = h.Fetch({}, {"POLYPIPE_FAILPOINT=bronze.mid_remove:3"});
+  ASSERT_EQ(crashed.code, 128 + SIGKILL) << "the failpoint was not reached:\n" << crashed.output;
+  const Outcome rerun = h.Fetch();
+  ASSERT_EQ(rerun.code, 0) << rerun.output;
+  EXPECT_NE(rerun.output.find("resuming run"), std::string::npos) << rerun.output;
+  EXPECT_EQ(h.StagedFiles(), 0);
+  ExpectSameRows(h, reference_);
+  ExpectUniqueKeys(h);
+}
+
 // --- Interruption: SIGINT commits what is in memory, exits 130, and the rerun completes ---
 
 TEST_F(FetchCrashTest, SigintStopsCleanlyAndTheRerunCompletes) {
@@ -262,13 +316,7 @@ TEST_F(FetchCrashTest, FaultsAreSurvivedWithCompleteDataAndCounted) {
     const Outcome r = h.Fetch();
     ASSERT_EQ(r.code, 0) << r.output;
     ExpectSameRows(h, reference_);
-    const json report = json::parse(
-        std::ifstream(h.data_dir() / "_runs" /
-                      (json::parse(polysim::testing::RunToEnd({POLYPIPE_BINARY, "status", "--json",
-                                                               "--data-dir", h.data_dir().string()})
-                                       .output)["last_run"]["run_id"]
-                           .get<std::string>() +
-                       ".json")));
+    const json report = LastReport(h);
     int64_t retries = 0, limited = 0, failed = 0, blocked = 0;
     for (const auto& [route, s] : report["http"].items()) {
       retries += s["retries"].get<int64_t>();
