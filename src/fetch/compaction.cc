@@ -95,8 +95,10 @@ void CompactionWhileFetching::Pass(const std::string& dataset) {
   options.min_files = kWhileFetchingFiles + 1;
   // A database of its own for the pass (the run's is busy planning and writing, and the pass
   // clears what DuckDB remembers of the files it read, see CompactDataset), closed after it.
-  // Merges of small files stream through a row group or two.
+  // Merges of small files stream through a row group or two; a few thousand files at a time keep
+  // their lists, and what DuckDB remembers of each file read, to a few MB.
   options.memory_limit = "24MB";
+  options.files_per_pass = 2'000;
   options.tiered = true;
   options.stopping = [this] { return stop_.load(); };
   bronze::CompactStats stats;
