@@ -42,7 +42,8 @@ bench-scale: bootstrap
 # asan: every ctest test (unit, integration, end to end, fuzz replays) under ASan + UBSan.
 # tsan: the tests where threads meet, under TSan: the Sink and its persister thread, the rate
 #   limiters and throttle, the client's concurrent requests, the store, and the fetch end-to-end
-#   runs (coordinator, worker pools, one Sink per dataset, feeds split while others run).
+#   runs (coordinator, worker pools, one Sink per dataset, feeds split while others run, compaction
+#   beside the fetch).
 SAN_CMAKE = CC=clang CXX=clang++ cmake -S . -G Ninja -DPOLYPIPE_JEMALLOC=OFF
 SAN_OPTIONS = tests/sanitizers
 # Under ASan the binary runs several times slower: a test that signals the fetch after a fixed
