@@ -148,6 +148,23 @@ Status Merge(Store& store, DuckDbSession& session, const std::string& dataset,
 
 }  // namespace
 
+int64_t CountSmallFiles(const Store& store, const std::string& dataset,
+                        const CompactOptions& options) {
+  int64_t n = 0;
+  store.ForEachLiveFile(dataset, [&](const LiveFile& f) { n += Small(f, options) ? 1 : 0; });
+  return n;
+}
+
+void CompactStats::Add(const CompactStats& other) {
+  partitions += other.partitions;
+  files_in += other.files_in;
+  files_out += other.files_out;
+  bytes_in += other.bytes_in;
+  bytes_out += other.bytes_out;
+  rows += other.rows;
+  failures.insert(failures.end(), other.failures.begin(), other.failures.end());
+}
+
 std::vector<std::string> PartitionsToCompact(const Store& store, const std::string& dataset,
                                              const CompactOptions& options) {
   std::set<std::string> names;
@@ -229,12 +246,8 @@ Status CompactDataset(Store& store, const std::string& dataset, const CompactOpt
         stats->failures.push_back(fmt::format("{}: {} merged files not committed: {}", dataset,
                                               merged_files.size(), s.message()));
       } else {
-        stats->partitions += static_cast<int64_t>(merged_partitions.size());
-        stats->files_in += merged_stats.files_in;
-        stats->files_out += merged_stats.files_out;
-        stats->bytes_in += merged_stats.bytes_in;
-        stats->bytes_out += merged_stats.bytes_out;
-        stats->rows += merged_stats.rows;
+        merged_stats.partitions = static_cast<int64_t>(merged_partitions.size());
+        stats->Add(merged_stats);
       }
     }
     if (progress) {

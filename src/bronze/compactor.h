@@ -64,7 +64,13 @@ struct CompactStats {
   int64_t rows = 0;
   // One line per partition that failed ("trades/dt=2026-01-01: <why>"); its files are unchanged.
   std::vector<std::string> failures;
+
+  void Add(const CompactStats& other);
 };
+
+// The live files of `dataset` under half of options.target_bytes.
+int64_t CountSmallFiles(const Store& store, const std::string& dataset,
+                        const CompactOptions& options);
 
 // The partitions ("dt=YYYY-MM-DD") of `dataset` that hold at least options.min_files small files
 // (of one tier when options.tiered).

@@ -87,11 +87,9 @@ void CompactionWhileFetching::Loop() {
 
 void CompactionWhileFetching::Pass(const std::string& dataset) {
   bronze::CompactOptions options = OptionsOf(config_, run_id_);
-  int64_t small = 0;
-  store_.ForEachLiveFile(dataset, [&](const bronze::LiveFile& f) {
-    small += f.file.bytes * 2 < options.target_bytes ? 1 : 0;
-  });
-  if (small <= config_.compact.max_live_small_files) return;
+  if (bronze::CountSmallFiles(store_, dataset, options) <= config_.compact.max_live_small_files) {
+    return;
+  }
   options.min_files = kWhileFetchingFiles + 1;
   // A database of its own for the pass (the run's is busy planning and writing, and the pass
   // clears what DuckDB remembers of the files it read, see CompactDataset), closed after it.
@@ -105,15 +103,11 @@ void CompactionWhileFetching::Pass(const std::string& dataset) {
   bronze::Status s = bronze::CompactDataset(store_, dataset, options, &stats);
   if (!s.ok()) stats.failures.push_back(fmt::format("{}: {}", dataset, s.message()));
   std::lock_guard lock(mu_);
-  stats_.partitions += stats.partitions;
-  stats_.files_in += stats.files_in;
-  stats_.files_out += stats.files_out;
-  stats_.bytes_in += stats.bytes_in;
-  stats_.bytes_out += stats.bytes_out;
-  stats_.rows += stats.rows;
   for (std::string& line : stats.failures) {
     if (failures_.size() < kMaxFailures) failures_.insert(std::move(line));
   }
+  stats.failures.clear();  // kept above, distinct
+  stats_.Add(stats);
 }
 
 nlohmann::json CompactionWhileFetching::Report() const {
