@@ -42,51 +42,47 @@ void WriteTwoSizes(Store& store, CompactOptions* options) {
   options->run_id = "compact";
 }
 
-TEST(Compactor, TiersMergeFilesOfOneSizeOnly) {
-  testing::TempDir tmp;
-  std::unique_ptr<Store> store;
-  ASSERT_TRUE(Store::Open(tmp.path(), &store).ok());
-  CompactOptions options;
-  WriteTwoSizes(*store, &options);
-  options.tiered = true;
-  CompactStats stats;
-  ASSERT_TRUE(CompactDataset(*store, "trades", options, &stats).ok());
-  EXPECT_TRUE(stats.failures.empty());
-  EXPECT_EQ(stats.files_in, 6);
-  EXPECT_EQ(stats.files_out, 2);
+// A store holding WriteTwoSizes's files, and the options that compact them.
+class Compactor : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(Store::Open(tmp_.path(), &store_).ok());
+    WriteTwoSizes(*store_, &options_);
+  }
+
+  testing::TempDir tmp_;
+  std::unique_ptr<Store> store_;
+  CompactOptions options_;
+  CompactStats stats_;
+};
+
+TEST_F(Compactor, TiersMergeFilesOfOneSizeOnly) {
+  options_.tiered = true;
+  ASSERT_TRUE(CompactDataset(*store_, "trades", options_, &stats_).ok());
+  EXPECT_TRUE(stats_.failures.empty());
+  EXPECT_EQ(stats_.files_in, 6);
+  EXPECT_EQ(stats_.files_out, 2);
   std::vector<int64_t> rows;
-  for (const LiveFile& f : store->LiveFiles("trades")) rows.push_back(f.file.rows);
+  for (const LiveFile& f : store_->LiveFiles("trades")) rows.push_back(f.file.rows);
   std::sort(rows.begin(), rows.end());
   EXPECT_EQ(rows, (std::vector<int64_t>{12, 9000}));
 }
 
-TEST(Compactor, WithoutTiersAPartitionsSmallFilesMergeTogether) {
-  testing::TempDir tmp;
-  std::unique_ptr<Store> store;
-  ASSERT_TRUE(Store::Open(tmp.path(), &store).ok());
-  CompactOptions options;
-  WriteTwoSizes(*store, &options);
-  CompactStats stats;
-  ASSERT_TRUE(CompactDataset(*store, "trades", options, &stats).ok());
-  EXPECT_EQ(stats.files_in, 6);
-  EXPECT_EQ(stats.files_out, 1);
-  EXPECT_EQ(store->Stats("trades").rows, 9012);
+TEST_F(Compactor, WithoutTiersAPartitionsSmallFilesMergeTogether) {
+  ASSERT_TRUE(CompactDataset(*store_, "trades", options_, &stats_).ok());
+  EXPECT_EQ(stats_.files_in, 6);
+  EXPECT_EQ(stats_.files_out, 1);
+  EXPECT_EQ(store_->Stats("trades").rows, 9012);
 }
 
-TEST(Compactor, StopsBeforeTheNextMergeWhenAsked) {
-  testing::TempDir tmp;
-  std::unique_ptr<Store> store;
-  ASSERT_TRUE(Store::Open(tmp.path(), &store).ok());
-  CompactOptions options;
-  WriteTwoSizes(*store, &options);
-  options.tiered = true;
+TEST_F(Compactor, StopsBeforeTheNextMergeWhenAsked) {
+  options_.tiered = true;
   int asked = 0;
-  options.stopping = [&] { return ++asked > 1; };
-  CompactStats stats;
-  ASSERT_TRUE(CompactDataset(*store, "trades", options, &stats).ok());
-  EXPECT_EQ(stats.files_out, 1);
-  EXPECT_EQ(store->LiveFiles("trades").size(), 4u);
-  EXPECT_EQ(store->Stats("trades").rows, 9012);
+  options_.stopping = [&] { return ++asked > 1; };
+  ASSERT_TRUE(CompactDataset(*store_, "trades", options_, &stats_).ok());
+  EXPECT_EQ(stats_.files_out, 1);
+  EXPECT_EQ(store_->LiveFiles("trades").size(), 4u);
+  EXPECT_EQ(store_->Stats("trades").rows, 9012);
 }
 
 }  // namespace

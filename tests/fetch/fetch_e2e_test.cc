@@ -196,16 +196,23 @@ void ExpectSameRows(FetchHarness& h, const std::map<std::string, std::string>& r
   for (const std::string& d : kDatasets) EXPECT_EQ(h.Checksum(d), reference.at(d)) << d;
 }
 
-TEST_P(FetchCrashTest, KilledAtACommitStepThenRerunGivesTheUninterruptedRows) {
-  ASSERT_FALSE(reference_.empty());
-  FetchHarness h("fetch-crash");
-  const Outcome crashed = h.Fetch({}, {"POLYPIPE_FAILPOINT=" + GetParam()});
+// A fetch killed at `failpoint`, then run again: it resumes, leaves nothing staged and holds the
+// rows of an uninterrupted run.
+void KillAtThenRerun(FetchHarness& h, const std::string& failpoint,
+                     const std::map<std::string, std::string>& reference) {
+  const Outcome crashed = h.Fetch({}, {"POLYPIPE_FAILPOINT=" + failpoint});
   ASSERT_EQ(crashed.code, 128 + SIGKILL) << "the failpoint was not reached:\n" << crashed.output;
   const Outcome rerun = h.Fetch();
   ASSERT_EQ(rerun.code, 0) << rerun.output;
   EXPECT_NE(rerun.output.find("resuming run"), std::string::npos) << rerun.output;
   EXPECT_EQ(h.StagedFiles(), 0);
-  ExpectSameRows(h, reference_);
+  ExpectSameRows(h, reference);
+}
+
+TEST_P(FetchCrashTest, KilledAtACommitStepThenRerunGivesTheUninterruptedRows) {
+  ASSERT_FALSE(reference_.empty());
+  FetchHarness h("fetch-crash");
+  KillAtThenRerun(h, GetParam(), reference_);
 }
 
 INSTANTIATE_TEST_SUITE_P(Failpoints, FetchCrashTest,
@@ -275,13 +282,7 @@ TEST(FetchE2E, CompactingWhileFetchingKeepsEveryRowOnce) {
 TEST_F(FetchCrashTest, KilledWhileCompactingThenRerunGivesTheUninterruptedRows) {
   ASSERT_FALSE(reference_.empty());
   FetchHarness h("fetch-compacting-kill", SimClient::DefaultOptions(), CompactingConfig());
-  const Outcome crashed = h.Fetch({}, {"POLYPIPE_FAILPOINT=bronze.mid_remove:3"});
-  ASSERT_EQ(crashed.code, 128 + SIGKILL) << "the failpoint was not reached:\n" << crashed.output;
-  const Outcome rerun = h.Fetch();
-  ASSERT_EQ(rerun.code, 0) << rerun.output;
-  EXPECT_NE(rerun.output.find("resuming run"), std::string::npos) << rerun.output;
-  EXPECT_EQ(h.StagedFiles(), 0);
-  ExpectSameRows(h, reference_);
+  KillAtThenRerun(h, "bronze.mid_remove:3", reference_);
   ExpectUniqueKeys(h);
 }
 
