@@ -214,14 +214,17 @@ bool ParseCheckpointStreamsFileName(const std::string& name, uint64_t* seq) {
 std::string SerializeCheckpoint(const Checkpoint& checkpoint) {
   std::string text;
   // Appending cannot fail.
-  SerializeCheckpoint(checkpoint, checkpoint.files, [&](std::string_view piece) {
+  const LiveFileSource files = [&](const std::function<void(const LiveFile&)>& visit) {
+    for (const LiveFile& f : checkpoint.files) visit(f);
+  };
+  SerializeCheckpoint(checkpoint, files, [&](std::string_view piece) {
     text += piece;
     return Status::Ok();
   });
   return text;
 }
 
-Status SerializeCheckpoint(const Checkpoint& checkpoint, const std::vector<LiveFile>& files,
+Status SerializeCheckpoint(const Checkpoint& checkpoint, const LiveFileSource& files,
                            const std::function<Status(std::string_view text)>& write) {
   // Written entry by entry: a JSON document of every live file (tens of thousands at scale) held
   // ten times the memory of its text, and the text is handed on a piece at a time.
@@ -239,7 +242,9 @@ Status SerializeCheckpoint(const Checkpoint& checkpoint, const std::vector<LiveF
       quoted(checkpoint.last_commit_at), quoted(checkpoint.last_run_id), checkpoint.streams,
       checkpoint.streams_bytes);
   bool first = true;
-  for (const LiveFile& f : files) {
+  Status written;
+  files([&](const LiveFile& f) {
+    if (!written.ok()) return;
     fmt::format_to(std::back_inserter(text),
                    "{}{{\"path\":{},\"rows\":{},\"bytes\":{},\"min_event\":{},\"max_event\":{},"
                    "\"seq\":{},\"run_id\":{}}}",
@@ -248,10 +253,11 @@ Status SerializeCheckpoint(const Checkpoint& checkpoint, const std::vector<LiveF
                    quoted(f.run_id));
     first = false;
     if (text.size() >= kPiece) {
-      if (Status s = write(text); !s.ok()) return s;
+      written = write(text);
       text.clear();
     }
-  }
+  });
+  if (!written.ok()) return written;
   text += "]}\n";
   return write(text);
 }

@@ -102,10 +102,12 @@ bool ParseCommitLogFileName(const std::string& name, uint64_t* seq);
 
 // The manifest as one line of JSON text, and back, validated like a record.
 std::string SerializeCheckpoint(const Checkpoint& checkpoint);
-// The same with `files` in place of checkpoint.files, handed to `write` about a megabyte at a time
-// (a checkpoint of a million files is hundreds of MB of text); stops at the first error `write`
-// returns.
-Status SerializeCheckpoint(const Checkpoint& checkpoint, const std::vector<LiveFile>& files,
+// Files as a function that calls `visit` with each in turn.
+using LiveFileSource = std::function<void(const std::function<void(const LiveFile&)>& visit)>;
+// The same with the files of `files` in place of checkpoint.files, handed to `write` about a
+// megabyte at a time (a checkpoint of a million files is hundreds of MB of text); writes nothing
+// more after the first error `write` returns, and returns it.
+Status SerializeCheckpoint(const Checkpoint& checkpoint, const LiveFileSource& files,
                            const std::function<Status(std::string_view text)>& write);
 Status ParseCheckpoint(const std::string& text, Checkpoint* checkpoint);
 

@@ -16,29 +16,29 @@ namespace {
 
 constexpr int64_t kRowGroupBytes = 4 << 20;
 
-bool Small(const LiveFile& f, const CompactOptions& options) {
-  return f.file.bytes * 2 < options.target_bytes;
+bool Small(const LiveFileRef& f, const CompactOptions& options) {
+  return f.bytes() * 2 < options.target_bytes;
 }
 
 // What is merged together: the small files of a partition ("dt=..."), or of one size tier of it.
 using Group = std::pair<std::string, int>;
 
-Group GroupOf(const LiveFile& f, const CompactOptions& options) {
+Group GroupOf(const LiveFileRef& f, const CompactOptions& options) {
   int tier = 0;
   if (options.tiered) {
     for (int64_t bound = options.target_bytes / 2 / kTierFactor / kTierFactor;
-         f.file.bytes >= bound && tier < 2; bound *= kTierFactor) {
+         f.bytes() >= bound && tier < 2; bound *= kTierFactor) {
       ++tier;
     }
   }
-  return {DirName(f.file.path), tier};
+  return {f.partition(), tier};
 }
 
 // The groups holding at least options.min_files small files, with their count.
 std::map<Group, size_t> SmallFileCounts(const Store& store, const std::string& dataset,
                                         const CompactOptions& options) {
   std::map<Group, size_t> counts;
-  store.ForEachLiveFile(dataset, [&](const LiveFile& f) {
+  store.ForEachLiveFile(dataset, [&](const LiveFileRef& f) {
     if (Small(f, options)) ++counts[GroupOf(f, options)];
   });
   std::erase_if(counts, [&](const auto& entry) {
@@ -52,10 +52,10 @@ std::map<Group, std::vector<LiveFile>> SmallFilesOf(const Store& store, const st
                                                     const CompactOptions& options,
                                                     const std::set<Group>& groups) {
   std::map<Group, std::vector<LiveFile>> files;
-  store.ForEachLiveFile(dataset, [&](const LiveFile& f) {
+  store.ForEachLiveFile(dataset, [&](const LiveFileRef& f) {
     if (!Small(f, options)) return;
     if (const auto it = groups.find(GroupOf(f, options)); it != groups.end()) {
-      files[*it].push_back(f);
+      files[*it].push_back(f.ToLiveFile());
     }
   });
   return files;
@@ -151,7 +151,7 @@ Status Merge(Store& store, DuckDbSession& session, const std::string& dataset,
 int64_t CountSmallFiles(const Store& store, const std::string& dataset,
                         const CompactOptions& options) {
   int64_t n = 0;
-  store.ForEachLiveFile(dataset, [&](const LiveFile& f) { n += Small(f, options) ? 1 : 0; });
+  store.ForEachLiveFile(dataset, [&](const LiveFileRef& f) { n += Small(f, options) ? 1 : 0; });
   return n;
 }
 

@@ -63,11 +63,13 @@ Status Lock(const std::string& dir, int* fd_out) {
 }  // namespace
 
 struct Store::DatasetState {
+  explicit DatasetState(const std::string& dataset) : files(dataset) {}
+
   std::mutex commit_mu;  // held for the whole of a Commit: one commit at a time per dataset
 
   // Guarded by Store::mu_.
   DatasetStats stats;
-  std::vector<LiveFile> files;  // in commit order
+  LiveFileList files;  // in commit order
   // The newest stamp of a file name committed or handed out: new names are later, so no name is
   // used twice (the names themselves are not kept: millions of files at scale).
   int64_t last_stamp_us = 0;
@@ -380,40 +382,42 @@ Status ReadLog(const std::string& data_dir, const std::string& dataset, LogSnaps
 
 Store::DatasetState& Store::StateLocked(const std::string& dataset) {
   std::unique_ptr<DatasetState>& state = datasets_[dataset];
-  if (!state) state = std::make_unique<DatasetState>();
+  if (!state) state = std::make_unique<DatasetState>(dataset);
   return *state;
+}
+
+void Store::AddFileLocked(DatasetState& state, const CommittedFile& f, uint64_t seq,
+                          const std::string& run_id) {
+  DatasetStats& st = state.stats;
+  ++st.files;
+  st.rows += f.rows;
+  st.bytes += f.bytes;
+  if (f.min_event_us && (!st.min_event_us || *f.min_event_us < *st.min_event_us)) {
+    st.min_event_us = f.min_event_us;
+  }
+  if (f.max_event_us && (!st.max_event_us || *f.max_event_us > *st.max_event_us)) {
+    st.max_event_us = f.max_event_us;
+  }
+  state.files.Add(f, seq, run_id);
+  // "<dataset>_<stamp>.parquet"; a name of another form never equals one NewFileName makes.
+  const std::string name = BaseName(f.path);
+  constexpr std::string_view kSuffix = ".parquet";
+  if (name.size() > 22 + kSuffix.size() && name.ends_with(kSuffix)) {
+    const auto stamp =
+        MicrosOfFileStamp(std::string_view(name).substr(name.size() - kSuffix.size() - 22, 22));
+    if (stamp) state.last_stamp_us = std::max(state.last_stamp_us, *stamp);
+  }
 }
 
 void Store::ApplyLocked(DatasetState& state, const CommitRecord& record, StreamTexts* progress) {
   DatasetStats& st = state.stats;
-  for (const CommittedFile& f : record.files) {
-    ++st.files;
-    st.rows += f.rows;
-    st.bytes += f.bytes;
-    if (f.min_event_us && (!st.min_event_us || *f.min_event_us < *st.min_event_us)) {
-      st.min_event_us = f.min_event_us;
-    }
-    if (f.max_event_us && (!st.max_event_us || *f.max_event_us > *st.max_event_us)) {
-      st.max_event_us = f.max_event_us;
-    }
-    state.files.push_back({f, record.seq, record.run_id});
-    // "<dataset>_<stamp>.parquet"; a name of another form never equals one NewFileName makes.
-    const std::string name = BaseName(f.path);
-    constexpr std::string_view kSuffix = ".parquet";
-    if (name.size() > 22 + kSuffix.size() && name.ends_with(kSuffix)) {
-      const auto stamp =
-          MicrosOfFileStamp(std::string_view(name).substr(name.size() - kSuffix.size() - 22, 22));
-      if (stamp) state.last_stamp_us = std::max(state.last_stamp_us, *stamp);
-    }
-  }
+  for (const CommittedFile& f : record.files) AddFileLocked(state, f, record.seq, record.run_id);
   if (!record.removed.empty()) {
     const std::unordered_set<std::string> removed(record.removed.begin(), record.removed.end());
-    std::erase_if(state.files, [&](const LiveFile& f) {
-      if (removed.count(f.file.path) == 0) return false;
+    state.files.Remove(removed, [&](const LiveFileRef& f) {
       --st.files;
-      st.rows -= f.file.rows;
-      st.bytes -= f.file.bytes;
-      return true;
+      st.rows -= f.rows();
+      st.bytes -= f.bytes();
     });
   }
   ++st.commits;
@@ -433,15 +437,9 @@ void Store::ApplyLocked(DatasetState& state, const CommitRecord& record, StreamT
 void Store::ApplyCheckpointLocked(DatasetState& state, const Checkpoint& checkpoint,
                                   const std::string& streams_path) {
   state.stats = DatasetStats{};
-  state.files.clear();
+  state.files.Clear();
   state.overlay.clear();
-  for (const LiveFile& f : checkpoint.files) {
-    CommitRecord one;  // the file's effect on the counters, as its own commit had it
-    one.files.push_back(f.file);
-    ApplyLocked(state, one);
-    state.files.back().seq = f.seq;
-    state.files.back().run_id = f.run_id;
-  }
+  for (const LiveFile& f : checkpoint.files) AddFileLocked(state, f.file, f.seq, f.run_id);
   state.stats.commits = checkpoint.commits;
   state.stats.last_seq = checkpoint.seq;
   state.stats.last_commit_at = checkpoint.last_commit_at;
@@ -488,7 +486,14 @@ Status Store::WriteCheckpoint(const std::string& dataset, DatasetState& state) {
   // it, and they wait for this one.
   s = WriteFileSynced(manifest + kTempSuffix,
                       [&](const std::function<Status(std::string_view)>& write) {
-                        return SerializeCheckpoint(checkpoint, state.files, write);
+                        const LiveFileSource files = [&](const auto& visit) {
+                          LiveFile file;
+                          state.files.ForEach([&](const LiveFileRef& f) {
+                            f.Fill(&file);
+                            visit(file);
+                          });
+                        };
+                        return SerializeCheckpoint(checkpoint, files, write);
                       });
   if (s.ok()) s = RenameFile(manifest + kTempSuffix, manifest);
   if (s.ok()) s = SyncPath(log_dir);
@@ -576,22 +581,23 @@ DatasetStats Store::Stats(const std::string& dataset) const {
 
 std::vector<std::string> Store::CommittedFiles(const std::string& dataset) const {
   std::vector<std::string> paths;
-  for (const LiveFile& f : LiveFiles(dataset)) paths.push_back(dataset + "/" + f.file.path);
+  ForEachLiveFile(dataset,
+                  [&](const LiveFileRef& f) { paths.push_back(dataset + "/" + f.path()); });
   return paths;
 }
 
 std::vector<LiveFile> Store::LiveFiles(const std::string& dataset) const {
   std::vector<LiveFile> files;
-  ForEachLiveFile(dataset, [&](const LiveFile& f) { files.push_back(f); });
+  ForEachLiveFile(dataset, [&](const LiveFileRef& f) { files.push_back(f.ToLiveFile()); });
   return files;
 }
 
 void Store::ForEachLiveFile(const std::string& dataset,
-                            const std::function<void(const LiveFile& file)>& visit) const {
+                            const std::function<void(const LiveFileRef& file)>& visit) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = datasets_.find(dataset);
   if (it == datasets_.end()) return;
-  for (const LiveFile& f : it->second->files) visit(f);
+  it->second->files.ForEach(visit);
 }
 
 Status Store::PrepareDataset(const std::string& dataset) {
@@ -663,23 +669,20 @@ Status Store::WriteCommit(const std::string& dataset, const std::string& run_id,
   }
   std::lock_guard<std::mutex> commit_lock(state->commit_mu);
   if (!removed.empty()) {
-    // One pass over the live files, looking each up among the few removed ones: a compaction
-    // replaces a few hundred files at a time among hundreds of thousands.
-    std::unordered_set<std::string_view> missing;
+    std::set<std::string_view> seen;
     for (const std::string& path : removed) {
-      if (!missing.insert(path).second) {
+      if (!seen.insert(path).second) {
         return Status::Error(fmt::format("{}/{} is removed twice", dataset, path));
       }
     }
+    std::optional<std::string> missing;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      for (const LiveFile& f : state->files) {
-        if (missing.erase(f.file.path) > 0 && missing.empty()) break;
-      }
+      missing = state->files.FirstMissing(removed);
     }
-    if (!missing.empty()) {
+    if (missing) {
       return Status::Error(
-          fmt::format("{}/{} is not a live file of the dataset", dataset, *missing.begin()));
+          fmt::format("{}/{} is not a live file of the dataset", dataset, *missing));
     }
   }
 

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "bronze/commit_record.h"
+#include "bronze/live_files.h"
 #include "bronze/status.h"
 #include "bronze/streams.h"
 
@@ -136,7 +137,7 @@ class Store {
   // Calls `visit` with each of them in turn, without a copy of the list (hundreds of thousands of
   // files at scale), under the Store's lock: `visit` must not call the Store.
   void ForEachLiveFile(const std::string& dataset,
-                       const std::function<void(const LiveFile& file)>& visit) const;
+                       const std::function<void(const LiveFileRef& file)>& visit) const;
 
   // --- Writer side, used by Sink ---
 
@@ -192,6 +193,9 @@ class Store {
   Status LoadDataset(const std::string& dataset);
   // The state of a dataset, created on first use. REQUIRES: mu_ held.
   DatasetState& StateLocked(const std::string& dataset);
+  // Adds a committed file to the in-memory state. REQUIRES: mu_ held.
+  void AddFileLocked(DatasetState& state, const CommittedFile& file, uint64_t seq,
+                     const std::string& run_id);
   // Adds a record's effect to the in-memory state. REQUIRES: mu_ held.
   // `progress` replaces record.progress when given (moved from).
   void ApplyLocked(DatasetState& state, const CommitRecord& record,
