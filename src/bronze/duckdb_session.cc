@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <functional>
+#include <thread>
 #include <vector>
 
 namespace polypipe::bronze {
@@ -96,6 +99,24 @@ Status DuckDbSession::Execute(const std::string& sql, int64_t* rows_changed) {
 Status DuckDbSession::ForgetOpenedFiles() {
   Status s = Execute("SET enable_external_file_cache = true");
   if (s.ok()) s = Execute("SET enable_external_file_cache = false");
+  return s;
+}
+
+bool IsOutOfMemory(const Status& s) {
+  return !s.ok() && s.message().find("Out of Memory Error") != std::string::npos;
+}
+
+Status RetryOutOfMemory(const std::function<Status()>& step,
+                        const std::function<void(int retry)>& wait) {
+  Status s = step();
+  for (int retry = 1; retry < kOutOfMemoryAttempts && IsOutOfMemory(s); ++retry) {
+    if (wait) {
+      wait(retry);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 << (retry - 1), 2000)));
+    }
+    s = step();
+  }
   return s;
 }
 

@@ -86,6 +86,19 @@ class DuckDbSession {
   duckdb_connection conn_;
 };
 
+// Whether `s` carries DuckDB's "Out of Memory Error". In a database its sessions share (a fetch's
+// Parquet writers and planner), one statement can find the memory held by another's for a moment.
+bool IsOutOfMemory(const Status& s);
+
+// Runs `step`, and runs it again while it fails for memory (IsOutOfMemory), up to
+// kOutOfMemoryAttempts runs: the statements holding the memory end and free it. Before each new
+// run it calls `wait(n)` (n = 1, 2, ...), by default a pause of 0.1 s doubling up to 2 s (about
+// 10 s in all). `step` must leave nothing behind when it fails (a DuckDB statement that fails is
+// rolled back).
+constexpr int kOutOfMemoryAttempts = 8;
+Status RetryOutOfMemory(const std::function<Status()>& step,
+                        const std::function<void(int retry)>& wait = {});
+
 struct QueryResult {
   std::vector<std::string> columns;
   // rows[r][c]: the value cast to text, nullopt for NULL.

@@ -308,7 +308,10 @@ Status Sink::Persist(Buffer& batch) {
   auto write = [&](ParquetWriter& writer) {
     size_t i;
     while ((i = next.fetch_add(1)) < partitions.size()) {
-      Status s = writer.Write(batch.rows, partitions[i].rows, staged[i]);
+      // The run's planner shares the writers' database: a write that finds its memory held
+      // waits for it.
+      Status s =
+          RetryOutOfMemory([&] { return writer.Write(batch.rows, partitions[i].rows, staged[i]); });
       if (s.ok() && !many) s = SyncPath(staged[i]);
       if (s.ok()) s = FileSize(staged[i], &files[i].bytes);
       if (!s.ok()) {

@@ -67,12 +67,14 @@ bronze::Status PlanningSession::Open(Context& ctx, bool with_tokens,
       SafeRunId(gamma_run) && bronze::HasCommittedFiles(dir, "gamma_markets") ? gamma_run : "";
 
   bronze::QueryResult count;
-  s = bronze::QueryText(
-      opened->db_->connection(),
-      fmt::format("SELECT count(*) FROM read_parquet({}) WHERE _run_id = '{}' AND condition_id IS "
-                  "NOT NULL",
-                  bronze::QuoteSqlString(bronze::GlobFor(dir, "markets")), markets_run),
-      &count);
+  s = bronze::RetryOutOfMemory([&] {
+    return bronze::QueryText(
+        opened->db_->connection(),
+        fmt::format("SELECT count(*) FROM read_parquet({}) WHERE _run_id = '{}' AND condition_id "
+                    "IS NOT NULL",
+                    bronze::QuoteSqlString(bronze::GlobFor(dir, "markets")), markets_run),
+        &count);
+  });
   if (s.ok()) {
     opened->markets_ = Int(count.rows.at(0).at(0)).value_or(0);
     if (ctx.limit() > 0) opened->markets_ = std::min<int64_t>(opened->markets_, ctx.limit());
@@ -215,7 +217,7 @@ bronze::Status PlanningSession::RunSteps(const Plan& plan) {
     const int end = std::min(parts_, (group + 1) * kPartsPerGroup);
     for (int counted = group * kPartsPerGroup; s.ok() && counted < end; ++counted) {
       s = UsePart(plan, counted);
-      if (s.ok()) s = plan.count(db_->connection());
+      if (s.ok()) s = bronze::RetryOutOfMemory([&] { return plan.count(db_->connection()); });
     }
     while (s.ok() && head < head_rows && part < end) s = emit(head_rows - head);
   }
@@ -264,7 +266,7 @@ bronze::Status PlanningSession::FillGroup(
   // the table skips the blocks of other groups. The cost is mostly reading the sources once per
   // group (at 1.5M markets 0.8 s for one part of 50,000, 0.9 s for five).
   const int first = group * kPartsPerGroup;
-  return db_->Execute(fmt::format(
+  return Execute(fmt::format(
       "{} {}",
       group == 0 ? "CREATE OR REPLACE TEMP TABLE " + bronze::QuoteSqlIdentifier(table) + " AS"
                  : "INSERT INTO " + bronze::QuoteSqlIdentifier(table),
@@ -323,17 +325,17 @@ bronze::Status PlanningSession::UsePart(const Plan& plan, int part) {
   bronze::Status s;
   if (part != part_) {
     part_ = -1;  // until the part is whole
-    s = db_->Execute(
-        parts_ == 1 ? "CREATE OR REPLACE TEMP TABLE market_list AS " + ListSelect("")
+    s = Execute(parts_ == 1
+                    ? "CREATE OR REPLACE TEMP TABLE market_list AS " + ListSelect("")
                     : fmt::format("CREATE OR REPLACE TEMP TABLE market_list AS SELECT * EXCLUDE "
                                   "(part) FROM list_parts WHERE part = {}",
                                   part));
     if (s.ok() && tokens_run_.empty()) {
-      s = db_->Execute(
+      s = Execute(
           "CREATE OR REPLACE TEMP VIEW listed_tokens AS SELECT NULL::VARCHAR AS condition_id, "
           "NULL::VARCHAR AS token_id, NULL::BIGINT AS outcome_index WHERE false");
     } else if (s.ok()) {
-      s = db_->Execute(
+      s = Execute(
           parts_ == 1
               ? fmt::format(
                     "CREATE OR REPLACE TEMP VIEW listed_tokens AS SELECT condition_id, "
@@ -348,7 +350,7 @@ bronze::Status PlanningSession::UsePart(const Plan& plan, int part) {
     part_ = part;
   }
   for (const auto& [dataset, keys] : plan.streams) {
-    s = db_->Execute(
+    s = Execute(
         parts_ == 1
             ? fmt::format("CREATE OR REPLACE TEMP VIEW {} AS SELECT key, value FROM {}",
                           bronze::QuoteSqlIdentifier(dataset + "_streams"),
@@ -362,9 +364,21 @@ bronze::Status PlanningSession::UsePart(const Plan& plan, int part) {
   return bronze::Status::Ok();
 }
 
+bronze::Status PlanningSession::Execute(const std::string& sql) {
+  return bronze::RetryOutOfMemory([&] { return db_->Execute(sql); });
+}
+
 bronze::Status PlanningSession::Emit(const std::string& sql, size_t* rows) {
+  // The query's joins and sorts run before its first row: that much runs again when it fails for
+  // memory, the rest not (rows handed on cannot be taken back).
   std::unique_ptr<bronze::RowCursor> cursor;
-  bronze::Status s = bronze::RowCursor::Open(db_->connection(), sql, &cursor);
+  const bronze::TextRow* first = nullptr;
+  bronze::Status s = bronze::RetryOutOfMemory([&] {
+    bronze::Status opened = bronze::RowCursor::Open(db_->connection(), sql, &cursor);
+    if (!opened.ok()) return opened;
+    first = cursor->Next();
+    return first != nullptr ? bronze::Status::Ok() : cursor->status();
+  });
   if (!s.ok()) return s;
   RowBlock block;
   const auto hand = [&] {
@@ -378,7 +392,7 @@ bronze::Status PlanningSession::Emit(const std::string& sql, size_t* rows) {
     changed_.notify_all();
     return true;
   };
-  while (const bronze::TextRow* row = cursor->Next()) {
+  for (const bronze::TextRow* row = first; row != nullptr; row = cursor->Next()) {
     if (block.rows == 0) block.columns = row->columns;
     for (const std::optional<std::string_view>& v : row->values) {
       block.values.emplace_back(static_cast<uint32_t>(block.text.size()),

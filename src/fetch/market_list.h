@@ -147,6 +147,9 @@ class PlanningSession {
                            const std::function<std::string(const std::string& parts)>& select);
   // Fills `market_list`, `listed_tokens` and the plan's streams views with part `part`.
   bronze::Status UsePart(const Plan& plan, int part);
+  // Runs one statement, again while it fails for memory (the run's Parquet writers share the
+  // database and free theirs within moments).
+  bronze::Status Execute(const std::string& sql);
   // Hands the rows of `sql` to the reader. With `rows` (the head), all of them at once, counted
   // in *rows; else waiting whenever kQueuedRows are ready.
   bronze::Status Emit(const std::string& sql, size_t* rows);

@@ -100,17 +100,17 @@ bronze::Status PricePlan::Open(PlanningSession& list, bool dated) {
   plan.streams = {{"trades", PlanningSession::StreamKeys::kMarket},
                   {"prices", PlanningSession::StreamKeys::kToken}};
   plan.count = [&counters, tokens, kept](duckdb_connection conn) {
-    bronze::Status s = bronze::ForEachRow(
+    // Counted only once both queries have answered: a count that fails runs again.
+    bronze::QueryResult reasons, count;
+    bronze::Status s = bronze::QueryText(
         conn,
         fmt::format("SELECT reason, count(*) FROM {} WHERE reason IS NOT NULL GROUP BY reason",
                     tokens),
-        [&](const bronze::TextRow& row) {
-          counters.left_out.Add(std::string(row.values[0].value_or("")), Number(row.values[1]));
-          return bronze::Status::Ok();
-        });
-    bronze::QueryResult count;
+        &reasons);
     if (s.ok()) s = bronze::QueryText(conn, "SELECT count(*) " + kept, &count);
-    if (s.ok()) counters.units_total.fetch_add(Number(count.rows.at(0).at(0)));
+    if (!s.ok()) return s;
+    for (const auto& row : reasons.rows) counters.left_out.Add(row[0].value_or(""), Number(row[1]));
+    counters.units_total.fetch_add(Number(count.rows.at(0).at(0)));
     return s;
   };
   plan.counted = [&counters] { counters.counting = false; };
