@@ -409,6 +409,12 @@ Status Loader::RunOnce(LoadReport* report) {
           dataset, ReadParquetOf(bronze_dir, paths)));
       if (s.ok() && dataset == "trades") s = PrepareTrades(*db, load_id, run_step);
       if (s.ok()) s = run_step(dataset, "load_" + dataset);
+      // DuckDB remembers every file it has read, about 460 bytes each outside memory_limit, until
+      // the file cache is switched on and off again: a backfill's load reads hundreds of thousands.
+      if (s.ok()) {
+        s = db->Execute(
+            "SET enable_external_file_cache = true; SET enable_external_file_cache = false");
+      }
       if (!s.ok()) return fail(Status::Error(fmt::format("loading {}: {}", dataset, s.message())));
       if (dataset == "gamma_events" || dataset == "markets" || dataset == "market_tokens" ||
           dataset == "gamma_markets") {
