@@ -1,7 +1,6 @@
 #include "bronze/column_batch.h"
 
 #include <algorithm>
-#include <cstring>
 #include <functional>
 
 namespace polypipe::bronze {
@@ -37,9 +36,7 @@ ColumnBatch ColumnBatch::Of(const Schema& schema, const std::vector<Row>& rows) 
 }
 
 ColumnBatch::Span ColumnBatch::Store(Values& c, std::string_view s, const Span* previous) {
-  // memcmp of an empty view (whose data() may be null) is undefined, even for zero bytes.
-  if (previous != nullptr && previous->size == s.size() &&
-      (s.empty() || std::memcmp(c.text.data() + previous->offset, s.data(), s.size()) == 0)) {
+  if (previous != nullptr && previous->size == s.size() && View(c, *previous) == s) {
     return *previous;
   }
   Recent* slot = nullptr;
@@ -52,8 +49,7 @@ ColumnBatch::Span ColumnBatch::Store(Values& c, std::string_view s, const Span* 
     const size_t hash = std::hash<std::string_view>{}(s);
     tag = static_cast<uint32_t>(hash >> 32);
     slot = &c.recent[hash & (c.recent.size() - 1)];
-    if (slot->tag == tag && slot->span.size == s.size() &&
-        std::memcmp(c.text.data() + slot->span.offset, s.data(), s.size()) == 0) {
+    if (slot->tag == tag && slot->span.size == s.size() && View(c, slot->span) == s) {
       ++c.found;
       return slot->span;
     }
@@ -61,10 +57,24 @@ ColumnBatch::Span ColumnBatch::Store(Values& c, std::string_view s, const Span* 
       c.lookup = false;
     }
   }
-  Span span{static_cast<uint32_t>(c.text.size()), static_cast<uint32_t>(s.size())};
-  c.text.append(s);
+  const Span span = Put(c, s);
   if (slot != nullptr) *slot = Recent{span, tag};
   return span;
+}
+
+ColumnBatch::Span ColumnBatch::Put(Values& c, std::string_view s) {
+  const auto size = static_cast<uint32_t>(s.size());
+  c.text_bytes += s.size();
+  if (s.size() > kChunkBytes / 2) {
+    c.big.emplace_back(s);
+    return Span{kBig | static_cast<uint32_t>(c.big.size() - 1), size};
+  }
+  if (c.chunk < c.chunks.size() && c.chunks[c.chunk].size() + s.size() > kChunkBytes) ++c.chunk;
+  if (c.chunk == c.chunks.size()) c.chunks.emplace_back().reserve(kChunkBytes);
+  std::string& chunk = c.chunks[c.chunk];
+  const auto offset = static_cast<uint32_t>(chunk.size());
+  chunk.append(s);
+  return Span{static_cast<uint32_t>(c.chunk) << kOffsetBits | offset, size};
 }
 
 void ColumnBatch::Append(const Row& row) {
@@ -104,7 +114,8 @@ void ColumnBatch::Append(const Row& row) {
       }
       case ColumnType::kVarcharList: {
         const auto* l = std::get_if<std::vector<std::string>>(&cell);
-        Span range{static_cast<uint32_t>(c.items.size()), static_cast<uint32_t>(l ? l->size() : 0)};
+        Range range{static_cast<uint32_t>(c.items.size()),
+                    static_cast<uint32_t>(l ? l->size() : 0)};
         if (l) {
           for (const std::string& item : *l) c.items.push_back(Store(c, item, nullptr));
         }
@@ -116,22 +127,6 @@ void ColumnBatch::Append(const Row& row) {
   ++size_;
 }
 
-void ColumnBatch::Append(const ColumnBatch& other) {
-  for (size_t col = 0; col < columns_.size(); ++col) {
-    Values& c = columns_[col];
-    const Values& o = other.columns_[col];
-    const auto text_base = static_cast<uint32_t>(c.text.size());
-    const auto item_base = static_cast<uint32_t>(c.items.size());
-    c.valid.insert(c.valid.end(), o.valid.begin(), o.valid.end());
-    c.fixed.insert(c.fixed.end(), o.fixed.begin(), o.fixed.end());
-    c.text.append(o.text);
-    for (Span s : o.spans) c.spans.push_back({s.offset + text_base, s.size});
-    for (Span s : o.items) c.items.push_back({s.offset + text_base, s.size});
-    for (Span s : o.lists) c.lists.push_back({s.offset + item_base, s.size});
-  }
-  size_ += other.size_;
-}
-
 void ColumnBatch::Clear() {
   for (Values& c : columns_) {
     c.valid.clear();
@@ -139,7 +134,10 @@ void ColumnBatch::Clear() {
     c.spans.clear();
     c.lists.clear();
     c.items.clear();
-    c.text.clear();
+    for (std::string& chunk : c.chunks) chunk.clear();
+    c.chunk = 0;
+    c.big = {};
+    c.text_bytes = 0;
     std::fill(c.recent.begin(), c.recent.end(), Recent{});
     c.lookups = 0;
     c.found = 0;
@@ -150,7 +148,7 @@ void ColumnBatch::Clear() {
 
 size_t ColumnBatch::text_bytes() const {
   size_t most = 0;
-  for (const Values& c : columns_) most = std::max(most, c.text.size());
+  for (const Values& c : columns_) most = std::max(most, c.text_bytes);
   return most;
 }
 
@@ -158,8 +156,10 @@ size_t ColumnBatch::bytes() const {
   size_t total = 0;
   for (const Values& c : columns_) {
     total += c.valid.capacity() + c.fixed.capacity() * sizeof(Fixed) +
-             (c.spans.capacity() + c.lists.capacity() + c.items.capacity()) * sizeof(Span) +
-             c.recent.capacity() * sizeof(Recent) + c.text.capacity();
+             (c.spans.capacity() + c.items.capacity()) * sizeof(Span) +
+             c.lists.capacity() * sizeof(Range) + c.recent.capacity() * sizeof(Recent) +
+             c.chunks.size() * kChunkBytes;
+    for (const std::string& s : c.big) total += s.capacity();
   }
   return total;
 }
@@ -168,8 +168,8 @@ size_t ColumnBatch::used_bytes() const {
   size_t total = 0;
   for (const Values& c : columns_) {
     total += c.valid.size() + c.fixed.size() * sizeof(Fixed) +
-             (c.spans.size() + c.lists.size() + c.items.size()) * sizeof(Span) +
-             c.recent.size() * sizeof(Recent) + c.text.size();
+             (c.spans.size() + c.items.size()) * sizeof(Span) + c.lists.size() * sizeof(Range) +
+             c.recent.size() * sizeof(Recent) + c.text_bytes;
   }
   return total;
 }

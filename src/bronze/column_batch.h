@@ -2,12 +2,14 @@
 // between the fetch workers and the Parquet writer.
 //
 // A Row (row.h) costs a variant per cell and an allocation per long string; a batch keeps each
-// column in one array of fixed values or of (offset, size) spans into one text arena, so a batch of
-// trades takes about a third of the memory of the same rows and is freed in a few calls. A string
-// equal to one stored recently in its column (a market's title on each of its trades, a wallet's
-// profile on each of its fills, interleaved as a page of 20 markets interleaves them) is stored
-// once: each text column remembers the last string stored per hash slot. A column whose strings
-// rarely repeat (transaction hashes) stops looking them up, as a lookup costs more than it saves.
+// column in one array of fixed values or of spans into its text, held in chunks of 128 KB that are
+// filled in turn (no text is moved as a batch grows, and at most a chunk per column is spare), so a
+// batch of trades takes about a third of the memory of the same rows and is freed in a few calls. A
+// string equal to one stored recently in its column (a market's title on each of its trades, a
+// wallet's profile on each of its fills, interleaved as a page of 20 markets interleaves them) is
+// stored once: each text column remembers the last string stored per hash slot. A column whose
+// strings rarely repeat (transaction hashes) stops looking them up, as a lookup costs more than it
+// saves.
 //
 // Thread-safety: not thread-safe; a batch belongs to one thread at a time.
 
@@ -36,10 +38,7 @@ class ColumnBatch {
   // Adds one row. REQUIRES: it fits the schema (CheckRow), and text_bytes() plus the row's text
   // stays under kMaxTextBytes.
   void Append(const Row& row);
-  // Adds every row of `other` (same schema) after this batch's rows. REQUIRES: text_bytes() +
-  // other.text_bytes() < kMaxTextBytes.
-  void Append(const ColumnBatch& other);
-  // Drops every row, keeping the memory for the next rows.
+  // Drops every row, keeping the memory for the next rows (but that of strings over 64 KB).
   void Clear();
 
   bool IsNull(size_t col, size_t row) const { return !columns_[col].valid[row]; }
@@ -54,10 +53,10 @@ class ColumnBatch {
     return View(c, c.spans[row]);
   }
   // kVarcharList values: the number of items of a row and each item (0 items for NULL).
-  size_t ListSize(size_t col, size_t row) const { return columns_[col].lists[row].size; }
+  size_t ListSize(size_t col, size_t row) const { return columns_[col].lists[row].count; }
   std::string_view ListItem(size_t col, size_t row, size_t i) const {
     const Values& c = columns_[col];
-    return View(c, c.items[c.lists[row].offset + i]);
+    return View(c, c.items[c.lists[row].first + i]);
   }
 
   // Bytes held, for memory accounting, and the part of them the values use (without the spare
@@ -66,13 +65,22 @@ class ColumnBatch {
   size_t used_bytes() const;
   // The most text bytes held by one column (strings equal to the one above them count once).
   size_t text_bytes() const;
-  static constexpr size_t kMaxTextBytes = size_t{4} << 30;
+  static constexpr size_t kMaxTextBytes = size_t{1} << 30;
 
  private:
-  // Offsets are 32-bit: a column's text stays under 4 GiB (see Append).
+  // A string's place in 32 bits: a chunk and an offset in it, or (kBig set) the index of a string
+  // too long for a chunk. Chunks are over half full when the next is started, so a column's text
+  // under kMaxTextBytes needs fewer than 2^14 of them.
+  static constexpr size_t kChunkBytes = size_t{1} << 17;
+  static constexpr int kOffsetBits = 17;
+  static constexpr uint32_t kBig = uint32_t{1} << 31;
   struct Span {
-    uint32_t offset = 0;
+    uint32_t at = 0;
     uint32_t size = 0;
+  };
+  struct Range {
+    uint32_t first = 0;
+    uint32_t count = 0;
   };
   union Fixed {
     int64_t i;
@@ -87,11 +95,14 @@ class ColumnBatch {
   struct Values {
     ColumnType type;
     std::vector<uint8_t> valid;
-    std::vector<Fixed> fixed;  // kBigint, kTimestamp, kDouble, kBoolean
-    std::vector<Span> spans;   // kVarchar, kJson: bytes in `text`
-    std::vector<Span> lists;   // kVarcharList: a range of `items`
-    std::vector<Span> items;   // kVarcharList: bytes in `text`
-    std::string text;
+    std::vector<Fixed> fixed;         // kBigint, kTimestamp, kDouble, kBoolean
+    std::vector<Span> spans;          // kVarchar, kJson: strings
+    std::vector<Range> lists;         // kVarcharList: a range of `items`
+    std::vector<Span> items;          // kVarcharList: strings
+    std::vector<std::string> chunks;  // kChunkBytes of capacity each, filled in turn
+    size_t chunk = 0;                 // the one being filled
+    std::vector<std::string> big;     // strings over kChunkBytes / 2
+    size_t text_bytes = 0;            // of the strings stored
     // kVarchar, kJson, kVarcharList: the string last stored per hash slot of its bytes (empty
     // until the first string long enough to look up), how many strings were looked up since Clear
     // and how many of those were found; `lookup` turns false when too few are.
@@ -102,11 +113,16 @@ class ColumnBatch {
   };
 
   static std::string_view View(const Values& c, Span s) {
-    return std::string_view(c.text.data() + s.offset, s.size);
+    if (s.size == 0) return {};
+    if ((s.at & kBig) != 0) return c.big[s.at & ~kBig];
+    return std::string_view(c.chunks[s.at >> kOffsetBits].data() + (s.at & (kChunkBytes - 1)),
+                            s.size);
   }
-  // Stores `s` in `c.text`, reusing the previous span, or the one recently stored in the slot of
-  // its hash, when it holds the same bytes.
+  // Stores `s`, reusing the previous span, or the one recently stored in the slot of its hash,
+  // when it holds the same bytes.
   static Span Store(Values& c, std::string_view s, const Span* previous);
+  // Stores `s` as a new string.
+  static Span Put(Values& c, std::string_view s);
 
   std::vector<Values> columns_;
   size_t size_ = 0;

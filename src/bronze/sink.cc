@@ -17,7 +17,7 @@ namespace {
 
 // An Append's text, and a buffer's before the Append that fills it, stay below these, so a column
 // of the buffer never reaches ColumnBatch::kMaxTextBytes.
-constexpr size_t kMaxAppendTextBytes = size_t{2} << 30;
+constexpr size_t kMaxAppendTextBytes = size_t{512} << 20;
 static_assert(2 * kMaxAppendTextBytes <= ColumnBatch::kMaxTextBytes);
 
 // The most text one column of `rows` holds (strings and list items).
