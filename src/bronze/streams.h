@@ -43,8 +43,8 @@ Status ForEachStream(
 
 // Writes the streams of the file `checkpoint` (none when empty) updated by `overlay` to the
 // Parquet file `path` (replaced if present) and fsyncs it; sets *rows. Streams whose value is
-// null are left out: null ends a stream. DuckDB may spill to
-// `temp_dir` (created when needed).
+// null are left out: null ends a stream. The file's rows stream through a lookup in `overlay`
+// into the new file, in a DuckDB of 32 MB that may spill to `temp_dir` (created when needed).
 Status WriteStreamsFile(const std::string& checkpoint,
                         const std::map<std::string, std::string>& overlay, const std::string& path,
                         const std::string& temp_dir, int64_t* rows);

@@ -195,6 +195,31 @@ TEST(Store, AStreamSetToNullLeavesAtTheNextCheckpoint) {
   EXPECT_EQ(testing::ProgressOf(*store, "trades"), (nlohmann::json{{"a", 1}, {"c", nullptr}}));
 }
 
+// A checkpoint merges the previous checkpoint's streams with those committed since: a newer value
+// wins, null ends a stream, the rest carry over.
+TEST(Store, ASecondCheckpointMergesTheFirstWithTheNewerStreams) {
+  testing::TempDir tmp;
+  StoreOptions options;
+  options.checkpoint_every = 2;
+  {
+    std::unique_ptr<Store> store;
+    ASSERT_TRUE(Store::Open(tmp.path(), &store, options).ok());
+    ASSERT_TRUE(store->PrepareDataset("trades").ok());
+    bool written = false;
+    for (const nlohmann::json& progress :
+         {nlohmann::json{{"a", 1}, {"b", 2}, {"e", 7}}, nlohmann::json{{"b", 3}},
+          nlohmann::json{{"a", nullptr}, {"b", {{"w", 6}}}, {"c", 4}}, nlohmann::json{{"d", 5}}}) {
+      ASSERT_TRUE(store->Commit("trades", "r", {}, progress, &written).ok());
+    }
+  }
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(tmp.path(), &store, options).ok());
+  EXPECT_FALSE(store->Streams("trades").checkpoint.empty());
+  EXPECT_TRUE(store->Streams("trades").overlay.empty());  // the second checkpoint covers all
+  EXPECT_EQ(testing::ProgressOf(*store, "trades"),
+            (nlohmann::json{{"b", {{"w", 6}}}, {"c", 4}, {"d", 5}, {"e", 7}}));
+}
+
 TEST(Store, ReplaceSwapsFilesInOneCommit) {
   testing::TempDir tmp;
   std::unique_ptr<Store> store;
