@@ -85,12 +85,14 @@ std::string LiveFileList::NameOf(const Entry& e) const {
   return dataset_ + "_" + FileStampOfMicros(e.name) + std::string(kExt);
 }
 
-void LiveFileList::Add(const CommittedFile& file, uint64_t seq, std::string_view run_id) {
+std::optional<int64_t> LiveFileList::Add(const CommittedFile& file, uint64_t seq,
+                                         std::string_view run_id) {
   const std::string_view path = file.path;
   const std::string_view name = path.substr(std::min(path.size(), kPartitionSize + 1));
   Entry e{};
   e.partition = Intern(partitions_, partition_index_, path.substr(0, kPartitionSize));
-  if (const std::optional<int64_t> stamp = StampOfName(name, dataset_)) {
+  const std::optional<int64_t> stamp = StampOfName(name, dataset_);
+  if (stamp) {
     e.name = *stamp;
   } else {
     e.name = -1 - static_cast<int64_t>(Intern(names_, name_index_, name));
@@ -104,6 +106,7 @@ void LiveFileList::Add(const CommittedFile& file, uint64_t seq, std::string_view
   e.seq = seq;
   e.run = Intern(runs_, run_index_, run_id);
   entries_.push_back(e);
+  return stamp;
 }
 
 std::optional<LiveFileList::Key> LiveFileList::KeyOf(std::string_view path) const {

@@ -55,9 +55,10 @@ class LiveFileList {
   size_t size() const { return entries_.size(); }
   void Clear();
 
-  // Appends a file committed by commit `seq` of run `run_id`. REQUIRES: a valid committed path
+  // Appends a file committed by commit `seq` of run `run_id`; returns the stamp of its name when
+  // the name is of the form NewFileName gives. REQUIRES: a valid committed path
   // (IsValidCommittedPath).
-  void Add(const CommittedFile& file, uint64_t seq, std::string_view run_id);
+  std::optional<int64_t> Add(const CommittedFile& file, uint64_t seq, std::string_view run_id);
 
   // Removes the files whose paths are in `paths`, calling `removed` with each before it goes.
   void Remove(const std::unordered_set<std::string>& paths,

@@ -398,14 +398,9 @@ void Store::AddFileLocked(DatasetState& state, const CommittedFile& f, uint64_t 
   if (f.max_event_us && (!st.max_event_us || *f.max_event_us > *st.max_event_us)) {
     st.max_event_us = f.max_event_us;
   }
-  state.files.Add(f, seq, run_id);
-  // "<dataset>_<stamp>.parquet"; a name of another form never equals one NewFileName makes.
-  const std::string name = BaseName(f.path);
-  constexpr std::string_view kSuffix = ".parquet";
-  if (name.size() > 22 + kSuffix.size() && name.ends_with(kSuffix)) {
-    const auto stamp =
-        MicrosOfFileStamp(std::string_view(name).substr(name.size() - kSuffix.size() - 22, 22));
-    if (stamp) state.last_stamp_us = std::max(state.last_stamp_us, *stamp);
+  // A name of another form than NewFileName's never equals one it makes.
+  if (const std::optional<int64_t> stamp = state.files.Add(f, seq, run_id)) {
+    state.last_stamp_us = std::max(state.last_stamp_us, *stamp);
   }
 }
 

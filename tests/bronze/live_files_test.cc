@@ -28,8 +28,12 @@ TEST(LiveFileList, GivesBackEveryFieldOfUsualAndOddNames) {
       {"dt=2026-01-02/a.parquet", 5, 6, std::nullopt, std::nullopt},
       {"dt=1969-12-31/trades_19691231_235959_999999.parquet", 7, 8, std::nullopt, std::nullopt},
   };
-  for (size_t i = 0; i < files.size(); ++i)
-    list.Add(files[i], i + 1, i % 2 == 0 ? "run-a" : "run-b");
+  std::vector<bool> stamped;
+  for (size_t i = 0; i < files.size(); ++i) {
+    stamped.push_back(list.Add(files[i], i + 1, i % 2 == 0 ? "run-a" : "run-b").has_value());
+  }
+  // Only the first name is of the form NewFileName gives: a stamp of a time before 1970 is not.
+  EXPECT_EQ(stamped, (std::vector<bool>{true, false, false, false, false}));
   const std::vector<LiveFile> back = All(list);
   ASSERT_EQ(back.size(), files.size());
   for (size_t i = 0; i < files.size(); ++i) {
