@@ -172,48 +172,59 @@ TEST(Store, CommitPlacesFilesAndRecordsProgressAndStats) {
   EXPECT_EQ(store->recovery().staged_files_deleted, 0);
 }
 
+// A Store of a temporary directory whose log has a checkpoint every second commit.
+class StoreCheckpoints : public ::testing::Test {
+ protected:
+  // Opens the directory (again) with dataset "trades" prepared.
+  std::unique_ptr<Store> Open() {
+    StoreOptions options;
+    options.checkpoint_every = 2;
+    std::unique_ptr<Store> store;
+    EXPECT_TRUE(Store::Open(tmp_.path(), &store, options).ok());
+    if (store) {
+      EXPECT_TRUE(store->PrepareDataset("trades").ok());
+    }
+    return store;
+  }
+
+  static void Commit(Store& store, const nlohmann::json& progress) {
+    bool written = false;
+    ASSERT_TRUE(store.Commit("trades", "r", {}, progress, &written).ok());
+  }
+
+  testing::TempDir tmp_;
+};
+
 // A stream set to null is over: it leaves the streams at the next checkpoint, so that finished
 // trade feeds do not pile up run after run.
-TEST(Store, AStreamSetToNullLeavesAtTheNextCheckpoint) {
-  testing::TempDir tmp;
-  StoreOptions options;
-  options.checkpoint_every = 2;
+TEST_F(StoreCheckpoints, AStreamSetToNullLeavesAtTheNextCheckpoint) {
   {
-    std::unique_ptr<Store> store;
-    ASSERT_TRUE(Store::Open(tmp.path(), &store, options).ok());
-    ASSERT_TRUE(store->PrepareDataset("trades").ok());
-    bool written = false;
-    ASSERT_TRUE(
-        store->Commit("trades", "r", {}, nlohmann::json{{"a", 1}, {"b", 2}}, &written).ok());
-    ASSERT_TRUE(store->Commit("trades", "r", {}, nlohmann::json{{"b", nullptr}}, &written).ok());
+    std::unique_ptr<Store> store = Open();
+    ASSERT_TRUE(store);
+    Commit(*store, {{"a", 1}, {"b", 2}});
+    Commit(*store, {{"b", nullptr}});
     EXPECT_EQ(testing::ProgressOf(*store, "trades"), (nlohmann::json{{"a", 1}}));
-    ASSERT_TRUE(store->Commit("trades", "r", {}, nlohmann::json{{"c", nullptr}}, &written).ok());
+    Commit(*store, {{"c", nullptr}});
     EXPECT_EQ(testing::ProgressOf(*store, "trades"), (nlohmann::json{{"a", 1}, {"c", nullptr}}));
   }
-  std::unique_ptr<Store> store;
-  ASSERT_TRUE(Store::Open(tmp.path(), &store, options).ok());
+  std::unique_ptr<Store> store = Open();
+  ASSERT_TRUE(store);
   EXPECT_EQ(testing::ProgressOf(*store, "trades"), (nlohmann::json{{"a", 1}, {"c", nullptr}}));
 }
 
 // A checkpoint merges the previous checkpoint's streams with those committed since: a newer value
 // wins, null ends a stream, the rest carry over.
-TEST(Store, ASecondCheckpointMergesTheFirstWithTheNewerStreams) {
-  testing::TempDir tmp;
-  StoreOptions options;
-  options.checkpoint_every = 2;
+TEST_F(StoreCheckpoints, ASecondCheckpointMergesTheFirstWithTheNewerStreams) {
   {
-    std::unique_ptr<Store> store;
-    ASSERT_TRUE(Store::Open(tmp.path(), &store, options).ok());
-    ASSERT_TRUE(store->PrepareDataset("trades").ok());
-    bool written = false;
-    for (const nlohmann::json& progress :
-         {nlohmann::json{{"a", 1}, {"b", 2}, {"e", 7}}, nlohmann::json{{"b", 3}},
-          nlohmann::json{{"a", nullptr}, {"b", {{"w", 6}}}, {"c", 4}}, nlohmann::json{{"d", 5}}}) {
-      ASSERT_TRUE(store->Commit("trades", "r", {}, progress, &written).ok());
-    }
+    std::unique_ptr<Store> store = Open();
+    ASSERT_TRUE(store);
+    Commit(*store, {{"a", 1}, {"b", 2}, {"e", 7}});
+    Commit(*store, {{"b", 3}});
+    Commit(*store, {{"a", nullptr}, {"b", {{"w", 6}}}, {"c", 4}});
+    Commit(*store, {{"d", 5}});
   }
-  std::unique_ptr<Store> store;
-  ASSERT_TRUE(Store::Open(tmp.path(), &store, options).ok());
+  std::unique_ptr<Store> store = Open();
+  ASSERT_TRUE(store);
   EXPECT_FALSE(store->Streams("trades").checkpoint.empty());
   EXPECT_TRUE(store->Streams("trades").overlay.empty());  // the second checkpoint covers all
   EXPECT_EQ(testing::ProgressOf(*store, "trades"),
